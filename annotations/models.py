@@ -1,0 +1,1 @@
+"""Span annotations, tags and source tags arrive with their own issue."""

@@ -1,0 +1,22 @@
+"""The only code that knows file formats: decoding, layouts, and reading paths."""
+
+from archive.ingest.errors import IngestRefused, NotThisLayout
+from archive.ingest.files import IngestPlan, Submission, Unreadable, plan_paths, refuse_bulk_file
+from archive.ingest.parsers import PARSERS, ParsedDocument, SourceName, parse
+from archive.ingest.validation import check_size, validate_parsed
+
+__all__ = [
+    "PARSERS",
+    "IngestPlan",
+    "IngestRefused",
+    "NotThisLayout",
+    "ParsedDocument",
+    "SourceName",
+    "Submission",
+    "Unreadable",
+    "check_size",
+    "parse",
+    "plan_paths",
+    "refuse_bulk_file",
+    "validate_parsed",
+]

@@ -1,0 +1,74 @@
+"""Checks every parsed document passes before anything is stored, whatever its layout."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+
+from archive.ingest.errors import IngestRefused
+from archive.ingest.parsers import ParsedDocument
+from archive.models import Document, Source
+
+# The database's own check allows a day of slack for time zones; so does this one.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def check_size(size: int) -> None:
+    limit = settings.KAYNAK_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise IngestRefused(
+            f"the file is {size:,} bytes, over the limit of {limit:,} bytes "
+            "(KAYNAK_MAX_UPLOAD_BYTES)",
+            code="too_large",
+            size_bytes=size,
+            limit_bytes=limit,
+        )
+    if size == 0:
+        raise IngestRefused("the file is empty", code="empty")
+
+
+def _max_length(model: type, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+def validate_parsed(parsed: ParsedDocument, *, today: date) -> None:
+    """Refuse what the database would refuse, with a message that says which value and why."""
+    lengths = [
+        ("title", parsed.title, _max_length(Document, "title")),
+        ("byline", parsed.byline, _max_length(Document, "byline")),
+        (
+            "place on the outlet line",
+            parsed.original_place,
+            _max_length(Document, "original_place"),
+        ),
+        ("Kaynak/Source line", parsed.source_line, _max_length(Document, "source_line")),
+        ("original URL", parsed.original_url, _max_length(Document, "original_url")),
+        ("language", parsed.language, _max_length(Document, "language")),
+    ]
+    for source in (parsed.original_outlet, parsed.reprinter):
+        if source:
+            lengths.append(("source name", source.name, _max_length(Source, "name")))
+    for what, value, limit in lengths:
+        if len(value) > limit:
+            raise IngestRefused(
+                f"the {what} is {len(value):,} characters long, over the limit of {limit:,}",
+                code="too_long",
+            )
+
+    latest = today + FUTURE_SLACK
+    for what, value in (
+        ("original publication date", parsed.original_published_on),
+        ("reprint date", parsed.reprinted_on),
+    ):
+        if value and value > latest:
+            raise IngestRefused(
+                f"the {what} {value.isoformat()} is in the future", code="future_date"
+            )
+    published, reprinted = parsed.original_published_on, parsed.reprinted_on
+    if published and reprinted and reprinted < published:
+        raise IngestRefused(
+            f"the reprint date {reprinted.isoformat()} is before the original publication "
+            f"date {published.isoformat()}",
+            code="reprint_before_original",
+        )

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from archive.ingest import plan_paths
+from archive.services import IngestMethod, documents_ingest_many
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest files and folders (recursively): AVİM reprints, plain text, JSON records, and "
+        "JSON Lines bulk files (.jsonl, .jsonl.gz). Exits non-zero if anything was refused."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument(
+            "--actor", help="Username recorded as responsible (default: none, the system)."
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=200, help="Submissions per transaction."
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not draw a progress bar."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = None
+        if options["actor"]:
+            try:
+                actor = get_user_model().objects.get(username=options["actor"])
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"No user named {options['actor']!r}.") from None
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+
+        plan = plan_paths(options["paths"])
+        reports = documents_ingest_many(
+            items=plan.items,
+            actor=actor,
+            method=IngestMethod.COMMAND,
+            batch_size=options["batch_size"],
+        )
+        counts: Counter[str] = Counter()
+        refusals = []
+        with tqdm(
+            total=plan.total,
+            unit="doc",
+            disable=options["no_progress"] or None,  # None: only on a terminal
+            file=self.stderr._out,
+        ) as progress:
+            for report in reports:
+                counts[report.status] += 1
+                if report.status == "refused":
+                    refusals.append(report)
+                progress.update()
+
+        for report in refusals:
+            self.stderr.write(f"refused {report.label}: {report.reason}")
+        self.stdout.write(
+            f"Ingested: {counts['ingested']}, duplicates: {counts['duplicate']}, "
+            f"refused: {counts['refused']}."
+        )
+        if refusals:
+            raise CommandError(f"{len(refusals)} submission(s) refused; see above.")

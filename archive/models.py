@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+
+SHA256_HEX_LENGTH = 64
+
+
+class SourceKind(models.TextChoices):
+    OUTLET = "outlet", "Outlet"
+    THINK_TANK = "think_tank", "Think tank"
+    GOVERNMENT = "government", "Government"
+    ARMED_GROUP = "armed_group", "Armed group"
+    AGENCY = "agency", "Agency"
+    PERSON = "person", "Person"
+    OTHER = "other", "Other"
+
+
+class Source(models.Model):
+    """A curated publisher, institution or actor that documents and passages are attributed to."""
+
+    name = models.CharField(max_length=300, help_text="The name curators display.")
+    slug = models.SlugField(max_length=120, help_text="Stable identifier used in URLs.")
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OTHER)
+    description = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True, help_text="The source's own web site.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_unique_slug"),
+            models.CheckConstraint(condition=~Q(name=""), name="%(app_label)s_%(class)s_has_name"),
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values), name="%(app_label)s_%(class)s_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourceAlias(models.Model):
+    """One spelling of a source's name. Every source has its own name among its aliases, so
+    the unique normalised form stops the same outlet being created twice."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=300)
+    normalized_name = models.CharField(
+        max_length=300,
+        editable=False,
+        help_text="Case-, diacritic- and punctuation-insensitive key (see normalize_name).",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "source aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized_name"], name="%(app_label)s_%(class)s_unique_normalized_name"
+            ),
+            models.CheckConstraint(
+                condition=~Q(normalized_name=""), name="%(app_label)s_%(class)s_has_normalized_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def with_sources(self) -> DocumentQuerySet:
+        return self.select_related("original_outlet", "reprinter")
+
+
+class Document(models.Model):
+    """A received document: its parsed metadata, its text, and the exact bytes it came as."""
+
+    title = models.CharField(max_length=1000)
+    text = models.TextField(
+        help_text=(
+            "The decoded text (\\n line endings, Unicode NFC) on which annotation offsets are "
+            "defined. For a reprint, the article body as printed."
+        )
+    )
+    language = models.CharField(
+        max_length=16, default="und", help_text="BCP 47 language code; 'und' when unknown."
+    )
+    original_outlet = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents_as_outlet",
+        help_text="Who first published the article.",
+    )
+    original_place = models.CharField(
+        max_length=200, blank=True, help_text="Place named on the outlet line (e.g. a country)."
+    )
+    original_published_on = models.DateField(
+        null=True, blank=True, help_text="Calendar date of the original publication."
+    )
+    byline = models.CharField(max_length=300, blank=True)
+    original_url = models.URLField(max_length=2000, blank=True)
+    reprinter = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents_as_reprinter",
+        help_text="The institution that republished the article.",
+    )
+    reprinted_on = models.DateField(
+        null=True, blank=True, help_text="Calendar date of the republication."
+    )
+    source_line = models.CharField(
+        max_length=1000, blank=True, help_text="What the closing Kaynak/Source line says."
+    )
+    layout = models.CharField(max_length=40, help_text="Name of the parser that read the file.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    # The stored original: immutable once written (a database trigger refuses changes).
+    sha256 = models.CharField(
+        "SHA-256", max_length=SHA256_HEX_LENGTH, editable=False, help_text="Fixity value."
+    )
+    size_bytes = models.PositiveBigIntegerField(editable=False)
+    media_type = models.CharField(max_length=100, editable=False)
+    encoding = models.CharField(
+        max_length=40, editable=False, help_text="Character encoding detected at ingest."
+    )
+    original_filename = models.CharField(
+        max_length=500, editable=False, help_text="File name as received."
+    )
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["original_published_on"], name="archive_doc_published_idx"),
+            models.Index(fields=["reprinted_on"], name="archive_doc_reprinted_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"], name="%(app_label)s_%(class)s_unique_sha256"
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("sha256"), SHA256_HEX_LENGTH),
+                name="%(app_label)s_%(class)s_sha256_length",
+            ),
+            models.CheckConstraint(
+                condition=~Q(title=""), name="%(app_label)s_%(class)s_has_title"
+            ),
+            models.CheckConstraint(
+                condition=~Q(layout=""), name="%(app_label)s_%(class)s_has_layout"
+            ),
+            models.CheckConstraint(
+                condition=Q(size_bytes__gt=0), name="%(app_label)s_%(class)s_original_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(reprinted_on__isnull=True)
+                | Q(original_published_on__isnull=True)
+                | Q(reprinted_on__gte=F("original_published_on")),
+                name="%(app_label)s_%(class)s_reprint_not_before_original",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventType(models.TextChoices):
+    INGESTION = "ingestion", "Ingestion"
+    DUPLICATE_SUBMISSION = "duplicate_submission", "Duplicate submission"
+    METADATA_CHANGE = "metadata_change", "Metadata change"
+    FIXITY_CHECK = "fixity_check", "Fixity check"
+    WITHDRAWAL = "withdrawal", "Withdrawal"
+    RESTORATION = "restoration", "Restoration"
+
+
+class EventOutcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    WARNING = "warning", "Warning"
+    FAILURE = "failure", "Failure"
+
+
+class ProvenanceEvent(models.Model):
+    """One entry of a document's append-only history (after PREMIS events).
+
+    Database triggers refuse UPDATE and DELETE. Each event also hashes its canonical content
+    together with the previous event's hash, so an edit made around the triggers breaks the
+    chain and `fixity_check` reports it.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField(help_text="1 for the document's first event.")
+    event_type = models.CharField(max_length=40, choices=EventType.choices)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The person responsible; empty for the system itself.",
+    )
+    agent = models.CharField(max_length=200, help_text="Software and version that acted.")
+    outcome = models.CharField(max_length=10, choices=EventOutcome.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=SHA256_HEX_LENGTH, blank=True, editable=False)
+    event_hash = models.CharField(max_length=SHA256_HEX_LENGTH, editable=False)
+
+    class Meta:
+        ordering = ["document_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "sequence"], name="%(app_label)s_%(class)s_unique_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["event_hash"], name="%(app_label)s_%(class)s_unique_event_hash"
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1), name="%(app_label)s_%(class)s_sequence_positive"
+            ),
+            models.CheckConstraint(
+                condition=(Q(sequence=1) & Q(previous_hash=""))
+                | (Q(sequence__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
+                name="%(app_label)s_%(class)s_chain_link",
+            ),
+            models.CheckConstraint(
+                condition=Q(event_type__in=EventType.values),
+                name="%(app_label)s_%(class)s_event_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=EventOutcome.values),
+                name="%(app_label)s_%(class)s_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()} #{self.sequence} of document {self.document_id}"
+
+    def canonical_content(self) -> bytes:
+        """The bytes that `event_hash` covers: every field but the hash itself."""
+        content = {
+            "document": self.document_id,
+            "sequence": self.sequence,
+            "event_type": self.event_type,
+            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "agent": self.agent,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "previous_hash": self.previous_hash,
+        }
+        return json.dumps(
+            content, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        ).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical_content()).hexdigest()

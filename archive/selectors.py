@@ -1,0 +1,82 @@
+"""Reads from the archive: querysets with their joins decided here, not in views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from archive.models import Document, EventType, ProvenanceEvent, Source, SourceAlias
+from archive.text import normalize_name
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    outlet: str | None = None  # a source slug
+    reprinter: str | None = None
+    language: str | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+    reprinted_from: date | None = None
+    reprinted_to: date | None = None
+
+
+def document_list(*, filters: DocumentFilters | None = None) -> QuerySet[Document]:
+    filters = filters or DocumentFilters()
+    documents = Document.objects.with_sources()
+    if filters.outlet:
+        documents = documents.filter(original_outlet__slug=filters.outlet)
+    if filters.reprinter:
+        documents = documents.filter(reprinter__slug=filters.reprinter)
+    if filters.language:
+        documents = documents.filter(language=filters.language)
+    if filters.published_from:
+        documents = documents.filter(original_published_on__gte=filters.published_from)
+    if filters.published_to:
+        documents = documents.filter(original_published_on__lte=filters.published_to)
+    if filters.reprinted_from:
+        documents = documents.filter(reprinted_on__gte=filters.reprinted_from)
+    if filters.reprinted_to:
+        documents = documents.filter(reprinted_on__lte=filters.reprinted_to)
+    return documents
+
+
+def document_detail_queryset() -> QuerySet[Document]:
+    events = ProvenanceEvent.objects.select_related("actor").order_by("sequence")
+    return Document.objects.with_sources().prefetch_related(Prefetch("events", queryset=events))
+
+
+def source_list(*, kind: str | None = None, query: str | None = None) -> QuerySet[Source]:
+    """Sources, optionally of one kind and matching `query` in any of their names."""
+    sources = Source.objects.prefetch_related("aliases")
+    if kind:
+        sources = sources.filter(kind=kind)
+    if query and normalize_name(query):
+        matching = SourceAlias.objects.filter(normalized_name__contains=normalize_name(query))
+        sources = sources.filter(Q(pk__in=matching.values("source_id")))
+    return sources
+
+
+def provenance_chain_break(*, document: Document) -> str | None:
+    """Describe the first broken link of `document`'s event chain, or None if it holds.
+
+    The chain must start at sequence 1 with the ingestion, run without gaps, link each event
+    to the previous one's hash, and each stored hash must match the event's content.
+    """
+    previous_hash = ""
+    expected_sequence = 1
+    for event in ProvenanceEvent.objects.filter(document=document).order_by("sequence"):
+        if event.sequence != expected_sequence:
+            return f"event {expected_sequence} is missing (found {event.sequence} next)"
+        if expected_sequence == 1 and event.event_type != EventType.INGESTION:
+            return f"the first event is {event.event_type}, not the ingestion"
+        if event.previous_hash != previous_hash:
+            return f"event {event.sequence} does not link to the hash of event {event.sequence - 1}"
+        if event.compute_hash() != event.event_hash:
+            return f"event {event.sequence} ({event.event_type}) was altered after it was recorded"
+        previous_hash = event.event_hash
+        expected_sequence += 1
+    if expected_sequence == 1:
+        return "the document has no events, not even its ingestion"
+    return None

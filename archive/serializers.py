@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from archive.models import Document, ProvenanceEvent, Source, SourceKind
+
+
+class SourceRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "slug", "name", "kind"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    aliases = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Source
+        fields = ["id", "slug", "name", "kind", "description", "url", "aliases"]
+
+    def get_aliases(self, source: Source) -> list[str]:
+        return [alias.name for alias in source.aliases.all()]
+
+
+class SourceFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SourceKind.choices, required=False)
+    q = serializers.CharField(
+        required=False, max_length=300, help_text="Part of any of the source's names."
+    )
+
+
+class ProvenanceEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProvenanceEvent
+        fields = [
+            "sequence",
+            "event_type",
+            "occurred_at",
+            "actor",
+            "agent",
+            "outcome",
+            "detail",
+            "previous_hash",
+            "event_hash",
+        ]
+
+
+class StoredOriginalSerializer(serializers.Serializer):
+    sha256 = serializers.CharField()
+    size_bytes = serializers.IntegerField()
+    media_type = serializers.CharField()
+    encoding = serializers.CharField()
+    filename = serializers.CharField(source="original_filename")
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, document: Document) -> str:
+        path = reverse("api:document-original", kwargs={"pk": document.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class DocumentListSerializer(serializers.ModelSerializer):
+    original_outlet = SourceRefSerializer(allow_null=True)
+    reprinter = SourceRefSerializer(allow_null=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:document-detail")
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "url",
+            "title",
+            "language",
+            "original_outlet",
+            "original_published_on",
+            "reprinter",
+            "reprinted_on",
+            "layout",
+            "sha256",
+            "created_at",
+        ]
+
+
+class DocumentDetailSerializer(DocumentListSerializer):
+    original = StoredOriginalSerializer(source="*")
+    events = ProvenanceEventSerializer(many=True)
+
+    class Meta(DocumentListSerializer.Meta):
+        fields = [
+            *DocumentListSerializer.Meta.fields,
+            "original_place",
+            "byline",
+            "original_url",
+            "source_line",
+            "text",
+            "original",
+            "events",
+        ]
+
+
+class DocumentFilterSerializer(serializers.Serializer):
+    outlet = serializers.SlugField(required=False, help_text="Slug of the original outlet.")
+    reprinter = serializers.SlugField(required=False, help_text="Slug of the reprinter.")
+    language = serializers.CharField(required=False, max_length=16)
+    published_from = serializers.DateField(required=False)
+    published_to = serializers.DateField(required=False)
+    reprinted_from = serializers.DateField(required=False)
+    reprinted_to = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        for start, end in (("published_from", "published_to"), ("reprinted_from", "reprinted_to")):
+            if attrs.get(start) and attrs.get(end) and attrs[start] > attrs[end]:
+                raise serializers.ValidationError({end: f"{end} is before {start}."})
+        return attrs
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text=(
+            "One document: an AVİM reprint, plain text, or a JSON record. JSON Lines bulk "
+            "files are loaded with `manage.py ingest`."
+        ),
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)

@@ -1,0 +1,179 @@
+"""The archive's REST API. Each view checks permission, validates input, calls one service or
+selector, and serialises the result."""
+
+from __future__ import annotations
+
+import base64
+
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from archive import storage
+from archive.ingest import check_size, refuse_bulk_file
+from archive.models import Document
+from archive.selectors import (
+    DocumentFilters,
+    document_detail_queryset,
+    document_list,
+    source_list,
+)
+from archive.serializers import (
+    DocumentDetailSerializer,
+    DocumentFilterSerializer,
+    DocumentListSerializer,
+    DocumentUploadSerializer,
+    ErrorSerializer,
+    SourceFilterSerializer,
+    SourceSerializer,
+)
+from archive.services import IngestMethod, document_ingest
+from kaynak.api import StandardPagination
+
+REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
+
+
+class DocumentListView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="documents_list",
+        parameters=[DocumentFilterSerializer],
+        responses={200: DocumentListSerializer(many=True), 400: REFUSAL},
+    )
+    def get(self, request: Request) -> Response:
+        filters = DocumentFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        documents = document_list(filters=DocumentFilters(**filters.validated_data))
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(documents, request, view=self)
+        serializer = DocumentListSerializer(page, many=True, context={"request": request})
+        return paginator.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        operation_id="documents_upload",
+        request=DocumentUploadSerializer,
+        responses={
+            201: OpenApiResponse(DocumentDetailSerializer, description="Ingested."),
+            200: OpenApiResponse(
+                DocumentDetailSerializer,
+                description="The same bytes were ingested before: the existing document.",
+            ),
+            400: REFUSAL,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        upload_form = DocumentUploadSerializer(data=request.data)
+        upload_form.is_valid(raise_exception=True)
+        upload = upload_form.validated_data["file"]
+        refuse_bulk_file(upload.name)
+        check_size(upload.size)  # before reading a huge upload into memory
+        result = document_ingest(
+            data=upload.read(),
+            filename=upload.name,
+            actor=request.user,
+            method=IngestMethod.API,
+        )
+        document = document_detail_queryset().get(pk=result.document.pk)
+        body = DocumentDetailSerializer(document, context={"request": request}).data
+        if not result.created:
+            return Response(body, status=status.HTTP_200_OK)
+        location = reverse("api:document-detail", kwargs={"pk": document.pk})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class DocumentDetailView(APIView):
+    @extend_schema(operation_id="documents_retrieve", responses={200: DocumentDetailSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(document_detail_queryset(), pk=pk)
+        return Response(DocumentDetailSerializer(document, context={"request": request}).data)
+
+
+class StoredOriginalMissing(APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_detail = "The stored original is missing from disk; run `manage.py fixity_check`."
+    default_code = "original_missing"
+
+
+class AnyContentNegotiation(BaseContentNegotiation):
+    """The original is whatever bytes were received; an Accept header cannot change them."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _content_type(document: Document) -> str:
+    if document.media_type.startswith("text/"):
+        charset = document.encoding.removesuffix("-sig")
+        return f"{document.media_type}; charset={charset}"
+    return document.media_type
+
+
+class DocumentOriginalView(APIView):
+    content_negotiation_class = AnyContentNegotiation
+
+    @extend_schema(
+        operation_id="documents_original",
+        description=(
+            "The exact bytes received, as an attachment. `ETag` is the quoted SHA-256 and "
+            "`Repr-Digest` carries it too, so a client can verify what it downloaded."
+        ),
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The stored original."
+            ),
+            304: OpenApiResponse(description="Not modified (If-None-Match matched)."),
+        },
+        parameters=[
+            OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
+        ],
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        document = get_object_or_404(Document.objects.all(), pk=pk)
+        etag = f'"{document.sha256}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        try:
+            handle = storage.open_original(document.sha256)
+        except FileNotFoundError:
+            raise StoredOriginalMissing() from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=document.original_filename,
+            content_type=_content_type(document),
+        )
+        response["ETag"] = etag
+        digest = base64.b64encode(bytes.fromhex(document.sha256)).decode()
+        response["Repr-Digest"] = f"sha-256=:{digest}:"
+        response["Cache-Control"] = "private, max-age=31536000, immutable"
+        return response
+
+
+class SourceListView(APIView):
+    @extend_schema(
+        operation_id="sources_list",
+        parameters=[SourceFilterSerializer],
+        responses={200: SourceSerializer(many=True), 400: REFUSAL},
+    )
+    def get(self, request: Request) -> Response:
+        filters = SourceFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        sources = source_list(
+            kind=filters.validated_data.get("kind"), query=filters.validated_data.get("q")
+        )
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(sources, request, view=self)
+        return paginator.get_paginated_response(SourceSerializer(page, many=True).data)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+
+class KaynakError(Exception):
+    """A refusal a service explains to its caller: the API answers it with 400, the commands
+    print it. `code` is stable for clients; `message` is for people."""
+
+    code = "refused"
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"detail": self.message, "code": self.code, **self.extra}

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from archive import services, storage
+from archive.ingest import IngestRefused
+from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source, SourceKind
+from archive.services import IngestMethod, document_ingest
+from tests.conftest import stored_files
+from tests.factories import SourceFactory, reprint_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def ingest(data: bytes, filename: str = "item.txt", **kwargs) -> services.IngestResult:
+    kwargs.setdefault("actor", None)
+    kwargs.setdefault("method", IngestMethod.COMMAND)
+    return document_ingest(data=data, filename=filename, **kwargs)
+
+
+def test_ingest_creates_document_with_provenance(researcher) -> None:
+    data = reprint_bytes()
+    result = ingest(data, "bridge.txt", actor=researcher, method=IngestMethod.API)
+
+    document = result.document
+    assert result.created
+    assert document.sha256 == hashlib.sha256(data).hexdigest()
+    assert (document.size_bytes, document.media_type) == (len(data), "text/plain")
+    assert (document.encoding, document.original_filename) == ("utf-8", "bridge.txt")
+    assert document.layout == "avim_reprint"
+    assert document.original_outlet.name == "Northern Ledger"
+    assert document.reprinter.kind == SourceKind.THINK_TANK
+
+    [event] = document.events.all()
+    assert event.event_type == EventType.INGESTION
+    assert event.actor == researcher
+    assert event.agent == "kaynak 0.1.0 REST API upload"
+    assert event.outcome == EventOutcome.SUCCESS
+    assert event.detail["layout"] == "avim_reprint"
+    assert event.detail["sha256"] == document.sha256
+    assert event.detail["filename"] == "bridge.txt"
+
+
+def test_stored_original_is_the_exact_bytes_received() -> None:
+    data = "\ufeff".encode() + reprint_bytes().replace(b"\n", b"\r\n")
+    document = ingest(data).document
+    assert storage.original_path(document.sha256).read_bytes() == data
+    assert "\r" not in document.text
+
+
+def test_identical_bytes_return_the_existing_document_and_record_the_submission(researcher):
+    first = ingest(reprint_bytes(), "first.txt").document
+    again = ingest(reprint_bytes(), "second-name.txt", actor=researcher)
+
+    assert not again.created
+    assert again.document.pk == first.pk
+    assert Document.objects.count() == 1
+    events = list(first.events.order_by("sequence"))
+    assert [event.event_type for event in events] == [
+        EventType.INGESTION,
+        EventType.DUPLICATE_SUBMISSION,
+    ]
+    assert events[1].actor == researcher
+    assert events[1].detail["filename"] == "second-name.txt"
+    assert events[1].previous_hash == events[0].event_hash
+
+
+def test_duplicates_can_be_skipped_without_an_event() -> None:
+    first = ingest(reprint_bytes()).document
+    again = ingest(reprint_bytes(), record_duplicates=False)
+    assert again.document.pk == first.pk
+    assert first.events.count() == 1
+
+
+def test_outlet_resolves_through_aliases_whatever_the_spelling() -> None:
+    outlet = SourceFactory(name="Hürriyet Daily News", kind=SourceKind.OUTLET)
+    document = ingest(reprint_bytes(outlet_line="Hurriyet Daily News, 8 February 2017")).document
+    assert document.original_outlet == outlet
+
+
+def test_new_outlet_is_created_as_an_outlet_with_its_name_as_alias() -> None:
+    document = ingest(reprint_bytes(outlet_line="Caspian Review, March 3 2016")).document
+    outlet = document.original_outlet
+    assert (outlet.name, outlet.kind, outlet.slug) == ("Caspian Review", "outlet", "caspian-review")
+    assert [alias.normalized_name for alias in outlet.aliases.all()] == ["caspian review"]
+
+
+def test_avim_resolves_to_one_think_tank_across_documents() -> None:
+    first = ingest(reprint_bytes(title="FIRST INVENTED HEADLINE")).document
+    second = ingest(reprint_bytes(title="SECOND INVENTED HEADLINE")).document
+    assert first.reprinter == second.reprinter
+    assert Source.objects.filter(kind=SourceKind.THINK_TANK).count() == 1
+
+
+def test_existing_avim_source_spelled_without_dots_is_reused() -> None:
+    avim = SourceFactory(name="AVIM", kind=SourceKind.THINK_TANK)
+    assert ingest(reprint_bytes()).document.reprinter == avim
+
+
+def test_parse_warnings_make_the_outcome_a_warning() -> None:
+    document = ingest(reprint_bytes(closing=None)).document
+    event = document.events.get()
+    assert event.outcome == EventOutcome.WARNING
+    assert event.detail["warnings"] == ["no closing Kaynak/Source line"]
+
+
+BAD_INPUTS = {
+    "empty file": (b"", "empty"),
+    "PNG given as text": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", "binary"),
+    "PDF given as text": (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "binary"),
+    "ZIP given as text": (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "binary"),
+    "undecodable bytes": (b"Haber \x81\x8d metni", "undecodable"),
+    "banner with no title": (
+        b"AVRASYA INCELEMELERI MERKEZI CENTER FOR EURASIAN STUDIES\n\n06.09.2017\n\nBody.",
+        "no_title",
+    ),
+    "impossible date": (reprint_bytes(reprint_date="31.02.2017"), "impossible_date"),
+    "reprint before original": (
+        reprint_bytes(reprint_date="01.09.2017"),
+        "reprint_before_original",
+    ),
+}
+
+
+@pytest.mark.parametrize(("data", "code"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_is_refused_and_leaves_nothing(data: bytes, code: str, data_dir: Path) -> None:
+    with pytest.raises(IngestRefused) as refusal:
+        ingest(data)
+    assert refusal.value.code == code
+    assert refusal.value.message
+    assert Document.objects.count() == 0
+    assert ProvenanceEvent.objects.count() == 0
+    assert Source.objects.count() == 0
+    assert stored_files(data_dir) == []
+
+
+def test_file_over_the_size_limit_is_refused(settings, data_dir: Path) -> None:
+    settings.KAYNAK_MAX_UPLOAD_BYTES = 100
+    with pytest.raises(IngestRefused, match="over the limit of 100 bytes") as refusal:
+        ingest(reprint_bytes())
+    assert refusal.value.code == "too_large"
+    assert Document.objects.count() == 0
+    assert stored_files(data_dir) == []
+
+
+def test_future_dates_are_refused() -> None:
+    tomorrow_but_one = timezone.now().date() + timedelta(days=3)
+    data = reprint_bytes(reprint_date=tomorrow_but_one.strftime("%d.%m.%Y"))
+    with pytest.raises(IngestRefused, match="is in the future"):
+        ingest(data)
+
+
+def test_failure_after_storing_the_bytes_removes_them(monkeypatch, data_dir: Path) -> None:
+    def fail(**kwargs):
+        raise RuntimeError("disk full while writing the event")
+
+    monkeypatch.setattr(services, "provenance_record", fail)
+    with pytest.raises(RuntimeError):
+        ingest(reprint_bytes())
+    assert Document.objects.count() == 0
+    assert Source.objects.count() == 0
+    assert stored_files(data_dir) == []
+
+
+def test_failure_does_not_remove_bytes_stored_by_an_earlier_ingest(monkeypatch) -> None:
+    document = ingest(reprint_bytes()).document
+    path = storage.original_path(document.sha256)
+    # The same bytes arrive again while the earlier row is invisible (a concurrent ingest):
+    monkeypatch.setattr(
+        Document.objects, "filter", lambda **kw: Document.objects.none(), raising=False
+    )
+    with pytest.raises(IngestRefused):
+        ingest(reprint_bytes())
+    assert path.read_bytes() == reprint_bytes()

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path: Path) -> Path:
+    """Every test stores originals (and later the index) in a folder of its own."""
+    settings.KAYNAK_DATA_DIR = tmp_path / "data"
+    return settings.KAYNAK_DATA_DIR
+
+
+@pytest.fixture
+def researcher(db):
+    return UserFactory(username="researcher")
+
+
+@pytest.fixture
+def curator(db):
+    return UserFactory(username="curator", is_staff=True)
+
+
+@pytest.fixture
+def anonymous_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def researcher_client(researcher) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(researcher)
+    return client
+
+
+@pytest.fixture
+def vendor() -> str:
+    return connection.vendor
+
+
+def stored_files(data_dir: Path) -> list[Path]:
+    """Every stored original under the data folder (temporary files included)."""
+    originals = data_dir / "originals"
+    return (
+        sorted(path for path in originals.rglob("*") if path.is_file())
+        if originals.exists()
+        else []
+    )
+
+
+@pytest.fixture
+def no_stored_files(data_dir: Path) -> Iterator[None]:
+    yield
+    assert stored_files(data_dir) == []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A skipped or expected-to-fail test is not a passing one: fail the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or exitstatus != pytest.ExitCode.OK:
+        return
+    unfinished = len(reporter.stats.get("skipped", [])) + len(reporter.stats.get("xfailed", []))
+    if unfinished:
+        reporter.write_line(
+            f"FAILED: {unfinished} test(s) skipped or xfailed; this suite allows none.", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
