@@ -75,22 +75,25 @@ class SourceAdmin(admin.ModelAdmin):
         obj._state.adding, obj._state.db = False, created._state.db
 
     def save_formset(self, request, form, formset, change):
+        """Alias rows go through the alias services (which normalise and check names); the
+        formset's bookkeeping lists feed the admin's change message."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for alias_form in formset.forms:
-            if not alias_form.has_changed() and not formset._should_delete_form(alias_form):
-                continue
             alias = alias_form.instance
             if formset._should_delete_form(alias_form):
                 if alias.pk:
                     services.source_alias_remove(alias=alias)
-            elif alias.pk is None:
-                services.source_alias_add(
+                    formset.deleted_objects.append(alias)
+            elif alias_form.has_changed():
+                if alias.pk:
+                    services.source_alias_remove(alias=SourceAlias.objects.get(pk=alias.pk))
+                added = services.source_alias_add(
                     source=form.instance, name=alias_form.cleaned_data["name"]
                 )
-            else:
-                services.source_alias_remove(alias=SourceAlias.objects.get(pk=alias.pk))
-                services.source_alias_add(
-                    source=form.instance, name=alias_form.cleaned_data["name"]
-                )
+                if alias.pk:
+                    formset.changed_objects.append((added, alias_form.changed_data))
+                else:
+                    formset.new_objects.append(added)
 
 
 class ProvenanceEventInline(admin.TabularInline):

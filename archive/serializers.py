@@ -62,7 +62,7 @@ class StoredOriginalSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class DocumentListSerializer(serializers.ModelSerializer):
+class DocumentSummarySerializer(serializers.ModelSerializer):
     original_outlet = SourceRefSerializer(allow_null=True)
     reprinter = SourceRefSerializer(allow_null=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:document-detail")
@@ -84,13 +84,13 @@ class DocumentListSerializer(serializers.ModelSerializer):
         ]
 
 
-class DocumentDetailSerializer(DocumentListSerializer):
+class DocumentDetailSerializer(DocumentSummarySerializer):
     original = StoredOriginalSerializer(source="*")
     events = ProvenanceEventSerializer(many=True)
 
-    class Meta(DocumentListSerializer.Meta):
+    class Meta(DocumentSummarySerializer.Meta):
         fields = [
-            *DocumentListSerializer.Meta.fields,
+            *DocumentSummarySerializer.Meta.fields,
             "original_place",
             "byline",
             "original_url",

@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException
+from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -30,7 +31,7 @@ from archive.selectors import (
 from archive.serializers import (
     DocumentDetailSerializer,
     DocumentFilterSerializer,
-    DocumentListSerializer,
+    DocumentSummarySerializer,
     DocumentUploadSerializer,
     ErrorSerializer,
     SourceFilterSerializer,
@@ -40,24 +41,27 @@ from archive.services import IngestMethod, document_ingest
 from kaynak.api import StandardPagination
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
+UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such document.")
 
 
-class DocumentListView(APIView):
+class DocumentListView(GenericAPIView):
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = StandardPagination
+    serializer_class = DocumentSummarySerializer
 
     @extend_schema(
         operation_id="documents_list",
         parameters=[DocumentFilterSerializer],
-        responses={200: DocumentListSerializer(many=True), 400: REFUSAL},
+        responses={200: DocumentSummarySerializer(many=True), 400: REFUSAL, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
         filters = DocumentFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         documents = document_list(filters=DocumentFilters(**filters.validated_data))
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(documents, request, view=self)
-        serializer = DocumentListSerializer(page, many=True, context={"request": request})
-        return paginator.get_paginated_response(serializer.data)
+        page = self.paginate_queryset(documents)
+        serializer = DocumentSummarySerializer(page, many=True, context={"request": request})
+        return self.get_paginated_response(serializer.data)
 
     @extend_schema(
         operation_id="documents_upload",
@@ -69,6 +73,7 @@ class DocumentListView(APIView):
                 description="The same bytes were ingested before: the existing document.",
             ),
             400: REFUSAL,
+            401: UNAUTHENTICATED,
         },
     )
     def post(self, request: Request) -> Response:
@@ -92,7 +97,10 @@ class DocumentListView(APIView):
 
 
 class DocumentDetailView(APIView):
-    @extend_schema(operation_id="documents_retrieve", responses={200: DocumentDetailSerializer})
+    @extend_schema(
+        operation_id="documents_retrieve",
+        responses={200: DocumentDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
     def get(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(document_detail_queryset(), pk=pk)
         return Response(DocumentDetailSerializer(document, context={"request": request}).data)
@@ -135,6 +143,8 @@ class DocumentOriginalView(APIView):
                 OpenApiTypes.BINARY, description="The stored original."
             ),
             304: OpenApiResponse(description="Not modified (If-None-Match matched)."),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
         },
         parameters=[
             OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
@@ -162,11 +172,14 @@ class DocumentOriginalView(APIView):
         return response
 
 
-class SourceListView(APIView):
+class SourceListView(GenericAPIView):
+    pagination_class = StandardPagination
+    serializer_class = SourceSerializer
+
     @extend_schema(
         operation_id="sources_list",
         parameters=[SourceFilterSerializer],
-        responses={200: SourceSerializer(many=True), 400: REFUSAL},
+        responses={200: SourceSerializer(many=True), 400: REFUSAL, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
         filters = SourceFilterSerializer(data=request.query_params)
@@ -174,6 +187,5 @@ class SourceListView(APIView):
         sources = source_list(
             kind=filters.validated_data.get("kind"), query=filters.validated_data.get("q")
         )
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(sources, request, view=self)
-        return paginator.get_paginated_response(SourceSerializer(page, many=True).data)
+        page = self.paginate_queryset(sources)
+        return self.get_paginated_response(SourceSerializer(page, many=True).data)

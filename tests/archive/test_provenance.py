@@ -7,7 +7,6 @@ from archive.models import ProvenanceEvent
 from archive.selectors import provenance_chain_break
 from archive.services import IngestMethod, document_ingest
 from archive.storage import original_path
-from kaynak.db import append_only_trigger_names
 from tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,18 +64,7 @@ def test_events_form_a_hash_chain(document) -> None:
     assert provenance_chain_break(document=document) is None
 
 
-def _drop_triggers() -> None:
-    """What an attacker with database access would do; the test transaction restores them."""
-    with connection.cursor() as cursor:
-        for name in append_only_trigger_names(TABLE):
-            if connection.vendor == "postgresql":
-                cursor.execute(f'DROP TRIGGER "{name}" ON "{TABLE}"')
-            else:
-                cursor.execute(f'DROP TRIGGER "{name}"')
-
-
-def test_edit_made_around_the_triggers_breaks_the_chain(document) -> None:
-    _drop_triggers()
+def test_edit_made_around_the_triggers_breaks_the_chain(document, triggers_dropped) -> None:
     first = document.events.get(sequence=1)
     ProvenanceEvent.objects.filter(pk=first.pk).update(detail={"filename": "forged.txt"})
     assert provenance_chain_break(document=document) == (
@@ -84,14 +72,12 @@ def test_edit_made_around_the_triggers_breaks_the_chain(document) -> None:
     )
 
 
-def test_deleted_event_breaks_the_chain(document) -> None:
-    _drop_triggers()
+def test_deleted_event_breaks_the_chain(document, triggers_dropped) -> None:
     document.events.filter(sequence=1).delete()
     assert provenance_chain_break(document=document) == "event 1 is missing (found 2 next)"
 
 
-def test_rehashed_forgery_is_caught_by_the_next_link(document) -> None:
-    _drop_triggers()
+def test_rehashed_forgery_is_caught_by_the_next_link(document, triggers_dropped) -> None:
     first = document.events.get(sequence=1)
     first.detail = {"filename": "forged.txt"}
     first.event_hash = first.compute_hash()
