@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -16,6 +16,8 @@ from typing import BinaryIO
 from django.conf import settings
 
 _CHUNK = 1024 * 1024
+# Folders of the content-addressed tree already made by this process (they are never removed).
+_known_folders: set[Path] = set()
 
 
 def sha256_hex(data: bytes) -> str:
@@ -37,27 +39,47 @@ class StoredFile:
 
 
 def store_original(data: bytes, sha256: str) -> StoredFile:
-    """Write `data` durably at its content address; `created` is False if it was there."""
+    """Write `data` at its content address; `created` is False if it was there already.
+
+    Call `make_durable` before committing the transaction that refers to the file.
+    """
     path = original_path(sha256)
-    if path.exists():
-        return StoredFile(path, created=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    if path.parent not in _known_folders:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _known_folders.add(path.parent)
+    # Written under a temporary name and linked into place, so the content address never
+    # names a half-written file.
+    temporary = path.with_name(f".incoming-{os.getpid()}-{threading.get_ident()}-{sha256}")
+    temporary.unlink(missing_ok=True)  # left by a crashed process that had our pid
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o444)
-        # link() rather than replace(): it fails if another writer got there first, which
-        # tells us whether this call created the file (and may remove it on rollback).
+        # link() rather than replace(): it fails if the file is there, which tells us whether
+        # this call created it (and so may remove it if the transaction fails).
         os.link(temporary, path)
         created = True
     except FileExistsError:
         created = False
     finally:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
     return StoredFile(path, created=created)
+
+
+def make_durable(stored: list[StoredFile]) -> None:
+    """Flush newly written files to disk. A few files are synced one by one (with their
+    folders); a batch is flushed with a single sync(), far cheaper than one fsync per file."""
+    created = [item.path for item in stored if item.created]
+    if len(created) > 4:
+        os.sync()
+        return
+    for path in created:
+        for target in (path, path.parent):
+            descriptor = os.open(target, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
 
 
 def discard_original(stored: StoredFile) -> None:

@@ -68,7 +68,8 @@ AVIM = SourceName(
     kind=SourceKind.THINK_TANK,
     aliases=("AVİM", "Avrasya İncelemeleri Merkezi", "Center for Eurasian Studies"),
 )
-_AVIM_BANNER_KEY = normalize_name("AVRASYA İNCELEMELERİ MERKEZİ CENTER FOR EURASIAN STUDIES")
+_AVIM_BANNER = "AVRASYA İNCELEMELERİ MERKEZİ CENTER FOR EURASIAN STUDIES"
+_AVIM_BANNER_KEY = normalize_name(_AVIM_BANNER)
 _BYLINE = re.compile(r"^(?:author|yazar|by)\b\s*:?\s*(?P<name>\S.*)$", re.IGNORECASE)
 _CLOSING = re.compile(r"^\s*kaynak\s*/\s*source\s*:\s*(?P<value>.*?)\s*$", re.IGNORECASE)
 _OUTLET_LINE_MAX = 200
@@ -129,7 +130,9 @@ def parse_avim_reprint(data: bytes) -> ParsedDocument:
     decoded = decode(data)
     lines = decoded.text.split("\n")
     index = _next_filled(lines, 0)
-    if index == len(lines) or normalize_name(lines[index]) != _AVIM_BANNER_KEY:
+    if index == len(lines) or (
+        lines[index].strip() != _AVIM_BANNER and normalize_name(lines[index]) != _AVIM_BANNER_KEY
+    ):
         raise NotThisLayout("no AVİM banner on the first line")
     warnings: list[str] = []
 
@@ -178,7 +181,7 @@ def parse_avim_reprint(data: bytes) -> ParsedDocument:
     if closing:
         body_lines.pop()
         source_line = closing["value"]
-        if _is_url(source_line):
+        if source_line and _is_url(source_line):
             original_url = source_line
     else:
         warnings.append("no closing Kaynak/Source line")

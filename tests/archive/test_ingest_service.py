@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from archive import services, storage
-from archive.ingest import IngestRefused
+from archive.ingest import IngestRefused, Submission
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source, SourceKind
 from archive.services import IngestMethod, document_ingest
 from tests.conftest import stored_files
@@ -156,10 +156,10 @@ def test_future_dates_are_refused() -> None:
 
 
 def test_failure_after_storing_the_bytes_removes_them(monkeypatch, data_dir: Path) -> None:
-    def fail(**kwargs):
+    def fail(*args, **kwargs):
         raise RuntimeError("disk full while writing the event")
 
-    monkeypatch.setattr(services, "provenance_record", fail)
+    monkeypatch.setattr(ProvenanceEvent.objects, "bulk_create", fail)
     with pytest.raises(RuntimeError):
         ingest(reprint_bytes())
     assert Document.objects.count() == 0
@@ -167,13 +167,46 @@ def test_failure_after_storing_the_bytes_removes_them(monkeypatch, data_dir: Pat
     assert stored_files(data_dir) == []
 
 
-def test_failure_does_not_remove_bytes_stored_by_an_earlier_ingest(monkeypatch) -> None:
+def test_bytes_that_arrive_twice_at_once_become_one_document(monkeypatch) -> None:
     document = ingest(reprint_bytes()).document
     path = storage.original_path(document.sha256)
-    # The same bytes arrive again while the earlier row is invisible (a concurrent ingest):
-    monkeypatch.setattr(
-        Document.objects, "filter", lambda **kw: Document.objects.none(), raising=False
-    )
-    with pytest.raises(IngestRefused):
-        ingest(reprint_bytes())
+    # The second submission does not see the first (as if it committed meanwhile):
+    monkeypatch.setattr(Document.objects, "in_bulk", lambda *args, **kwargs: {})
+    again = ingest(reprint_bytes())
+    assert (again.created, again.document.pk) == (False, document.pk)
+    assert document.events.last().event_type == EventType.DUPLICATE_SUBMISSION
     assert path.read_bytes() == reprint_bytes()
+
+
+def test_a_batch_the_database_refuses_is_retried_one_by_one(monkeypatch, data_dir: Path) -> None:
+    # Let a reprint dated before its original slip past validation to the database's check.
+    monkeypatch.setattr("archive.services.ingest.validate_parsed", lambda parsed, today: None)
+    items = [
+        Submission(data=reprint_bytes(title="GOOD HEADLINE ONE"), filename="1.txt", label="1"),
+        Submission(
+            data=reprint_bytes(title="BAD HEADLINE", reprint_date="01.01.2001"),
+            filename="2.txt",
+            label="2",
+        ),
+        Submission(data=reprint_bytes(title="GOOD HEADLINE TWO"), filename="3.txt", label="3"),
+    ]
+    reports = list(
+        services.documents_ingest_many(items=items, actor=None, method=IngestMethod.COMMAND)
+    )
+    assert [report.status for report in reports] == ["ingested", "refused", "ingested"]
+    assert "the database refused the document" in reports[1].reason
+    assert Document.objects.count() == 2
+    assert len(stored_files(data_dir)) == 2
+
+
+def test_the_same_bytes_twice_in_one_batch_become_one_document() -> None:
+    items = [
+        Submission(data=reprint_bytes(), filename=f"{number}.txt", label=str(number))
+        for number in range(2)
+    ]
+    reports = list(
+        services.documents_ingest_many(items=items, actor=None, method=IngestMethod.COMMAND)
+    )
+    assert [report.status for report in reports] == ["ingested", "duplicate"]
+    document = Document.objects.get()
+    assert [event.detail["filename"] for event in document.events.all()] == ["0.txt", "1.txt"]

@@ -1,0 +1,69 @@
+# Kaynak: `make run` serves a sample archive; `make test` runs the checks and the suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# The tests need no secrets; they get a throwaway key and their own SQLite database.
+TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
+
+.PHONY: help install run test lint format bench-ingest clean
+
+help:
+	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
+	@echo "make test          lint, then the test suite (SQLite; PostgreSQL too when"
+	@echo "                   KAYNAK_TEST_DATABASE_URL is set)"
+	@echo "make bench-ingest  ingest benchmark over ../shared/corpus"
+	@echo "make format        apply ruff's formatting and fixes"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable . --group dev
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p var
+	KAYNAK_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	KAYNAK_DEBUG=1 $(BIN)/python manage.py demo_setup
+	@echo
+	@echo "Kaynak is starting at http://$(HOST):$(PORT)/"
+	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/    schema: /api/schema/"
+	@echo "  Admin:     http://$(HOST):$(PORT)/admin/       (sign in as curator)"
+	@echo "  Sign in with the accounts printed above (kept in var/demo-credentials.json)."
+	@echo
+	KAYNAK_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	@mkdir -p var
+	@echo "== pytest on SQLite"
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$${KAYNAK_TEST_DATABASE_URL:-}" ]; then \
+		echo "== pytest on PostgreSQL ($$KAYNAK_TEST_DATABASE_URL)"; \
+		$(TEST_ENV) DATABASE_URL="$$KAYNAK_TEST_DATABASE_URL" $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		echo "== PostgreSQL run skipped: KAYNAK_TEST_DATABASE_URL is not set"; \
+	fi
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench-ingest: $(STAMP)
+	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_ingest.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

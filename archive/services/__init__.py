@@ -1,0 +1,37 @@
+"""Writes to the archive. Each public function is the one way to make its change, and records
+its provenance in the same transaction."""
+
+from archive.services.fixity import document_fixity_check
+from archive.services.ingest import (
+    IngestMethod,
+    IngestReport,
+    IngestResult,
+    document_ingest,
+    documents_ingest_many,
+)
+from archive.services.provenance import kaynak_agent, provenance_record
+from archive.services.sources import (
+    check_source_names_free,
+    source_alias_add,
+    source_alias_remove,
+    source_create,
+    source_update,
+    sources_resolve,
+)
+
+__all__ = [
+    "IngestMethod",
+    "IngestReport",
+    "IngestResult",
+    "check_source_names_free",
+    "document_fixity_check",
+    "document_ingest",
+    "documents_ingest_many",
+    "kaynak_agent",
+    "provenance_record",
+    "source_alias_add",
+    "source_alias_remove",
+    "source_create",
+    "source_update",
+    "sources_resolve",
+]

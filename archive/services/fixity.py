@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from archive import storage
+from archive.models import Document, EventOutcome, EventType, ProvenanceEvent
+from archive.selectors import provenance_chain_break
+from archive.services.provenance import provenance_record
+
+
+@transaction.atomic
+def document_fixity_check(
+    *, document: Document, actor: AbstractBaseUser | None, agent: str
+) -> ProvenanceEvent:
+    """Verify the document's event chain and re-hash its stored original; record the result."""
+    problems = []
+    chain_break = provenance_chain_break(document=document)
+    if chain_break:
+        problems.append(f"provenance chain broken: {chain_break}")
+    actual = storage.hash_stored_original(document.sha256)
+    if actual is None:
+        problems.append("the stored original is missing")
+    elif actual != document.sha256:
+        problems.append(f"the stored original has changed: its SHA-256 is now {actual}")
+    return provenance_record(
+        document=document,
+        event_type=EventType.FIXITY_CHECK,
+        actor=actor,
+        agent=agent,
+        outcome=EventOutcome.FAILURE if problems else EventOutcome.SUCCESS,
+        detail={
+            "expected_sha256": document.sha256,
+            "actual_sha256": actual,
+            "problems": problems,
+        },
+    )

@@ -1,0 +1,329 @@
+"""The one ingest path. `document_ingest` takes one submission; `documents_ingest_many` (the
+command, the sample loader, the benchmark) takes many. Both run `_ingest`, which works on a
+list so that a bulk load costs a few queries per batch rather than several per document."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from archive import storage
+from archive.ingest import (
+    IngestRefused,
+    ParsedDocument,
+    Submission,
+    Unreadable,
+    check_size,
+    parse,
+    validate_parsed,
+)
+from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
+from archive.services.provenance import chained_event, kaynak_agent, provenance_record
+from archive.services.sources import sources_resolve
+
+_FILENAME_MAX = Document._meta.get_field("original_filename").max_length
+
+
+class IngestMethod(StrEnum):
+    """How bytes reached Kaynak; recorded in each ingestion event with the agent."""
+
+    COMMAND = "command"
+    API = "api"
+    WEB = "web"
+    ADMIN = "admin"
+    SAMPLE = "sample"
+
+    @property
+    def agent(self) -> str:
+        activity = {
+            "command": "ingest command",
+            "api": "REST API upload",
+            "web": "web upload",
+            "admin": "admin upload",
+            "sample": "sample data loader",
+        }[self.value]
+        return kaynak_agent(activity)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    document: Document
+    created: bool
+
+
+Outcome = IngestResult | IngestRefused
+
+
+@dataclass
+class _Pending:
+    """A submission on its way in."""
+
+    index: int
+    submission: Submission
+    sha256: str
+    parsed: ParsedDocument | None = None
+    stored: storage.StoredFile | None = None
+
+
+def document_ingest(
+    *,
+    data: bytes,
+    filename: str,
+    actor: AbstractBaseUser | None,
+    method: IngestMethod,
+    layouts: tuple[str, ...] | None = None,
+    context: Mapping[str, Any] | None = None,
+    record_duplicates: bool = True,
+) -> IngestResult:
+    """Ingest received bytes as a document.
+
+    Identical bytes return the existing document (recording a duplicate_submission event
+    unless `record_duplicates` is off). A refusal raises IngestRefused and leaves nothing
+    behind: no row, no stored file.
+    """
+    submission = Submission(
+        data=data, filename=filename, label=filename, layouts=layouts, context=dict(context or {})
+    )
+    with transaction.atomic():
+        [outcome] = _ingest(
+            [submission], actor=actor, method=method, record_duplicates=record_duplicates
+        )
+    if isinstance(outcome, IngestRefused):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What became of one submission in a bulk run."""
+
+    label: str
+    status: str  # "ingested", "duplicate" or "refused"
+    document_id: int | None = None
+    reason: str = ""
+
+
+def documents_ingest_many(
+    *,
+    items: Iterable[Submission | Unreadable],
+    actor: AbstractBaseUser | None,
+    method: IngestMethod,
+    batch_size: int = 200,
+    record_duplicates: bool = True,
+) -> Iterator[IngestReport]:
+    """Ingest many submissions, `batch_size` to a transaction. Each submission is still
+    all-or-nothing on its own; reports are yielded once their batch has committed."""
+    batch: list[Submission | Unreadable] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= batch_size:
+            yield from _ingest_batch(batch, actor, method, record_duplicates)
+            batch = []
+    if batch:
+        yield from _ingest_batch(batch, actor, method, record_duplicates)
+
+
+def _ingest_batch(
+    batch: list[Submission | Unreadable],
+    actor: AbstractBaseUser | None,
+    method: IngestMethod,
+    record_duplicates: bool,
+) -> list[IngestReport]:
+    submissions = [item for item in batch if isinstance(item, Submission)]
+    with transaction.atomic():
+        outcomes = iter(
+            _ingest(submissions, actor=actor, method=method, record_duplicates=record_duplicates)
+        )
+    reports = []
+    for item in batch:
+        if isinstance(item, Unreadable):
+            reports.append(IngestReport(item.label, "refused", reason=item.reason))
+            continue
+        outcome = next(outcomes)
+        if isinstance(outcome, IngestRefused):
+            reports.append(IngestReport(item.label, "refused", reason=outcome.message))
+        else:
+            status = "ingested" if outcome.created else "duplicate"
+            reports.append(IngestReport(item.label, status, document_id=outcome.document.pk))
+    return reports
+
+
+def _ingest(
+    submissions: list[Submission],
+    *,
+    actor: AbstractBaseUser | None,
+    method: IngestMethod,
+    record_duplicates: bool,
+) -> list[Outcome]:
+    """Ingest `submissions` inside the caller's transaction; one outcome per submission."""
+    outcomes: list[Outcome | None] = [None] * len(submissions)
+    pending = []
+    for index, submission in enumerate(submissions):
+        try:
+            check_size(len(submission.data))
+        except IngestRefused as refusal:
+            outcomes[index] = refusal
+            continue
+        pending.append(_Pending(index, submission, storage.sha256_hex(submission.data)))
+
+    existing = Document.objects.in_bulk([item.sha256 for item in pending], field_name="sha256")
+    today = timezone.now().date()
+    new: dict[str, _Pending] = {}
+    repeats: list[_Pending] = []
+    for item in pending:
+        if item.sha256 in existing or item.sha256 in new:
+            repeats.append(item)
+            continue
+        try:
+            item.parsed = parse(item.submission.data, layouts=item.submission.layouts)
+            validate_parsed(item.parsed, today=today)
+        except IngestRefused as refusal:
+            outcomes[item.index] = refusal
+            continue
+        new[item.sha256] = item
+
+    for item, outcome in zip(new.values(), _insert(list(new.values()), actor, method), strict=True):
+        outcomes[item.index] = outcome
+
+    for item in repeats:
+        first = existing.get(item.sha256) or outcomes[new[item.sha256].index]
+        if isinstance(first, IngestRefused):
+            outcomes[item.index] = first  # the same bytes, refused for the same reason
+            continue
+        document = first if isinstance(first, Document) else first.document
+        outcomes[item.index] = _repeat(document, item.submission, actor, method, record_duplicates)
+    return outcomes  # type: ignore[return-value]  # every slot is filled above
+
+
+def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: IngestMethod):
+    """Store the bytes and insert documents and their ingestion events in bulk. If the
+    database refuses the batch, retry one by one so only the offending submission fails."""
+    if not items:
+        return []
+    try:
+        with transaction.atomic():
+            sources = sources_resolve(
+                reference
+                for item in items
+                for reference in (item.parsed.original_outlet, item.parsed.reprinter)
+                if reference
+            )
+            for item in items:
+                item.stored = storage.store_original(item.submission.data, item.sha256)
+            storage.make_durable([item.stored for item in items])
+            documents = Document.objects.bulk_create(_document(item, sources) for item in items)
+            ProvenanceEvent.objects.bulk_create(
+                _ingestion_event(document, item, actor, method)
+                for document, item in zip(documents, items, strict=True)
+            )
+    except IntegrityError as error:
+        _discard(items)
+        if len(items) > 1:
+            return [outcome for item in items for outcome in _insert([item], actor, method)]
+        raced = Document.objects.filter(sha256=items[0].sha256).first()
+        if raced:  # the same bytes arrived through another connection meanwhile
+            return [_repeat(raced, items[0].submission, actor, method, record=True)]
+        return [IngestRefused(f"the database refused the document: {error}", code="db")]
+    except BaseException:
+        _discard(items)
+        raise
+    return [IngestResult(document=document, created=True) for document in documents]
+
+
+def _discard(items: list[_Pending]) -> None:
+    for item in items:
+        if item.stored:
+            storage.discard_original(item.stored)
+            item.stored = None
+
+
+def _document(item: _Pending, sources: dict[Any, Source]) -> Document:
+    parsed = item.parsed
+    return Document(
+        title=parsed.title,
+        text=parsed.text,
+        language=parsed.language,
+        original_outlet=sources.get(parsed.original_outlet),
+        original_place=parsed.original_place,
+        original_published_on=parsed.original_published_on,
+        byline=parsed.byline,
+        original_url=parsed.original_url,
+        reprinter=sources.get(parsed.reprinter),
+        reprinted_on=parsed.reprinted_on,
+        source_line=parsed.source_line,
+        layout=parsed.layout,
+        sha256=item.sha256,
+        size_bytes=len(item.submission.data),
+        media_type=parsed.media_type,
+        encoding=parsed.encoding,
+        original_filename=item.submission.filename[:_FILENAME_MAX],
+    )
+
+
+@cache
+def _os_user() -> str:
+    """Who ran the command, as the operating system knows them."""
+    return getpass.getuser()
+
+
+def _submission_detail(submission: Submission, method: IngestMethod) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "method": method.value,
+        "filename": submission.filename,
+        **submission.context,
+    }
+    if method in (IngestMethod.COMMAND, IngestMethod.SAMPLE):
+        detail["os_user"] = _os_user()
+    return detail
+
+
+def _ingestion_event(
+    document: Document, item: _Pending, actor: AbstractBaseUser | None, method: IngestMethod
+) -> ProvenanceEvent:
+    parsed = item.parsed
+    detail = {
+        **_submission_detail(item.submission, method),
+        "sha256": item.sha256,
+        "size_bytes": len(item.submission.data),
+        "layout": parsed.layout,
+        "encoding": parsed.encoding,
+    }
+    if parsed.warnings:
+        detail["warnings"] = list(parsed.warnings)
+    if parsed.extra:
+        detail["extra_fields"] = dict(parsed.extra)
+    return chained_event(
+        document=document,
+        previous=None,
+        event_type=EventType.INGESTION,
+        actor=actor,
+        agent=method.agent,
+        outcome=EventOutcome.WARNING if parsed.warnings else EventOutcome.SUCCESS,
+        detail=detail,
+    )
+
+
+def _repeat(
+    document: Document,
+    submission: Submission,
+    actor: AbstractBaseUser | None,
+    method: IngestMethod,
+    record: bool,
+) -> IngestResult:
+    if record:
+        provenance_record(
+            document=document,
+            event_type=EventType.DUPLICATE_SUBMISSION,
+            actor=actor,
+            agent=method.agent,
+            detail=_submission_detail(submission, method),
+        )
+    return IngestResult(document=document, created=False)
