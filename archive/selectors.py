@@ -22,24 +22,26 @@ class DocumentFilters:
     reprinted_to: date | None = None
 
 
+# Each filter field and the lookup it applies.
+_DOCUMENT_FILTERS = {
+    "outlet": "original_outlet__slug",
+    "reprinter": "reprinter__slug",
+    "language": "language",
+    "published_from": "original_published_on__gte",
+    "published_to": "original_published_on__lte",
+    "reprinted_from": "reprinted_on__gte",
+    "reprinted_to": "reprinted_on__lte",
+}
+
+
 def document_list(*, filters: DocumentFilters | None = None) -> QuerySet[Document]:
     filters = filters or DocumentFilters()
-    documents = Document.objects.with_sources()
-    if filters.outlet:
-        documents = documents.filter(original_outlet__slug=filters.outlet)
-    if filters.reprinter:
-        documents = documents.filter(reprinter__slug=filters.reprinter)
-    if filters.language:
-        documents = documents.filter(language=filters.language)
-    if filters.published_from:
-        documents = documents.filter(original_published_on__gte=filters.published_from)
-    if filters.published_to:
-        documents = documents.filter(original_published_on__lte=filters.published_to)
-    if filters.reprinted_from:
-        documents = documents.filter(reprinted_on__gte=filters.reprinted_from)
-    if filters.reprinted_to:
-        documents = documents.filter(reprinted_on__lte=filters.reprinted_to)
-    return documents
+    conditions = {
+        lookup: getattr(filters, name)
+        for name, lookup in _DOCUMENT_FILTERS.items()
+        if getattr(filters, name) is not None
+    }
+    return Document.objects.with_sources().filter(**conditions)
 
 
 def document_detail_queryset() -> QuerySet[Document]:
