@@ -191,3 +191,17 @@ def test_fixity_check_reports_a_broken_chain(triggers_dropped) -> None:
     ProvenanceEvent.objects.filter(document=document).update(agent="forged")
     _, err, _ = run_failing("fixity_check", "--document", str(document.pk))
     assert "provenance chain broken: event 1 (ingestion) was altered" in err
+
+
+class Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ingest_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    for number in range(3):
+        write(tmp_path / f"{number}.txt", reprint_bytes(title=f"HEADLINE NUMBER {number}"))
+    terminal = Terminal()
+    call_command("ingest", str(tmp_path), stdout=StringIO(), stderr=terminal)
+    assert "3/3" in terminal.getvalue()
+    assert "doc/s" in terminal.getvalue()
