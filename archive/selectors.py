@@ -82,3 +82,17 @@ def provenance_chain_break(*, document: Document) -> str | None:
     if expected_sequence == 1:
         return "the document has no events, not even its ingestion"
     return None
+
+
+def documents_in_order(ids: list[int]) -> list[Document]:
+    """The documents with these ids, with their sources, in the order given."""
+    found = Document.objects.with_sources().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def source_ids_by_slug(slugs: list[str]) -> dict[str, int]:
+    return dict(Source.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+
+
+def sources_by_id(ids: list[int]) -> dict[int, Source]:
+    return Source.objects.in_bulk(ids)

@@ -12,5 +12,11 @@ urlpatterns = [
         views.DocumentOriginalView.as_view(),
         name="document-original",
     ),
+    path(
+        "documents/<int:pk>/similar/",
+        views.SimilarDocumentsView.as_view(),
+        name="document-similar",
+    ),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("search/", views.SearchView.as_view(), name="search"),
 ]

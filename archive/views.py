@@ -22,11 +22,15 @@ from rest_framework.views import APIView
 from archive import storage
 from archive.ingest import check_size, refuse_bulk_file
 from archive.models import Document
+from archive.search import SearchFilters, SearchResults, search, similar_documents
 from archive.selectors import (
     DocumentFilters,
     document_detail_queryset,
     document_list,
+    documents_in_order,
+    source_ids_by_slug,
     source_list,
+    sources_by_id,
 )
 from archive.serializers import (
     DocumentDetailSerializer,
@@ -34,15 +38,22 @@ from archive.serializers import (
     DocumentSummarySerializer,
     DocumentUploadSerializer,
     ErrorSerializer,
+    SearchParamsSerializer,
+    SearchResultsSerializer,
+    SimilarDocumentSerializer,
     SourceFilterSerializer,
     SourceSerializer,
 )
 from archive.services import IngestMethod, document_ingest
 from kaynak.api import StandardPagination
+from kaynak.errors import KaynakError
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such document.")
+INDEX_UNAVAILABLE = OpenApiResponse(
+    ErrorSerializer, description="The search index is damaged; `detail` names the repair."
+)
 
 
 class DocumentListView(GenericAPIView):
@@ -189,3 +200,117 @@ class SourceListView(GenericAPIView):
         )
         page = self.paginate_queryset(sources)
         return self.get_paginated_response(SourceSerializer(page, many=True).data)
+
+
+def _source_ids(params: dict, name: str) -> tuple[int, ...]:
+    slugs = params.get(name, [])
+    found = source_ids_by_slug(slugs)
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        raise KaynakError(f"unknown {name} {', '.join(map(repr, unknown))}", code="bad_filter")
+    return tuple(found[slug] for slug in slugs)
+
+
+def _facets(results: SearchResults) -> dict[str, list[dict]]:
+    """Facet keys are ids in the index; clients filter by slug and read names."""
+    source_ids = [
+        int(key) for name in ("outlet", "reprinter", "source") for key, _ in results.facets[name]
+    ]
+    sources = sources_by_id(source_ids)
+    facets: dict[str, list[dict]] = {}
+    for name, counts in results.facets.items():
+        values = []
+        for key, count in counts:
+            if name in ("outlet", "reprinter", "source"):
+                source = sources.get(int(key))
+                if source is None:  # removed since it was indexed
+                    continue
+                values.append({"value": source.slug, "label": source.name, "count": count})
+            else:
+                values.append({"value": key, "label": key, "count": count})
+        facets[name] = values
+    return facets
+
+
+class SearchView(APIView):
+    @extend_schema(
+        operation_id="search",
+        parameters=[SearchParamsSerializer],
+        responses={
+            200: SearchResultsSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            503: INDEX_UNAVAILABLE,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        form = SearchParamsSerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        params = form.validated_data
+        filters = SearchFilters(
+            outlet=_source_ids(params, "outlet"),
+            reprinter=_source_ids(params, "reprinter"),
+            source=_source_ids(params, "source"),
+            tag=tuple(params.get("tag", [])),
+            year=tuple(params.get("year", [])),
+            language=params.get("language"),
+            published_from=params.get("published_from"),
+            published_to=params.get("published_to"),
+            reprinted_from=params.get("reprinted_from"),
+            reprinted_to=params.get("reprinted_to"),
+        )
+        results = search(
+            params.get("q", ""),
+            user=request.user,
+            filters=filters,
+            sort=params["sort"],
+            page=params["page"],
+            page_size=params["page_size"],
+        )
+        documents = {
+            document.pk: document
+            for document in documents_in_order([hit.document_id for hit in results.hits])
+        }
+        body = {
+            "query": params.get("q", ""),
+            "total": results.total,
+            "page": results.page,
+            "page_size": results.page_size,
+            "pages": results.pages,
+            "sort": params["sort"],
+            "results": [
+                {
+                    "document": documents[hit.document_id],
+                    "score": hit.score,
+                    "snippets": hit.snippets,
+                }
+                for hit in results.hits
+                if hit.document_id in documents
+            ],
+            "facets": _facets(results),
+            "suggestion": results.suggestion,
+        }
+        return Response(SearchResultsSerializer(body, context={"request": request}).data)
+
+
+class SimilarDocumentsView(APIView):
+    @extend_schema(
+        operation_id="documents_similar",
+        description="Documents sharing this one's key terms: other reprints of the same story.",
+        responses={
+            200: SimilarDocumentSerializer(many=True),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+            503: INDEX_UNAVAILABLE,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(Document.objects.all(), pk=pk)
+        scored = similar_documents(document, user=request.user)
+        documents = {item.pk: item for item in documents_in_order([pk for pk, _ in scored])}
+        body = [
+            {"document": documents[pk], "score": score} for pk, score in scored if pk in documents
+        ]
+        return Response(
+            SimilarDocumentSerializer(body, many=True, context={"request": request}).data
+        )

@@ -22,7 +22,7 @@ class StandardPagination(PageNumberPagination):
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus service refusals (KaynakError) and Django ValidationErrors as 400."""
     if isinstance(exc, KaynakError):
-        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             body: dict[str, Any] = {"detail": "Invalid input.", "errors": exc.message_dict}

@@ -8,6 +8,9 @@ class KaynakError(Exception):
     print it. `code` is stable for clients; `message` is for people."""
 
     code = "refused"
+    # The HTTP status the API answers with: a refusal of the input unless a subclass says
+    # the fault is the server's (503 for a damaged search index).
+    status_code = 400
 
     def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(message)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 
 from archive.ingest.errors import IngestRefused
 from archive.ingest.parsers import ParsedDocument
 from archive.models import Document, Source
-
-# The database's own check allows a day of slack for time zones; so does this one.
-FUTURE_SLACK = timedelta(days=1)
+from archive.rules import check_dates
+from kaynak.errors import KaynakError
 
 
 def check_size(size: int) -> None:
@@ -56,19 +55,9 @@ def validate_parsed(parsed: ParsedDocument, *, today: date) -> None:
                 code="too_long",
             )
 
-    latest = today + FUTURE_SLACK
-    for what, value in (
-        ("original publication date", parsed.original_published_on),
-        ("reprint date", parsed.reprinted_on),
-    ):
-        if value and value > latest:
-            raise IngestRefused(
-                f"the {what} {value.isoformat()} is in the future", code="future_date"
-            )
-    published, reprinted = parsed.original_published_on, parsed.reprinted_on
-    if published and reprinted and reprinted < published:
-        raise IngestRefused(
-            f"the reprint date {reprinted.isoformat()} is before the original publication "
-            f"date {published.isoformat()}",
-            code="reprint_before_original",
+    try:
+        check_dates(
+            published=parsed.original_published_on, reprinted=parsed.reprinted_on, today=today
         )
+    except KaynakError as problem:
+        raise IngestRefused(problem.message, code=problem.code) from None

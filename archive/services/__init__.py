@@ -1,6 +1,7 @@
 """Writes to the archive. Each public function is the one way to make its change, and records
 its provenance in the same transaction."""
 
+from archive.services.documents import document_update
 from archive.services.fixity import document_fixity_check
 from archive.services.ingest import (
     IngestMethod,
@@ -26,6 +27,7 @@ __all__ = [
     "check_source_names_free",
     "document_fixity_check",
     "document_ingest",
+    "document_update",
     "documents_ingest_many",
     "kaynak_agent",
     "provenance_record",

@@ -26,6 +26,7 @@ from archive.ingest import (
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
+from archive.search import schedule_index_update
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
 
@@ -224,6 +225,7 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
                 _ingestion_event(document, item, actor, method)
                 for document, item in zip(documents, items, strict=True)
             )
+            schedule_index_update(document.pk for document in documents)
     except IntegrityError as error:
         _discard(items)
         if len(items) > 1:

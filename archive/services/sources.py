@@ -3,10 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from archive.ingest import SourceName
-from archive.models import Source, SourceAlias, SourceKind
+from archive.models import Document, Source, SourceAlias, SourceKind
+from archive.search import schedule_index_update
 from archive.text import fold, normalize_name
 from kaynak.errors import KaynakError
 
@@ -74,6 +76,7 @@ def source_update(
     source.name, source.kind, source.description, source.url = name, kind, description, url
     source.save(update_fields=["name", "kind", "description", "url"])
     source_alias_add(source=source, name=name)
+    _reindex_documents_of(source)
     return source
 
 
@@ -81,9 +84,11 @@ def source_update(
 def source_alias_add(*, source: Source, name: str) -> SourceAlias:
     name = _clean(name)
     check_source_names_free([name], source=source)
-    alias, _ = SourceAlias.objects.get_or_create(
+    alias, created = SourceAlias.objects.get_or_create(
         normalized_name=normalize_name(name), defaults={"source": source, "name": name}
     )
+    if created:
+        _reindex_documents_of(source)
     return alias
 
 
@@ -95,6 +100,16 @@ def source_alias_remove(*, alias: SourceAlias) -> None:
             code="alias_is_name",
         )
     alias.delete()
+    _reindex_documents_of(alias.source)
+
+
+def _reindex_documents_of(source: Source) -> None:
+    """A source's names are indexed with its documents (`outlet:`, `reprinter:`)."""
+    schedule_index_update(
+        Document.objects.filter(Q(original_outlet=source) | Q(reprinter=source)).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def sources_resolve(references: Iterable[SourceName]) -> dict[SourceName, Source]:

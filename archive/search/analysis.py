@@ -1,0 +1,124 @@
+"""Text analysis for the index: Turkish-aware folding and per-language stemming.
+
+Every field is folded (case, diacritics, Turkish dotted/dotless i), at index and at query time,
+so `AVİM`, `Avim` and `avim`, or `Öğütcü` and `ogutcu`, are the same term. The stemmed fields
+stem before folding, because the Turkish stemmer needs the letters folding removes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import snowballstemmer
+from whoosh.analysis import Filter, RegexTokenizer
+
+from archive.text import fold
+
+# Words, keeping inner dots and apostrophes: `U.S.`, `Iraq's`, `İstanbul'da`. Hyphens split,
+# so `al-Ani` is two terms (and the query parser makes a phrase of them).
+WORD_PATTERN = r"\w+(?:[.'’]\w+)*"
+# A stem shorter than this says too little (the Turkish stemmer takes `avim` to `av`, as in
+# hunting); the word is kept whole instead.
+MIN_STEM_LENGTH = 3
+
+
+@lru_cache(maxsize=200_000)
+def fold_term(text: str) -> str:
+    return fold(text)
+
+
+def _split_apostrophe(text: str) -> tuple[str, str] | None:
+    """`iraq's` → ("iraqs", "iraq"); None for a word without an apostrophe."""
+    if "'" not in text and "’" not in text:
+        return None
+    head = text.split("'", 1)[0].split("’", 1)[0]
+    return text.replace("'", "").replace("’", ""), head
+
+
+class FoldingFilter(Filter):
+    """Fold each word (see archive.text.fold). Reprints often lose apostrophes (`Iraqs` for
+    `Iraq's`): a word with an apostrophe is indexed without it, and also as the part before
+    it, so `Iraq's`, `Iraqs` and `Iraq` in a query find it; a query word is only joined."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            parts = _split_apostrophe(token.text)
+            if parts is None:
+                token.text = fold_term(token.text)
+                yield token
+                continue
+            token.text = fold_term(parts[0])
+            yield token
+            if token.mode == "index" and parts[1]:
+                token.text = fold_term(parts[1])
+                yield token
+
+
+class StemmingFilter(Filter):
+    """Lower-case (with Turkish rules for Turkish), stem, then fold each word; apostrophes as
+    in FoldingFilter. Stems are cached: a corpus repeats its words."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._stem = _STEMMERS[language]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StemmingFilter) and other.language == self.language
+
+    def __hash__(self) -> int:
+        return hash(self.language)
+
+    def __getstate__(self) -> dict:
+        return {"language": self.language}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["language"])
+
+    def __call__(self, tokens):
+        stem = self._stem
+        for token in tokens:
+            parts = _split_apostrophe(token.text)
+            if parts is None:
+                token.text = stem(token.text)
+                yield token
+                continue
+            token.text = stem(parts[0])
+            yield token
+            if token.mode == "index" and parts[1]:
+                token.text = stem(parts[1])
+                yield token
+
+
+def _stemmer(language: str, lower):
+    snowball = snowballstemmer.stemmer({"en": "english", "tr": "turkish"}[language])
+
+    @lru_cache(maxsize=200_000)
+    def stem(word: str) -> str:
+        lowered = lower(word)
+        stemmed = snowball.stemWord(lowered)
+        return fold_term(stemmed if len(stemmed) >= MIN_STEM_LENGTH else lowered)
+
+    return stem
+
+
+def _lower(word: str) -> str:
+    # A dotted capital İ lower-cases to `i` plus a combining dot; make it plain `i`.
+    return word.replace("İ", "i").lower()
+
+
+def _lower_turkish(word: str) -> str:
+    return word.replace("I", "ı").replace("İ", "i").lower()
+
+
+_STEMMERS = {"en": _stemmer("en", _lower), "tr": _stemmer("tr", _lower_turkish)}
+STEMMED_LANGUAGES = tuple(_STEMMERS)
+
+
+def folding_analyzer():
+    """Exact words, folded: the language-independent fields."""
+    return RegexTokenizer(WORD_PATTERN) | FoldingFilter()
+
+
+def stemming_analyzer(language: str):
+    """Words stemmed in `language` ('en' or 'tr'), then folded."""
+    return RegexTokenizer(WORD_PATTERN) | StemmingFilter(language)

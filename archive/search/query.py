@@ -1,0 +1,237 @@
+"""The query language: checked strictly, then parsed by Whoosh.
+
+ferry tariffs          both words (AND is the default); also AND, OR, NOT, ( )
+"port authority"       a phrase
+tarif*  tarrifs~       a prefix (two letters at least); a fuzzy word (~2: two edits)
+title:ferry  outlet:"Northern Ledger"  reprinter:avim  tag:…  source:…  language:tr
+published:2017  published:2017-09  published:[2017-01-01 TO 2017-09-30]
+reprinted:>2018-01-01  reprinted:<=2018-06-30
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+from whoosh import query as whoosh_query
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, QueryParser, plugins
+from whoosh.qparser.default import QueryParserError
+from whoosh.searching import Searcher
+
+from kaynak.errors import KaynakError
+
+MAX_QUERY_LENGTH = 1000
+MAX_EXPANSIONS = 500
+MIN_PREFIX = 2
+MAX_FUZZY_EDITS = 2
+
+DATE_FIELDS = ("published", "reprinted")
+TEXT_FIELDS = ("title", "outlet", "reprinter", "tag", "source")
+KNOWN_FIELDS = (*TEXT_FIELDS, "language", *DATE_FIELDS)
+# Unfielded words search these, exact (folded) fields weighing more than stemmed ones.
+DEFAULT_FIELDS = {
+    "title": 2.0,
+    "body": 1.0,
+    "stem_en": 0.5,
+    "stem_tr": 0.5,
+    "outlet": 0.5,
+    "reprinter": 0.3,
+    "tag": 1.0,
+    "source": 1.0,
+}
+
+
+class SearchQueryError(KaynakError):
+    """The query cannot be run as written; the message says what is wrong."""
+
+    code = "bad_query"
+
+
+def _outside_quotes(text: str) -> list[tuple[int, str]]:
+    """The unquoted stretches of `text` with their offsets (quotes are balanced)."""
+    parts = text.split('"')
+    offsets, position = [], 0
+    for number, part in enumerate(parts):
+        if number % 2 == 0:
+            offsets.append((position, part))
+        position += len(part) + 1
+    return offsets
+
+
+def check_query(text: str) -> None:
+    """Refuse what Whoosh would misread, silently drop, or take seconds over."""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise SearchQueryError(
+            f"the query is {len(text):,} characters long; at most {MAX_QUERY_LENGTH:,} are accepted"
+        )
+    if text.count('"') % 2:
+        raise SearchQueryError('the query has an unbalanced quotation mark (")')
+    depth = 0
+    for _, part in _outside_quotes(text):
+        for character in part:
+            depth += {"(": 1, ")": -1}.get(character, 0)
+            if depth < 0:
+                raise SearchQueryError("the query closes a parenthesis it never opened")
+    if depth:
+        raise SearchQueryError(f"the query leaves {depth} parenthesis(es) unclosed")
+    _check_fields(text)
+    for _, part in _outside_quotes(text):
+        _check_words(part)
+
+
+def _inside_quotes(text: str, position: int) -> bool:
+    return text.count('"', 0, position) % 2 == 1
+
+
+def _check_fields(text: str) -> None:
+    for match in re.finditer(r"(?<![\w:])([^\W\d]\w*):(\S?)", text):
+        if _inside_quotes(text, match.start()):
+            continue
+        name, following = match.group(1), match.group(2)
+        if name.lower() not in KNOWN_FIELDS:
+            raise SearchQueryError(f"unknown field {name!r}; fields are: {', '.join(KNOWN_FIELDS)}")
+        if following in ("", ")"):
+            raise SearchQueryError(f"the field {name!r} is followed by nothing to search for")
+
+
+def _check_words(part: str) -> None:
+    for word in re.split(r"[\s()]+", part):
+        term = word.split(":", 1)[1] if ":" in word and not word.startswith("[") else word
+        if not term or term.startswith(("[", "{", "<", ">")):
+            continue
+        if term.strip("*?") == "" and term:
+            raise SearchQueryError(f"{word!r} would match every word; add letters before the *")
+        if term[0] in "*?":
+            raise SearchQueryError(
+                f"{word!r} starts with a wildcard, which would scan the whole vocabulary; "
+                "put at least two letters before it"
+            )
+        wildcard = re.search(r"[*?]", term)
+        if wildcard and wildcard.start() < MIN_PREFIX:
+            raise SearchQueryError(
+                f"{word!r} needs at least {MIN_PREFIX} letters before its wildcard"
+            )
+        fuzzy = re.search(r"~(\d*)$", term)
+        if fuzzy and fuzzy.group(1) and int(fuzzy.group(1)) > MAX_FUZZY_EDITS:
+            raise SearchQueryError(f"{word!r} allows at most {MAX_FUZZY_EDITS} edits (~2)")
+
+
+# --- Dates -----------------------------------------------------------------------------------
+
+_DATE_VALUE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
+_DATE_CLAUSE = re.compile(
+    rf"\b(?P<field>{'|'.join(DATE_FIELDS)}):"
+    rf"(?:(?P<open>[\[{{])\s*(?P<start>{_DATE_VALUE}|\*)?\s*TO\s*(?P<end>{_DATE_VALUE}|\*)?\s*"
+    rf"(?P<close>[\]}}])|(?P<op>[<>]=?)(?P<bound>\S+)|(?P<value>[^\s()]+))",
+    re.IGNORECASE,
+)
+
+
+def _period(value: str, *, field: str) -> tuple[date, date]:
+    """The first and last day of `2017`, `2017-09` or `2017-09-04`."""
+    if not re.fullmatch(_DATE_VALUE, value):
+        raise SearchQueryError(
+            f"{field}: takes a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}"
+        )
+    parts = [int(part) for part in value.split("-")]
+    try:
+        if len(parts) == 1:
+            return date(parts[0], 1, 1), date(parts[0], 12, 31)
+        if len(parts) == 2:
+            last = calendar.monthrange(parts[0], parts[1])[1]
+            return date(parts[0], parts[1], 1), date(parts[0], parts[1], last)
+        day = date(*parts)
+    except (ValueError, calendar.IllegalMonthError) as error:
+        raise SearchQueryError(f"{value!r} is not a calendar date ({error})") from None
+    return day, day
+
+
+def _range(
+    field: str, start: date | None, end: date | None, *, open_: str = "[", close: str = "]"
+) -> str:
+    # Whoosh reads an empty bound literally; these sort before and after every ISO date.
+    lower = start.isoformat() if start else "0000"
+    upper = end.isoformat() if end else "9999"
+    if start and end and start > end:
+        raise SearchQueryError(f"the {field} range ends before it starts")
+    return f"{field}:{open_}{lower} TO {upper}{close}"
+
+
+def _rewrite_date(match: re.Match[str]) -> str:
+    field = match["field"].lower()
+    if match["value"] is not None:
+        start, end = _period(match["value"], field=field)
+        return _range(field, start, end)
+    if match["op"]:
+        first, last = _period(match["bound"], field=field)
+        return {
+            ">": _range(field, last, None, open_="{"),
+            ">=": _range(field, first, None),
+            "<": _range(field, None, first, close="}"),
+            "<=": _range(field, None, last),
+        }[match["op"]]
+    start = None if match["start"] in (None, "*") else _period(match["start"], field=field)
+    end = None if match["end"] in (None, "*") else _period(match["end"], field=field)
+    # An exclusive bound excludes the whole period it names: {2017 TO → from 2018-01-01.
+    return _range(
+        field,
+        (start[1] if match["open"] == "{" else start[0]) if start else None,
+        (end[0] if match["close"] == "}" else end[1]) if end else None,
+        open_=match["open"],
+        close=match["close"],
+    )
+
+
+def rewrite_dates(text: str) -> str:
+    """Date clauses become ranges of ISO dates, which the index compares as text; impossible
+    dates are refused here rather than silently matching nothing."""
+    pieces = text.split('"')
+    for number in range(0, len(pieces), 2):
+        pieces[number] = _DATE_CLAUSE.sub(_rewrite_date, pieces[number])
+    return '"'.join(pieces)
+
+
+# --- Parsing ---------------------------------------------------------------------------------
+
+
+def _configure(parser: QueryParser) -> QueryParser:
+    # Single quotes are apostrophes in this collection (`Iraq's`), not quoting.
+    parser.remove_plugin_class(plugins.SingleQuotePlugin)
+    parser.remove_plugin_class(plugins.EveryPlugin)
+    parser.add_plugin(FuzzyTermPlugin())
+    return parser
+
+
+def make_parser(schema) -> QueryParser:
+    return _configure(MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS))
+
+
+def make_spelling_parser(schema) -> QueryParser:
+    """Unfielded words in the folded body only: suggestions are real words, not stems."""
+    return _configure(QueryParser("body", schema))
+
+
+def parse_query(text: str, schema) -> whoosh_query.Query:
+    """Check and parse `text`; an empty query matches every document."""
+    check_query(text)
+    rewritten = rewrite_dates(text)
+    if not rewritten.strip():
+        return whoosh_query.Every()
+    try:
+        return make_parser(schema).parse(rewritten)
+    except QueryParserError as error:
+        raise SearchQueryError(f"the query cannot be read: {error}") from None
+
+
+def check_expansions(parsed: whoosh_query.Query, searcher: Searcher) -> None:
+    """Refuse prefixes, wildcards and fuzzy words that expand to too many index terms."""
+    reader = searcher.reader()
+    for node in parsed.leaves():
+        if isinstance(node, whoosh_query.MultiTerm):
+            for count, _ in enumerate(node.expanded_terms(reader), start=1):
+                if count > MAX_EXPANSIONS:
+                    raise SearchQueryError(
+                        f"{node!s} matches more than {MAX_EXPANSIONS} different words; be "
+                        "more specific"
+                    )

@@ -1,0 +1,233 @@
+"""Running searches: results with facets, highlights and suggestions; similar documents."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from whoosh import highlight, sorting
+from whoosh import query as whoosh_query
+from whoosh.searching import Searcher
+
+from archive.models import Document
+from archive.search.index import open_index
+from archive.search.query import (
+    SearchQueryError,
+    check_expansions,
+    make_spelling_parser,
+    parse_query,
+)
+
+MAX_PAGE_SIZE = 100
+# Deeper than this, paging stops; narrow the query instead (as in most search engines).
+MAX_RESULT_WINDOW = 10_000
+SORTS = {
+    "relevance": (None, False),
+    "published": ("published", False),
+    "-published": ("published", True),
+    "reprinted": ("reprinted", False),
+    "-reprinted": ("reprinted", True),
+}
+FACETS = {
+    "outlet": "outlet_id",
+    "reprinter": "reprinter_id",
+    "year": "year",
+    "tag": "tag_ids",
+    "source": "source_ids",
+}
+_MULTI_VALUED = {"tag_ids", "source_ids"}
+SNIPPETS = 3
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Facet selections (several values of one facet: any of them) and date bounds."""
+
+    outlet: tuple[int, ...] = ()
+    reprinter: tuple[int, ...] = ()
+    year: tuple[int, ...] = ()
+    tag: tuple[int, ...] = ()
+    source: tuple[int, ...] = ()
+    language: str | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+    reprinted_from: date | None = None
+    reprinted_to: date | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: int
+    score: float | None
+    snippets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    total: int
+    page: int
+    page_size: int
+    hits: tuple[SearchHit, ...]
+    facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+def _filter_query(filters: SearchFilters) -> whoosh_query.Query | None:
+    clauses: list[whoosh_query.Query] = []
+    for name, fieldname in FACETS.items():
+        values = getattr(filters, name)
+        if values:
+            clauses.append(whoosh_query.Or([whoosh_query.Term(fieldname, str(v)) for v in values]))
+    if filters.language:
+        clauses.append(whoosh_query.Term("language", filters.language))
+    for fieldname, start, end in (
+        ("published", filters.published_from, filters.published_to),
+        ("reprinted", filters.reprinted_from, filters.reprinted_to),
+    ):
+        if start or end:
+            clauses.append(
+                whoosh_query.TermRange(
+                    fieldname,
+                    start.isoformat() if start else None,
+                    end.isoformat() if end else None,
+                )
+            )
+    return whoosh_query.And(clauses) if clauses else None
+
+
+def _facets() -> dict[str, sorting.FacetType]:
+    return {
+        name: sorting.FieldFacet(
+            fieldname, allow_overlap=fieldname in _MULTI_VALUED, maptype=sorting.Count
+        )
+        for name, fieldname in FACETS.items()
+    }
+
+
+class _MarkFormatter(highlight.HtmlFormatter):
+    """`<mark>` around matches; everything else HTML-escaped by the base class."""
+
+    template = "<mark>%(t)s</mark>"
+
+    def __init__(self) -> None:
+        super().__init__(between=" … ")
+
+
+def _snippets(hit: Any, document: Document | None) -> tuple[str, ...]:
+    if document is None:
+        return ()
+    candidates = [("body", document.text), ("title", document.title)]
+    if document.language in ("en", "tr"):
+        candidates.insert(1, (f"stem_{document.language}", f"{document.title}\n{document.text}"))
+    for fieldname, text in candidates:
+        snippet = hit.highlights(fieldname, text=text, top=SNIPPETS)
+        if snippet:
+            return (snippet,)
+    return ()
+
+
+def _suggestion(searcher: Searcher, text: str) -> str | None:
+    parsed = make_spelling_parser(searcher.schema).parse(text)
+    corrected = searcher.correct_query(parsed, text)
+    if corrected.query != parsed and corrected.string.strip().lower() != text.strip().lower():
+        return corrected.string
+    return None
+
+
+def search(
+    query: str,
+    *,
+    user: AbstractBaseUser,
+    filters: SearchFilters | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    page_size: int = 20,
+) -> SearchResults:
+    """Search the archive for `user`.
+
+    Raises SearchQueryError for a query or paging request that cannot be run as asked, and
+    SearchIndexUnavailable when the index is damaged. Every signed-in user sees every
+    document for now; annotation visibility and withdrawal narrow this in their issues.
+    """
+    if sort not in SORTS:
+        raise SearchQueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise SearchQueryError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+    if page < 1:
+        raise SearchQueryError("page numbers start at 1")
+    if page * page_size > MAX_RESULT_WINDOW:
+        raise SearchQueryError(
+            f"page {page} is beyond the first {MAX_RESULT_WINDOW:,} results that can be "
+            "paged through; narrow the query or the filters"
+        )
+
+    index = open_index()
+    parsed = parse_query(query, index.schema)
+    sortedby, reverse = SORTS[sort]
+    with index.searcher() as searcher:
+        check_expansions(parsed, searcher)
+        results = searcher.search(
+            parsed,
+            limit=page * page_size,
+            filter=_filter_query(filters or SearchFilters()),
+            groupedby=_facets(),
+            sortedby=sortedby,
+            reverse=reverse,
+            terms=True,
+        )
+        total = len(results)
+        if total and (page - 1) * page_size >= total:
+            last = math.ceil(total / page_size)
+            raise SearchQueryError(f"page {page} is beyond the last page ({last})")
+        results.formatter = _MarkFormatter()
+        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        page_hits = results[(page - 1) * page_size : page * page_size]
+        ids = [int(hit["id"]) for hit in page_hits]
+        documents = Document.objects.only("id", "title", "text", "language").in_bulk(ids)
+        hits = tuple(
+            SearchHit(
+                document_id=int(hit["id"]),
+                score=hit.score if sortedby is None else None,
+                snippets=_snippets(hit, documents.get(int(hit["id"]))),
+            )
+            for hit in page_hits
+        )
+        facets = {
+            name: sorted(
+                ((key, count) for key, count in results.groups(name).items() if key),
+                key=lambda item: (-item[1], item[0]),
+            )
+            for name in FACETS
+        }
+        suggestion = _suggestion(searcher, query) if total == 0 and query.strip() else None
+    return SearchResults(
+        total=total,
+        page=page,
+        page_size=page_size,
+        hits=hits,
+        facets=facets,
+        suggestion=suggestion,
+    )
+
+
+def similar_documents(
+    document: Document, *, user: AbstractBaseUser, limit: int = 10
+) -> list[tuple[int, float]]:
+    """Other documents sharing `document`'s key terms (other reprints of the same story)."""
+    index = open_index()
+    with index.searcher() as searcher:
+        docnum = searcher.document_number(id=str(document.pk))
+        if docnum is None:
+            return []
+        results = searcher.more_like(
+            docnum, "body", text=f"{document.title}\n{document.text}", top=limit, numterms=12
+        )
+        return [(int(hit["id"]), hit.score) for hit in results]
