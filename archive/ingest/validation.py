@@ -10,6 +10,7 @@ from archive.ingest.errors import IngestRefused
 from archive.ingest.parsers import ParsedDocument
 from archive.models import Document, Source
 from archive.rules import check_dates
+from archive.text import normalize_name
 from kaynak.errors import KaynakError
 
 
@@ -48,6 +49,10 @@ def validate_parsed(parsed: ParsedDocument, *, today: date) -> None:
     for source in (parsed.original_outlet, parsed.reprinter):
         if source:
             lengths.append(("source name", source.name, _max_length(Source, "name")))
+            if not normalize_name(source.name):
+                raise IngestRefused(
+                    f"the source name {source.name!r} has no letters or digits", code="bad_name"
+                )
     for what, value, limit in lengths:
         if len(value) > limit:
             raise IngestRefused(

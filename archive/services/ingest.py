@@ -191,7 +191,10 @@ def _ingest(
             continue
         new[item.sha256] = item
 
-    for item, outcome in zip(new.values(), _insert(list(new.values()), actor, method), strict=True):
+    # Inserted in checksum order: concurrent ingests of the same bytes lock rows in the same
+    # order, so one waits for the other rather than both deadlocking.
+    inserting = sorted(new.values(), key=lambda item: item.sha256)
+    for item, outcome in zip(inserting, _insert(inserting, actor, method), strict=True):
         outcomes[item.index] = outcome
 
     for item in repeats:

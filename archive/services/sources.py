@@ -126,21 +126,29 @@ def sources_resolve(references: Iterable[SourceName]) -> dict[SourceName, Source
         ).select_related("source")
     }
     resolved = {}
-    for reference, names in keys.items():
+    # In a fixed order, so that two processes creating the same sources take the database's
+    # locks in the same order and wait for each other instead of deadlocking.
+    for reference, names in sorted(keys.items(), key=lambda item: item[1]):
         source = next((known[key] for key in names if key in known), None)
         if source is None:
-            source = _source_create_once(reference, names[0])
+            source = _source_create_once(reference, names)
             known.update(dict.fromkeys(names, source))
         resolved[reference] = source
     return resolved
 
 
-def _source_create_once(reference: SourceName, key: str) -> Source:
+def _source_create_once(reference: SourceName, keys: list[str]) -> Source:
     try:
         with transaction.atomic():
             return source_create(
                 name=reference.name, kind=reference.kind, aliases=reference.aliases
             )
-    except IntegrityError:
-        # Another ingest created it between our look-up and our insert.
-        return SourceAlias.objects.select_related("source").get(normalized_name=key).source
+    except (IntegrityError, KaynakError):
+        # Another process created it between our look-up and our insert (its uncommitted
+        # row made ours fail, or its committed alias made the name taken).
+        alias = (
+            SourceAlias.objects.select_related("source").filter(normalized_name__in=keys).first()
+        )
+        if alias is None:
+            raise
+        return alias.source

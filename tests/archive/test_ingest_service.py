@@ -210,3 +210,17 @@ def test_the_same_bytes_twice_in_one_batch_become_one_document() -> None:
     assert [report.status for report in reports] == ["ingested", "duplicate"]
     document = Document.objects.get()
     assert [event.detail["filename"] for event in document.events.all()] == ["0.txt", "1.txt"]
+
+
+def test_an_outlet_name_without_letters_is_refused() -> None:
+    with pytest.raises(IngestRefused, match="has no letters or digits"):
+        ingest(reprint_bytes(outlet_line="---, May 4 2017"))
+
+
+def test_a_source_created_meanwhile_by_another_process_is_reused() -> None:
+    from archive.ingest import SourceName
+    from archive.services.sources import _source_create_once
+
+    existing = SourceFactory(name="Northern Ledger")
+    # Our look-up missed it (it committed just after); creating it again finds it instead.
+    assert _source_create_once(SourceName("NORTHERN LEDGER"), ["northern ledger"]) == existing

@@ -1,0 +1,216 @@
+"""The index follows every write path, after commit only, and can be checked and rebuilt."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import pytest
+from django.db import transaction
+
+from archive import services
+from archive.ingest import Submission
+from archive.models import Document
+from archive.search import (
+    SearchIndexUnavailable,
+    check_index,
+    index_documents,
+    open_index,
+    rebuild_index,
+    search,
+)
+from archive.search.index import index_root, live_generation
+from archive.services import IngestMethod, document_ingest, document_update, kaynak_agent
+from kaynak.errors import KaynakError
+from tests.archive.search.conftest import damage_index, index_entries
+from tests.factories import DocumentFactory, SourceFactory, reprint_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def titles_found(query: str, user) -> list[str]:
+    hits = search(query, user=user).hits
+    return [Document.objects.get(pk=hit.document_id).title for hit in hits]
+
+
+# --- each write path --------------------------------------------------------------------------
+
+
+def test_ingest_indexes_the_document_after_commit(committed, researcher) -> None:
+    with committed() as callbacks:
+        document = document_ingest(
+            data=reprint_bytes(title="LIGHTHOUSE KEEPERS STRIKE"),
+            filename="a.txt",
+            actor=researcher,
+            method=IngestMethod.API,
+        ).document
+        assert index_entries() == {}  # nothing before the commit
+    assert len(callbacks) == 1
+    assert set(index_entries()) == {document.pk}
+    assert titles_found("lighthouse", researcher) == ["LIGHTHOUSE KEEPERS STRIKE"]
+
+
+def test_bulk_ingest_indexes_every_document_of_each_batch(committed, researcher) -> None:
+    items = [
+        Submission(data=reprint_bytes(title=f"BULK HEADLINE {n}"), filename=f"{n}.txt", label="")
+        for n in range(5)
+    ]
+    with committed():
+        reports = list(
+            services.documents_ingest_many(
+                items=items, actor=None, method=IngestMethod.COMMAND, batch_size=2
+            )
+        )
+    assert set(index_entries()) == {report.document_id for report in reports}
+
+
+def test_a_rolled_back_ingest_leaves_the_index_untouched(committed, researcher) -> None:
+    with committed() as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        DocumentFactory(title="NEVER COMMITTED")
+        raise RuntimeError("something failed after the write")
+    assert callbacks == []
+    assert index_entries() == {}
+    assert Document.objects.count() == 0
+
+
+def test_metadata_change_reindexes(indexed, committed, researcher) -> None:
+    document = indexed(title="OLD HEADLINE ABOUT GRAIN")
+    with committed():
+        document_update(
+            document=document,
+            actor=researcher,
+            agent=kaynak_agent("test"),
+            title="CORRECTED HEADLINE ABOUT BARLEY",
+            original_published_on=date(2017, 9, 1),
+        )
+    assert titles_found("barley", researcher) == ["CORRECTED HEADLINE ABOUT BARLEY"]
+    assert titles_found("title:grain", researcher) == []
+    assert titles_found("published:2017-09-01", researcher) == ["CORRECTED HEADLINE ABOUT BARLEY"]
+
+
+def test_source_rename_reindexes_its_documents(indexed, committed, researcher) -> None:
+    document = indexed(outlet_line="Northern Ledger, September 4 2017")
+    outlet = document.original_outlet
+    with committed():
+        services.source_update(source=outlet, name="Northern Ledger Weekly", kind="outlet")
+    assert titles_found("outlet:weekly", researcher) == [document.title]
+
+
+def test_alias_changes_reindex_the_sources_documents(indexed, committed, researcher) -> None:
+    document = indexed(outlet_line="Northern Ledger, September 4 2017")
+    with committed():
+        alias = services.source_alias_add(source=document.original_outlet, name="The Ledger")
+    assert titles_found('outlet:"the ledger"', researcher) == [document.title]
+    with committed():
+        services.source_alias_remove(alias=alias)
+    assert titles_found('outlet:"the ledger"', researcher) == []
+
+
+def test_a_source_unrelated_to_documents_reindexes_nothing(committed) -> None:
+    with committed() as callbacks:
+        services.source_update(source=SourceFactory(), name="Renamed Outlet", kind="outlet")
+    assert callbacks == []
+
+
+def test_index_documents_removes_entries_of_documents_that_are_gone(indexed, monkeypatch) -> None:
+    document = indexed()
+    monkeypatch.setattr(
+        "archive.search.documents.indexable_documents", lambda: Document.objects.none()
+    )
+    index_documents([document.pk])
+    assert index_entries() == {}
+
+
+# --- damage and recovery ----------------------------------------------------------------------
+
+
+def test_a_missing_index_is_created_empty(db) -> None:
+    assert not index_root().exists()
+    with open_index().searcher() as searcher:
+        assert searcher.doc_count() == 0
+
+
+def test_a_damaged_index_gives_a_clear_error_naming_the_rebuild(indexed, researcher) -> None:
+    indexed()
+    damage_index()
+    with pytest.raises(SearchIndexUnavailable, match=r"manage\.py search_index rebuild") as error:
+        search("ferry", user=researcher)
+    assert error.value.status_code == 503
+
+
+def test_ingest_still_succeeds_with_a_damaged_index(indexed, committed, caplog) -> None:
+    indexed(title="FIRST HEADLINE")
+    damage_index()
+    with caplog.at_level(logging.ERROR), committed():
+        document = DocumentFactory(title="SECOND HEADLINE")
+    assert Document.objects.filter(pk=document.pk).exists()
+    assert "search_index check --repair" in caplog.text
+
+
+def test_rebuild_recovers_a_damaged_index(indexed, researcher) -> None:
+    document = indexed(title="RECOVERED HEADLINE")
+    damaged = damage_index()
+    result = rebuild_index()
+    assert result.documents == 1
+    assert live_generation() == result.generation != damaged
+    assert titles_found("recovered", researcher) == [document.title]
+
+
+def test_rebuild_builds_beside_the_live_index_and_swaps(indexed, researcher, monkeypatch) -> None:
+    first = indexed(title="BEFORE THE REBUILD")
+    live = live_generation()
+    seen_during = []
+    real_write = __import__("archive.search.index", fromlist=["_write"])._write
+
+    def write_and_search(path, ids):
+        real_write(path, ids)
+        # Searches keep answering from the live generation while the new one is built.
+        seen_during.append((live_generation(), titles_found("rebuild", researcher)))
+
+    monkeypatch.setattr("archive.search.index._write", write_and_search)
+    rebuild_index()
+    assert seen_during == [(live, [first.title])]
+    assert live_generation() != live
+    assert not (index_root() / "rebuilding").exists()
+
+
+def test_writes_during_a_rebuild_reach_the_new_index(indexed, committed, monkeypatch) -> None:
+    indexed(title="ALREADY THERE")
+    late = []
+    real_write = __import__("archive.search.index", fromlist=["_write"])._write
+
+    def write_then_ingest(path, ids):
+        real_write(path, ids)
+        if not late:  # a document arrives while the rebuild is running
+            with committed():
+                late.append(DocumentFactory(title="ARRIVED DURING THE REBUILD"))
+
+    monkeypatch.setattr("archive.search.index._write", write_then_ingest)
+    rebuild_index()
+    assert late[0].pk in index_entries()
+    assert check_index().drifted is False
+
+
+def test_a_second_rebuild_while_one_runs_is_refused(indexed) -> None:
+    indexed()
+    live_generation()
+    (index_root() / "rebuilding").write_text("gen-somebody-else")
+    with pytest.raises(KaynakError, match=r"a rebuild is already running \(or died\)"):
+        rebuild_index()
+
+
+def test_check_finds_missing_stale_and_orphaned_entries_and_repairs_them(
+    indexed, committed, monkeypatch
+) -> None:
+    kept, changed = indexed(title="KEPT HEADLINE"), indexed(title="CHANGED HEADLINE")
+    missing = DocumentFactory(title="NEVER INDEXED")  # its after-commit update never ran
+    Document.objects.filter(pk=changed.pk).update(title="CHANGED BEHIND THE INDEX'S BACK")
+    with open_index().writer() as writer:
+        writer.add_document(id="999999", title="orphan")
+
+    result = check_index()
+    assert (result.missing, result.stale, result.orphaned) == ([missing.pk], [changed.pk], [999999])
+
+    check_index(repair=True)
+    assert check_index().drifted is False
+    assert set(index_entries()) == {kept.pk, changed.pk, missing.pk}
