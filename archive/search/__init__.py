@@ -11,6 +11,7 @@ from archive.search.index import (
     remove_documents,
     schedule_index_removal,
     schedule_index_update,
+    shared_searcher,
 )
 from archive.search.query import SearchQueryError
 from archive.search.schema import AnnotationTerms, SourceTerm, TagTerm, document_fields
@@ -45,5 +46,6 @@ __all__ = [
     "schedule_index_removal",
     "schedule_index_update",
     "search",
+    "shared_searcher",
     "similar_documents",
 ]

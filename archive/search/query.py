@@ -224,14 +224,39 @@ def parse_query(text: str, schema) -> whoosh_query.Query:
         raise SearchQueryError(f"the query cannot be read: {error}") from None
 
 
-def check_expansions(parsed: whoosh_query.Query, searcher: Searcher) -> None:
-    """Refuse prefixes, wildcards and fuzzy words that expand to too many index terms."""
+# Wildcards and fuzzy words expand in the exact fields; stems of partial words mean little.
+_EXPANDING_FIELDS = frozenset({"title", "body", "outlet", "reprinter", "tag", "source"})
+
+
+_EXPANDING_QUERIES = (
+    whoosh_query.Prefix,
+    whoosh_query.Wildcard,
+    whoosh_query.FuzzyTerm,
+    whoosh_query.Regex,
+)
+
+
+def expand_multiterms(parsed: whoosh_query.Query, searcher: Searcher) -> whoosh_query.Query:
+    """Replace each prefix, wildcard and fuzzy word by the index words it matches, once, so
+    the search does not expand it again; refuse one that matches too many words."""
     reader = searcher.reader()
-    for node in parsed.leaves():
-        if isinstance(node, whoosh_query.MultiTerm):
-            for count, _ in enumerate(node.expanded_terms(reader), start=1):
-                if count > MAX_EXPANSIONS:
-                    raise SearchQueryError(
-                        f"{node!s} matches more than {MAX_EXPANSIONS} different words; be "
-                        "more specific"
-                    )
+
+    def expand(node: whoosh_query.Query) -> whoosh_query.Query:
+        if not isinstance(node, _EXPANDING_QUERIES):
+            return node
+        if node.field() not in _EXPANDING_FIELDS:
+            return whoosh_query.NullQuery
+        if isinstance(node, whoosh_query.FuzzyTerm):
+            # Scanning only the words that share the first two letters keeps a fuzzy word
+            # from reading most of the vocabulary.
+            node.prefixlength = max(node.prefixlength, MIN_PREFIX)
+        words = []
+        for count, (_, word) in enumerate(node.expanded_terms(reader), start=1):
+            if count > MAX_EXPANSIONS:
+                raise SearchQueryError(
+                    f"{node!s} matches more than {MAX_EXPANSIONS} different words; be more specific"
+                )
+            words.append(whoosh_query.Term(node.field(), word, boost=node.boost))
+        return whoosh_query.Or(words) if words else whoosh_query.NullQuery
+
+    return parsed.accept(expand).normalize()

@@ -13,10 +13,10 @@ from whoosh import query as whoosh_query
 from whoosh.searching import Searcher
 
 from archive.models import Document
-from archive.search.index import open_index
+from archive.search.index import shared_searcher
 from archive.search.query import (
     SearchQueryError,
-    check_expansions,
+    expand_multiterms,
     make_spelling_parser,
     parse_query,
 )
@@ -103,12 +103,16 @@ def _filter_query(filters: SearchFilters) -> whoosh_query.Query | None:
     return whoosh_query.And(clauses) if clauses else None
 
 
-def _facets() -> dict[str, sorting.FacetType]:
+def _facets(searcher: Searcher) -> dict[str, sorting.FacetType]:
+    """Facets over the whole result set, for the fields that hold any value at all (counting
+    a multi-valued field costs a pass over its postings, wasted when it is empty)."""
+    reader = searcher.reader()
     return {
         name: sorting.FieldFacet(
             fieldname, allow_overlap=fieldname in _MULTI_VALUED, maptype=sorting.Count
         )
         for name, fieldname in FACETS.items()
+        if fieldname not in _MULTI_VALUED or next(reader.lexicon(fieldname), None) is not None
     }
 
 
@@ -169,16 +173,15 @@ def search(
             "paged through; narrow the query or the filters"
         )
 
-    index = open_index()
-    parsed = parse_query(query, index.schema)
     sortedby, reverse = SORTS[sort]
-    with index.searcher() as searcher:
-        check_expansions(parsed, searcher)
+    with shared_searcher() as searcher:
+        parsed = expand_multiterms(parse_query(query, searcher.schema), searcher)
+        facets = _facets(searcher)
         results = searcher.search(
             parsed,
             limit=page * page_size,
             filter=_filter_query(filters or SearchFilters()),
-            groupedby=_facets(),
+            groupedby=facets,
             sortedby=sortedby,
             reverse=reverse,
             terms=True,
@@ -200,11 +203,13 @@ def search(
             )
             for hit in page_hits
         )
-        facets = {
+        counts = {
             name: sorted(
                 ((key, count) for key, count in results.groups(name).items() if key),
                 key=lambda item: (-item[1], item[0]),
             )
+            if name in facets
+            else []
             for name in FACETS
         }
         suggestion = _suggestion(searcher, query) if total == 0 and query.strip() else None
@@ -213,7 +218,7 @@ def search(
         page=page,
         page_size=page_size,
         hits=hits,
-        facets=facets,
+        facets=counts,
         suggestion=suggestion,
     )
 
@@ -222,8 +227,7 @@ def similar_documents(
     document: Document, *, user: AbstractBaseUser, limit: int = 10
 ) -> list[tuple[int, float]]:
     """Other documents sharing `document`'s key terms (other reprints of the same story)."""
-    index = open_index()
-    with index.searcher() as searcher:
+    with shared_searcher() as searcher:
         docnum = searcher.document_number(id=str(document.pk))
         if docnum is None:
             return []

@@ -1,0 +1,260 @@
+"""Search benchmark: indexing and query latency, Kaynak against the bare engine, measured in
+one run on one machine.
+
+    make bench-search                      # the shared corpus x1 (2,225 documents)
+    make bench-search BENCH_ARGS="--copies 20"   # x20 (44,500 documents; slow)
+
+(a) raw Whoosh: the corpus indexed with Kaynak's schema and analyzers by one writer, no Django
+    in the loop: the engine floor.
+(b) Kaynak: the same articles, wrapped in the AVİM layout, through the bulk ingest path
+    (parsing, provenance, stored originals, database, and the index after each commit).
+(c) GET /api/search/ through Django (in-process test client, signed in; facets and
+    highlights on) over a fixed set of queries.
+(d) the raw Whoosh searcher on the same queries, parsed the same way, with the same facets,
+    sorting and highlights, reading texts from memory instead of the database.
+
+Each phase runs in its own process, so each peak-memory figure is that phase's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import (
+    as_reprint,
+    dates_of,
+    load_articles,
+    peak_rss_mib,
+    reprint_title,
+    setup_django,
+)
+
+QUERIES = [
+    ("government", "relevance"),
+    ('"prime minister"', "relevance"),
+    ("election AND labour", "relevance"),
+    ("economy OR inflation NOT china", "relevance"),
+    ("technolog*", "relevance"),
+    ("minstry~", "relevance"),
+    ("title:film", "relevance"),
+    ("published:2004", "-published"),
+    ("reprinted:[2005-01-01 TO 2005-06-30] music", "relevance"),
+    ('outlet:"BBC News" football', "relevance"),
+    ("(oil OR gas) AND prices", "relevance"),
+    ("broadband", "-reprinted"),
+]
+RUNS = 20
+PAGE_SIZE = 20
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def raw_fields(article: dict, number: int) -> dict:
+    """What document_fields gives for this article's reprint, built without Django."""
+    published, reprinted = dates_of(article)
+    title = reprint_title(article)
+    text = article["body"].strip()
+    return {
+        "id": str(number),
+        "title": title,
+        "body": text,
+        "stem_en": f"{title}\n{text}",
+        "language": "en",
+        "outlet": "BBC News",
+        "reprinter": "Center for Eurasian Studies (AVİM) | AVİM | Avrasya İncelemeleri Merkezi"
+        " | Center for Eurasian Studies",
+        "published": published.isoformat(),
+        "reprinted": reprinted.isoformat(),
+        "year": str(published.year),
+        "outlet_id": "1",
+        "reprinter_id": "2",
+    }
+
+
+def phase_raw_index(args: argparse.Namespace) -> dict:
+    setup_django(Path(args.workdir), None)  # settings only: the loop below uses none
+    from whoosh import index
+
+    from archive.search.schema import build_schema
+
+    documents = [raw_fields(article, n) for n, article in enumerate(load_articles(args.copies))]
+    folder = Path(args.workdir) / "raw-index"
+    folder.mkdir()
+    started = time.perf_counter()
+    writer = index.create_in(str(folder), build_schema()).writer()
+    for fields in documents:
+        writer.add_document(**fields)
+    writer.commit()
+    elapsed = time.perf_counter() - started
+    return {"documents": len(documents), "seconds": elapsed, "rss": peak_rss_mib()}
+
+
+def phase_ingest(args: argparse.Namespace) -> dict:
+    setup_django(Path(args.workdir), None)
+    from django.core.management import call_command
+
+    from archive.ingest import Submission
+    from archive.services import IngestMethod, documents_ingest_many
+
+    call_command("migrate", verbosity=0)
+    submissions = [
+        Submission(data=data, filename=name, label=name)
+        for name, data in map(as_reprint, load_articles(args.copies))
+    ]
+    started = time.perf_counter()
+    statuses: dict[str, int] = {}
+    for report in documents_ingest_many(
+        items=submissions, actor=None, method=IngestMethod.COMMAND, batch_size=args.batch_size
+    ):
+        statuses[report.status] = statuses.get(report.status, 0) + 1
+    elapsed = time.perf_counter() - started
+    if statuses != {"ingested": len(submissions)}:
+        sys.exit(f"ingest outcomes {statuses}: the figures would not be comparable")
+    return {"documents": len(submissions), "seconds": elapsed, "rss": peak_rss_mib()}
+
+
+def phase_api(args: argparse.Namespace) -> dict:
+    setup_django(Path(args.workdir), None)
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    timings, totals = [], {}
+    for query, sort in QUERIES:
+        params = {"q": query, "sort": sort, "page_size": PAGE_SIZE}
+        response = client.get("/api/search/", params)  # warm-up
+        if response.status_code != 200:
+            sys.exit(f"{query!r}: {response.status_code} {response.content[:300]!r}")
+        totals[query] = response.json()["total"]
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            client.get("/api/search/", params)
+            timings.append(time.perf_counter() - started)
+    return {"timings": timings, "totals": totals, "rss": peak_rss_mib()}
+
+
+def phase_raw_search(args: argparse.Namespace) -> dict:
+    setup_django(Path(args.workdir), None)  # for the query parser's settings only
+    from whoosh import highlight, index
+
+    from archive.search.query import expand_multiterms, parse_query
+    from archive.search.searching import SORTS, _facets, _MarkFormatter
+
+    texts = {str(n): article["body"] for n, article in enumerate(load_articles(args.copies))}
+    ix = index.open_dir(str(Path(args.workdir) / "raw-index"))
+    searcher = ix.searcher()  # kept open, as the API keeps its own
+    timings, totals = [], {}
+    for query, sort in QUERIES:
+        sortedby, reverse = SORTS[sort]
+        for run in range(RUNS + 1):
+            started = time.perf_counter()
+            parsed = expand_multiterms(parse_query(query, ix.schema), searcher)
+            results = searcher.search(
+                parsed,
+                limit=PAGE_SIZE,
+                groupedby=_facets(searcher),
+                sortedby=sortedby,
+                reverse=reverse,
+                terms=True,
+            )
+            results.formatter = _MarkFormatter()
+            results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+            for hit in results[:PAGE_SIZE]:
+                hit.highlights("body", text=texts[hit["id"]], top=3)
+            for name in results.facet_names():
+                results.groups(name)
+            total = len(results)
+            if run:  # the first run is the warm-up
+                timings.append(time.perf_counter() - started)
+        totals[query] = total
+    return {"timings": timings, "totals": totals, "rss": peak_rss_mib()}
+
+
+PHASES = {
+    "raw-index": phase_raw_index,
+    "ingest": phase_ingest,
+    "api": phase_api,
+    "raw-search": phase_raw_search,
+}
+
+
+def run_phase(name: str, args: argparse.Namespace) -> dict:
+    command = [
+        sys.executable,
+        __file__,
+        "--phase",
+        name,
+        "--workdir",
+        args.workdir,
+        "--copies",
+        str(args.copies),
+        "--batch-size",
+        str(args.batch_size),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=False)
+    if output.returncode:
+        sys.exit(f"phase {name} failed:\n{output.stderr[-3000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--phase", choices=PHASES)
+    parser.add_argument("--workdir")
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args)))
+        return
+
+    args.workdir = tempfile.mkdtemp(prefix="kaynak-bench-search-")
+    print(f"corpus x{args.copies}; work folder {args.workdir}", flush=True)
+    raw = run_phase("raw-index", args)
+    print(
+        f"(a) raw Whoosh indexing:   {raw['documents'] / raw['seconds']:8.1f} documents/s  "
+        f"({raw['seconds']:.1f} s, peak RSS {raw['rss']:.0f} MiB)",
+        flush=True,
+    )
+    ingest = run_phase("ingest", args)
+    ratio = (ingest["documents"] / ingest["seconds"]) / (raw["documents"] / raw["seconds"])
+    print(
+        f"(b) Kaynak bulk ingest:    {ingest['documents'] / ingest['seconds']:8.1f} documents/s  "
+        f"({ingest['seconds']:.1f} s, peak RSS {ingest['rss']:.0f} MiB) = {ratio:.2f} x (a)",
+        flush=True,
+    )
+    api = run_phase("api", args)
+    raw_search = run_phase("raw-search", args)
+    if api["totals"] != raw_search["totals"]:
+        print(f"note: totals differ: API {api['totals']} raw {raw_search['totals']}")
+    for label, result in (
+        ("(c) API GET /api/search/", api),
+        ("(d) raw Whoosh searcher", raw_search),
+    ):
+        timings = [seconds * 1000 for seconds in result["timings"]]
+        print(
+            f"{label}: p50 {statistics.median(timings):6.1f} ms  "
+            f"p95 {percentile(timings, 0.95):6.1f} ms  over {len(timings)} requests "
+            f"({len(QUERIES)} queries x {RUNS}), peak RSS {result['rss']:.0f} MiB"
+        )
+    api_p95 = percentile(api["timings"], 0.95)
+    raw_p95 = percentile(raw_search["timings"], 0.95)
+    print(f"API p95 / raw p95 = {api_p95 / raw_p95:.2f}")
+    print("hits per query: " + ", ".join(f"{q!r}: {n}" for q, n in api["totals"].items()))
+
+
+if __name__ == "__main__":
+    main()
