@@ -151,7 +151,10 @@ def phase_raw_search(args: argparse.Namespace) -> dict:
     from whoosh import highlight, index
 
     from archive.search.query import expand_multiterms, parse_query
-    from archive.search.searching import SORTS, _facets, _MarkFormatter
+    from archive.search.searching import SORTS, _facets
+
+    class MarkFormatter(highlight.HtmlFormatter):
+        template = "<mark>%(t)s</mark>"
 
     texts = {str(n): article["body"] for n, article in enumerate(load_articles(args.copies))}
     ix = index.open_dir(str(Path(args.workdir) / "raw-index"))
@@ -170,7 +173,7 @@ def phase_raw_search(args: argparse.Namespace) -> dict:
                 reverse=reverse,
                 terms=True,
             )
-            results.formatter = _MarkFormatter()
+            results.formatter = MarkFormatter(between=" … ")
             results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
             for hit in results[:PAGE_SIZE]:
                 hit.highlights("body", text=texts[hit["id"]], top=3)

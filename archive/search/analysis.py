@@ -27,7 +27,7 @@ def fold_term(text: str) -> str:
     return fold(text)
 
 
-def _split_apostrophe(text: str) -> tuple[str, str] | None:
+def split_apostrophe(text: str) -> tuple[str, str] | None:
     """`iraq's` → ("iraqs", "iraq"); None for a word without an apostrophe."""
     if "'" not in text and "’" not in text:
         return None
@@ -42,7 +42,7 @@ class FoldingFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
-            parts = _split_apostrophe(token.text)
+            parts = split_apostrophe(token.text)
             if parts is None:
                 token.text = fold_term(token.text)
                 yield token
@@ -60,7 +60,7 @@ class StemmingFilter(Filter):
 
     def __init__(self, language: str) -> None:
         self.language = language
-        self._stem = _STEMMERS[language]
+        self._stem = STEMMERS[language]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StemmingFilter) and other.language == self.language
@@ -77,7 +77,7 @@ class StemmingFilter(Filter):
     def __call__(self, tokens):
         stem = self._stem
         for token in tokens:
-            parts = _split_apostrophe(token.text)
+            parts = split_apostrophe(token.text)
             if parts is None:
                 token.text = stem(token.text)
                 yield token
@@ -110,8 +110,8 @@ def _lower_turkish(word: str) -> str:
     return word.replace("I", "ı").replace("İ", "i").lower()
 
 
-_STEMMERS = {"en": _stemmer("en", _lower), "tr": _stemmer("tr", _lower_turkish)}
-STEMMED_LANGUAGES = tuple(_STEMMERS)
+STEMMERS = {"en": _stemmer("en", _lower), "tr": _stemmer("tr", _lower_turkish)}
+STEMMED_LANGUAGES = tuple(STEMMERS)
 
 
 def folding_analyzer():

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from whoosh import highlight, sorting
 from whoosh import query as whoosh_query
+from whoosh import sorting
 from whoosh.searching import Searcher
 
 from archive.models import Document
@@ -20,6 +20,7 @@ from archive.search.query import (
     make_spelling_parser,
     parse_query,
 )
+from archive.search.snippets import QueryWords, query_words, snippet
 
 MAX_PAGE_SIZE = 100
 # Deeper than this, paging stops; narrow the query instead (as in most search engines).
@@ -116,26 +117,22 @@ def _facets(searcher: Searcher) -> dict[str, sorting.FacetType]:
     }
 
 
-class _MarkFormatter(highlight.HtmlFormatter):
-    """`<mark>` around matches; everything else HTML-escaped by the base class."""
-
-    template = "<mark>%(t)s</mark>"
-
-    def __init__(self) -> None:
-        super().__init__(between=" … ")
+LEAD = 200
 
 
-def _snippets(hit: Any, document: Document | None) -> tuple[str, ...]:
+def _snippets(document: Document | None, wanted: QueryWords) -> tuple[str, ...]:
+    """Marked fragments of the text (or the title) where the query matched; the opening of
+    the text when the match was elsewhere (outlet, tags)."""
     if document is None:
         return ()
-    candidates = [("body", document.text), ("title", document.title)]
-    if document.language in ("en", "tr"):
-        candidates.insert(1, (f"stem_{document.language}", f"{document.title}\n{document.text}"))
-    for fieldname, text in candidates:
-        snippet = hit.highlights(fieldname, text=text, top=SNIPPETS)
-        if snippet:
-            return (snippet,)
-    return ()
+    for text in (document.text, document.title):
+        found = snippet(text, wanted, document.language)
+        if found:
+            return (found,)
+    lead = document.text[:LEAD].rsplit(" ", 1)[0] if len(document.text) > LEAD else document.text
+    return (
+        html.escape(" ".join(lead.split()), quote=False) + ("…" if lead != document.text else ""),
+    )
 
 
 def _suggestion(searcher: Searcher, text: str) -> str | None:
@@ -184,14 +181,12 @@ def search(
             groupedby=facets,
             sortedby=sortedby,
             reverse=reverse,
-            terms=True,
         )
         total = len(results)
         if total and (page - 1) * page_size >= total:
             last = math.ceil(total / page_size)
             raise SearchQueryError(f"page {page} is beyond the last page ({last})")
-        results.formatter = _MarkFormatter()
-        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        wanted = query_words(parsed)
         page_hits = results[(page - 1) * page_size : page * page_size]
         ids = [int(hit["id"]) for hit in page_hits]
         documents = Document.objects.only("id", "title", "text", "language").in_bulk(ids)
@@ -199,7 +194,7 @@ def search(
             SearchHit(
                 document_id=int(hit["id"]),
                 score=hit.score if sortedby is None else None,
-                snippets=_snippets(hit, documents.get(int(hit["id"]))),
+                snippets=_snippets(documents.get(int(hit["id"])), wanted),
             )
             for hit in page_hits
         )
