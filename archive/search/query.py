@@ -76,7 +76,7 @@ def check_query(text: str) -> None:
     if depth:
         raise SearchQueryError(f"the query leaves {depth} parenthesis(es) unclosed")
     _check_fields(text)
-    for _, part in _outside_quotes(text):
+    for _, part in _outside_quotes(rewrite_dates(text)):
         _check_words(part)
 
 
@@ -150,9 +150,9 @@ def _period(value: str, *, field: str) -> tuple[date, date]:
 def _range(
     field: str, start: date | None, end: date | None, *, open_: str = "[", close: str = "]"
 ) -> str:
-    # Whoosh reads an empty bound literally; these sort before and after every ISO date.
-    lower = start.isoformat() if start else "0000"
-    upper = end.isoformat() if end else "9999"
+    # The index holds dates as YYYYMMDD numbers; an open end is the smallest or largest.
+    lower = start.strftime("%Y%m%d") if start else "0"
+    upper = end.strftime("%Y%m%d") if end else "99991231"
     if start and end and start > end:
         raise SearchQueryError(f"the {field} range ends before it starts")
     return f"{field}:{open_}{lower} TO {upper}{close}"
@@ -184,7 +184,7 @@ def _rewrite_date(match: re.Match[str]) -> str:
 
 
 def rewrite_dates(text: str) -> str:
-    """Date clauses become ranges of ISO dates, which the index compares as text; impossible
+    """Date clauses become ranges of YYYYMMDD numbers, as the index holds dates; impossible
     dates are refused here rather than silently matching nothing."""
     pieces = text.split('"')
     for number in range(0, len(pieces), 2):
@@ -215,7 +215,7 @@ def make_spelling_parser(schema) -> QueryParser:
 def parse_query(text: str, schema) -> whoosh_query.Query:
     """Check and parse `text`; an empty query matches every document."""
     check_query(text)
-    rewritten = rewrite_dates(text)
+    rewritten = rewrite_dates(text)  # checked (and rewritten) by check_query already
     if not rewritten.strip():
         return whoosh_query.Every()
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from archive.models import Document, Source
 from archive.search.analysis import STEMMED_LANGUAGES, folding_analyzer, stemming_analyzer
@@ -33,8 +34,11 @@ def build_schema() -> Schema:
         tag=_text(folded),
         source=_text(folded),
         language=ID(),
-        published=ID(sortable=True),
-        reprinted=ID(sortable=True),
+        # Calendar dates as YYYYMMDD numbers: no time of day, so no time zone can move a
+        # document across midnight, and numeric ranges need few terms. (64-bit signed: with
+        # 32-bit unsigned fields Whoosh's ranges up to 99991231 match every document.)
+        published=NUMERIC(int, bits=64, sortable=True),
+        reprinted=NUMERIC(int, bits=64, sortable=True),
         year=ID(sortable=True),
         outlet_id=ID(sortable=True),
         reprinter_id=ID(sortable=True),
@@ -104,16 +108,21 @@ def document_fields(
     if document.language in STEMMED_LANGUAGES:
         fields[f"stem_{document.language}"] = f"{document.title}\n{document.text}"
     for name, value in (
-        ("published", published.isoformat() if published else None),
-        ("reprinted", document.reprinted_on.isoformat() if document.reprinted_on else None),
+        ("published", date_number(published)),
+        ("reprinted", date_number(document.reprinted_on)),
         ("year", str(published.year) if published else None),
         ("outlet_id", str(outlet.id) if outlet else None),
         ("reprinter_id", str(reprinter.id) if reprinter else None),
     ):
-        if value:
+        if value is not None:
             fields[name] = value
     fields["fingerprint"] = fingerprint(fields)
     return fields
+
+
+def date_number(day: date | None) -> int | None:
+    """2017-09-04 as 20170904."""
+    return day.year * 10_000 + day.month * 100 + day.day if day else None
 
 
 def fingerprint(fields: dict[str, Any]) -> str:

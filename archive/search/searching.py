@@ -20,6 +20,7 @@ from archive.search.query import (
     make_spelling_parser,
     parse_query,
 )
+from archive.search.schema import date_number
 from archive.search.snippets import QueryWords, query_words, snippet
 
 MAX_PAGE_SIZE = 100
@@ -95,11 +96,7 @@ def _filter_query(filters: SearchFilters) -> whoosh_query.Query | None:
     ):
         if start or end:
             clauses.append(
-                whoosh_query.TermRange(
-                    fieldname,
-                    start.isoformat() if start else None,
-                    end.isoformat() if end else None,
-                )
+                whoosh_query.NumericRange(fieldname, date_number(start), date_number(end))
             )
     return whoosh_query.And(clauses) if clauses else None
 

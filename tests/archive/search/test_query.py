@@ -52,19 +52,24 @@ def test_good_queries_pass_the_checks(query: str) -> None:
     check_query(query)
 
 
+def test_open_ended_ranges_pass_the_checks() -> None:
+    check_query("published:{2017 TO *] ferry")
+    check_query("published:[* TO 2017]")
+
+
 @pytest.mark.parametrize(
     ("clause", "rewritten"),
     [
-        ("published:2017", "published:[2017-01-01 TO 2017-12-31]"),
-        ("published:2016-02", "published:[2016-02-01 TO 2016-02-29]"),
-        ("published:2017-09-04", "published:[2017-09-04 TO 2017-09-04]"),
-        ("published:[2017-01-01 TO 2017-09-30]", "published:[2017-01-01 TO 2017-09-30]"),
-        ("published:[2017 TO 2018-03]", "published:[2017-01-01 TO 2018-03-31]"),
-        ("published:{2017 TO *]", "published:{2017-12-31 TO 9999]"),
-        ("reprinted:>2018-01-01", "reprinted:{2018-01-01 TO 9999]"),
-        ("reprinted:>=2018", "reprinted:[2018-01-01 TO 9999]"),
-        ("reprinted:<2018", "reprinted:[0000 TO 2018-01-01}"),
-        ("reprinted:<=2018-06", "reprinted:[0000 TO 2018-06-30]"),
+        ("published:2017", "published:[20170101 TO 20171231]"),
+        ("published:2016-02", "published:[20160201 TO 20160229]"),
+        ("published:2017-09-04", "published:[20170904 TO 20170904]"),
+        ("published:[2017-01-01 TO 2017-09-30]", "published:[20170101 TO 20170930]"),
+        ("published:[2017 TO 2018-03]", "published:[20170101 TO 20180331]"),
+        ("published:{2017 TO *]", "published:{20171231 TO 99991231]"),
+        ("reprinted:>2018-01-01", "reprinted:{20180101 TO 99991231]"),
+        ("reprinted:>=2018", "reprinted:[20180101 TO 99991231]"),
+        ("reprinted:<2018", "reprinted:[0 TO 20180101}"),
+        ("reprinted:<=2018-06", "reprinted:[0 TO 20180630]"),
         ('"published:2017" ferry', '"published:2017" ferry'),
     ],
 )
