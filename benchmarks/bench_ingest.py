@@ -24,7 +24,7 @@ from corpus import as_reprint, load_articles, peak_rss_mib, setup_django
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=1, help="Replicate the corpus N times.")
-    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--database-url", help="Default: a fresh SQLite file in a temp folder.")
     parser.add_argument("--no-index", action="store_true", help="Leave the search index out.")
     args = parser.parse_args()

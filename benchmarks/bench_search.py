@@ -62,6 +62,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def raw_fields(article: dict, number: int) -> dict:
     """What document_fields gives for this article's reprint, built without Django."""
+    from archive.search.schema import date_number
+
     published, reprinted = dates_of(article)
     title = reprint_title(article)
     text = article["body"].strip()
@@ -74,8 +76,8 @@ def raw_fields(article: dict, number: int) -> dict:
         "outlet": "BBC News",
         "reprinter": "Center for Eurasian Studies (AVİM) | AVİM | Avrasya İncelemeleri Merkezi"
         " | Center for Eurasian Studies",
-        "published": published.isoformat(),
-        "reprinted": reprinted.isoformat(),
+        "published": date_number(published),
+        "reprinted": date_number(reprinted),
         "year": str(published.year),
         "outlet_id": "1",
         "reprinter_id": "2",
@@ -216,7 +218,7 @@ def run_phase(name: str, args: argparse.Namespace) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--phase", choices=PHASES)
     parser.add_argument("--workdir")
     args = parser.parse_args()

@@ -62,34 +62,38 @@ def query_words(parsed: whoosh_query.Query) -> QueryWords:
     return QueryWords(frozenset(words), {key: frozenset(value) for key, value in stems.items()})
 
 
-def _matches(text: str, wanted: QueryWords, language: str) -> list[tuple[int, int]]:
+def _is_match(word: str, wanted: QueryWords, stems: frozenset[str], language: str) -> bool:
+    forms = split_apostrophe(word) or (word,)
+    for form in forms:
+        if form and (
+            fold_term(form) in wanted.words or (stems and STEMMERS[language](form) in stems)
+        ):
+            return True
+    return False
+
+
+def _fragments(text: str, wanted: QueryWords, language: str) -> list[list]:
+    """The first fragments of `text` with matches, in reading order: [start, end, matches].
+
+    Reading stops once a match would open one fragment more than are shown: the first
+    matches make the snippet, and a long text need not be read to its end.
+    """
     stems = wanted.stems.get(language, frozenset())
-    stem = STEMMERS.get(language)
-    found = []
+    fragments: list[list] = []
     for match in _WORD.finditer(text):
-        word = match.group()
-        parts = split_apostrophe(word)
-        forms = parts if parts else (word,)
-        if any(fold_term(form) in wanted.words for form in forms if form) or (
-            stems and any(stem(form) in stems for form in forms if form)
-        ):
-            found.append(match.span())
-    return found
-
-
-def _fragments(matches: list[tuple[int, int]], length: int) -> list[tuple[int, int, int]]:
-    """Windows around runs of matches: (start, end, number of matches)."""
-    fragments: list[tuple[int, int, int]] = []
-    for start, end in matches:
-        if (
-            fragments
-            and start - fragments[-1][1] < SURROUND
-            and (end + SURROUND - fragments[-1][0] <= MAX_FRAGMENT)
-        ):
-            first, _, count = fragments[-1]
-            fragments[-1] = (first, min(length, end + SURROUND), count + 1)
+        if not _is_match(match.group(), wanted, stems, language):
+            continue
+        start, end = match.span()
+        last = fragments[-1] if fragments else None
+        if last and start - last[1] < SURROUND and end + SURROUND - last[0] <= MAX_FRAGMENT:
+            last[1] = min(len(text), end + SURROUND)
+            last[2].append((start, end))
+        elif len(fragments) == TOP_FRAGMENTS:
+            break
         else:
-            fragments.append((max(0, start - SURROUND), min(length, end + SURROUND), 1))
+            fragments.append(
+                [max(0, start - SURROUND), min(len(text), end + SURROUND), [(start, end)]]
+            )
     return fragments
 
 
@@ -106,20 +110,14 @@ def snippet(text: str, wanted: QueryWords, language: str) -> str:
     match in a <mark>; empty when nothing matches."""
     if wanted.empty:
         return ""
-    matches = _matches(text, wanted, language)
-    if not matches:
-        return ""
-    fragments = _fragments(matches, len(text))
-    best = sorted(sorted(fragments, key=lambda item: -item[2])[:TOP_FRAGMENTS])
     pieces = []
-    for start, end, _ in best:
+    for start, end, matches in _fragments(text, wanted, language):
         start, end = _widen_to_words(text, start, end)
         out, position = [], start
         for match_start, match_end in matches:
-            if match_start >= start and match_end <= end:
-                out.append(html.escape(text[position:match_start], quote=False))
-                out.append(f"<mark>{html.escape(text[match_start:match_end], quote=False)}</mark>")
-                position = match_end
+            out.append(html.escape(text[position:match_start], quote=False))
+            out.append(f"<mark>{html.escape(text[match_start:match_end], quote=False)}</mark>")
+            position = match_end
         out.append(html.escape(text[position:end], quote=False))
         pieces.append(" ".join("".join(out).split()))
     return BETWEEN.join(pieces)

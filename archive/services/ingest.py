@@ -117,7 +117,7 @@ def documents_ingest_many(
     items: Iterable[Submission | Unreadable],
     actor: AbstractBaseUser | None,
     method: IngestMethod,
-    batch_size: int = 200,
+    batch_size: int = 1000,
     record_duplicates: bool = True,
 ) -> Iterator[IngestReport]:
     """Ingest many submissions, `batch_size` to a transaction. Each submission is still

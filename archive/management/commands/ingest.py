@@ -24,7 +24,10 @@ class Command(BaseCommand):
             "--actor", help="Username recorded as responsible (default: none, the system)."
         )
         parser.add_argument(
-            "--batch-size", type=int, default=200, help="Submissions per transaction."
+            "--batch-size",
+            type=int,
+            default=1000,
+            help="Submissions per transaction (and per search-index commit).",
         )
         parser.add_argument(
             "--no-progress", action="store_true", help="Do not draw a progress bar."
