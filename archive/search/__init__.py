@@ -9,7 +9,6 @@ from archive.search.index import (
     open_index,
     rebuild_index,
     remove_documents,
-    schedule_index_removal,
     schedule_index_update,
     shared_searcher,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "open_index",
     "rebuild_index",
     "remove_documents",
-    "schedule_index_removal",
     "schedule_index_update",
     "search",
     "shared_searcher",

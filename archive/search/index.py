@@ -206,17 +206,12 @@ def _run_logged(function: Callable[[list[int]], None], ids: list[int]) -> None:
 
 
 def schedule_index_update(ids: Iterable[int]) -> None:
-    """After the current transaction commits, update these documents' index entries. Nothing
-    happens if it rolls back. The one way writes reach the index."""
+    """After the current transaction commits, update these documents' index entries (which
+    removes those no longer indexable). Nothing happens if it rolls back. The one way writes
+    reach the index."""
     ids = sorted(set(ids))
     if ids:
         transaction.on_commit(lambda: _run_logged(index_documents, ids))
-
-
-def schedule_index_removal(ids: Iterable[int]) -> None:
-    ids = sorted(set(ids))
-    if ids:
-        transaction.on_commit(lambda: _run_logged(remove_documents, ids))
 
 
 # --- Rebuild and check -----------------------------------------------------------------------
