@@ -1,1 +1,225 @@
-"""Span annotations, tags and source tags arrive with their own issue."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+from archive.models import Document, Source
+
+COMMENT_MAX_LENGTH = 10_000
+CONTEXT_LENGTH = 32
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private (only me)"
+    GROUP = "group", "Group (members of one group)"
+    PUBLIC = "public", "Public (every signed-in user)"
+
+
+class SourceRole(models.TextChoices):
+    CLAIMED_BY = "claimed_by", "Claimed by"
+    REPORTED_BY = "reported_by", "Reported by"
+    DENIED_BY = "denied_by", "Denied by"
+    QUOTED = "quoted", "Quoted"
+    MENTIONED = "mentioned", "Mentioned"
+
+
+class Tag(models.Model):
+    """A label for annotations: free (anyone may create one) or curated (a controlled
+    vocabulary that curators maintain)."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, help_text="Stable identifier used in URLs.")
+    normalized_name = models.CharField(
+        max_length=100, editable=False, help_text="Case- and diacritic-insensitive key."
+    )
+    curated = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_unique_slug"),
+            models.UniqueConstraint(
+                fields=["normalized_name"], name="%(app_label)s_%(class)s_unique_normalized_name"
+            ),
+            models.CheckConstraint(
+                condition=~Q(normalized_name=""), name="%(app_label)s_%(class)s_has_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnnotationQuerySet(models.QuerySet["Annotation"]):
+    def live(self) -> AnnotationQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+
+class Annotation(models.Model):
+    """A span of a document's text, in Unicode code points, with what a researcher says of it."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="annotations")
+    start = models.PositiveIntegerField(help_text="First code point of the span.")
+    end = models.PositiveIntegerField(help_text="Code point after the span.")
+    quote = models.TextField(help_text="The exact text of the span when it was annotated.")
+    prefix = models.CharField(
+        max_length=CONTEXT_LENGTH, blank=True, help_text="Up to 32 code points before the span."
+    )
+    suffix = models.CharField(
+        max_length=CONTEXT_LENGTH, blank=True, help_text="Up to 32 code points after the span."
+    )
+    comment = models.TextField(blank=True, help_text="Plain text, at most 10,000 characters.")
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="With group visibility: the group whose members may read it.",
+    )
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="annotations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, help_text="Raised by every change.")
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    hidden_reason = models.TextField(blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deletion_reason = models.TextField(blank=True)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document_id", "start", "end", "id"]
+        permissions = [("moderate_annotation", "Can read, hide and delete any annotation")]
+        indexes = [models.Index(fields=["document", "start", "end"], name="annotations_span_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(start__lt=F("end")),
+                name="%(app_label)s_%(class)s_span_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(visibility=Visibility.GROUP) & Q(group__isnull=False))
+                | (~Q(visibility=Visibility.GROUP) & Q(group__isnull=True)),
+                name="%(app_label)s_%(class)s_group_iff_group_visibility",
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values),
+                name="%(app_label)s_%(class)s_visibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("comment"), COMMENT_MAX_LENGTH),
+                name="%(app_label)s_%(class)s_comment_length",
+            ),
+            models.CheckConstraint(
+                condition=~Q(quote=""), name="%(app_label)s_%(class)s_has_quote"
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote[:40]!r} in document {self.document_id}"
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}.{self.version}"'
+
+
+class SourceTag(models.Model):
+    """An attribution of an annotation's passage to a curated source, with the source's role.
+    A database trigger refuses a source that was merged into another."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="source_tags")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="source_tags")
+    role = models.CharField(max_length=20, choices=SourceRole.choices)
+
+    class Meta:
+        ordering = ["annotation_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "source", "role"], name="%(app_label)s_%(class)s_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=SourceRole.values), name="%(app_label)s_%(class)s_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.source}"
+
+
+class Reply(models.Model):
+    annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["annotation_id", "created_at", "id"]
+        verbose_name_plural = "replies"
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="%(app_label)s_%(class)s_has_body"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
+                name="%(app_label)s_%(class)s_body_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply by {self.author_id} to annotation {self.annotation_id}"
+
+
+class RevisionAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    HIDDEN = "hidden", "Hidden"
+    UNHIDDEN = "unhidden", "Unhidden"
+    DELETED = "deleted", "Deleted"
+
+
+class AnnotationRevision(models.Model):
+    """One change of an annotation: append-only, enforced by database triggers."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="revisions")
+    version = models.PositiveIntegerField(help_text="The annotation's version after the change.")
+    action = models.CharField(max_length=10, choices=RevisionAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField(default=dict, help_text="Field: {before, after}.")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["annotation_id", "version", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "version"], name="%(app_label)s_%(class)s_unique_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=RevisionAction.values),
+                name="%(app_label)s_%(class)s_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} v{self.version} of annotation {self.annotation_id}"

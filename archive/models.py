@@ -31,11 +31,23 @@ class Source(models.Model):
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OTHER)
     description = models.TextField(blank=True)
     url = models.URLField(max_length=500, blank=True, help_text="The source's own web site.")
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_sources",
+        help_text="Set when this source was merged into another; it is then a tombstone.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("pk")),
+                name="%(app_label)s_%(class)s_not_merged_into_self",
+            ),
             models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_unique_slug"),
             models.CheckConstraint(condition=~Q(name=""), name="%(app_label)s_%(class)s_has_name"),
             models.CheckConstraint(
@@ -45,6 +57,10 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_live(self) -> bool:
+        return self.merged_into_id is None
 
 
 class SourceAlias(models.Model):

@@ -18,5 +18,6 @@ urlpatterns = [
         name="document-similar",
     ),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
     path("search/", views.SearchView.as_view(), name="search"),
 ]

@@ -232,6 +232,17 @@ def _facets(results: SearchResults) -> dict[str, list[dict]]:
     return facets
 
 
+class SourceDetailView(APIView):
+    @extend_schema(
+        operation_id="sources_retrieve",
+        description="A curated source; its URL is the IRI annotations use for it.",
+        responses={200: SourceSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        source = get_object_or_404(source_list(), slug=slug)
+        return Response(SourceSerializer(source).data)
+
+
 class SearchView(APIView):
     @extend_schema(
         operation_id="search",

@@ -12,12 +12,22 @@ class KaynakError(Exception):
     # the fault is the server's (503 for a damaged search index).
     status_code = 400
 
-    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        self.fields = fields or {}
         self.extra = extra
 
     def as_dict(self) -> dict[str, Any]:
-        return {"detail": self.message, "code": self.code, **self.extra}
+        """`detail` and `code`, then each offending field's messages (as DRF reports fields),
+        then anything else worth knowing (e.g. the text actually found)."""
+        return {"detail": self.message, "code": self.code, **self.fields, **self.extra}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.db.models import Prefetch, QuerySet
 
 from archive.models import Document, SourceAlias
-from archive.search.schema import NO_ANNOTATION_TERMS, AnnotationTerms
+from archive.search.schema import NO_ANNOTATION_TERMS, AnnotationTerms, SourceTerm, TagTerm
 
 
 def indexable_documents() -> QuerySet[Document]:
@@ -20,9 +20,17 @@ def indexable_document_ids() -> Iterator[int]:
 
 
 def annotation_terms(ids: list[int]) -> dict[int, AnnotationTerms]:
-    """Tags and source tags of these documents' annotations, by document id. Annotations do
-    not exist yet; their issue fills this in."""
-    return {}
+    """Tags and source tags of these documents' public annotations, by document id."""
+    # Imported here: the annotations app builds on the archive, not the other way round.
+    from annotations.selectors import search_terms
+
+    return {
+        document_id: AnnotationTerms(
+            tags=tuple(TagTerm(tag_id, name) for tag_id, name in terms.tags),
+            sources=tuple(SourceTerm(source_id, names) for source_id, names in terms.sources),
+        )
+        for document_id, terms in search_terms(ids).items()
+    }
 
 
 def documents_for_index(ids: list[int]) -> Iterator[tuple[Document, AnnotationTerms]]:

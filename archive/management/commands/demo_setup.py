@@ -9,26 +9,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from archive.ingest import plan_paths
 from archive.services import IngestMethod, documents_ingest_many
 
-CURATOR_PERMISSIONS = [
-    "archive.view_document",
-    "archive.view_provenanceevent",
-    "archive.add_source",
-    "archive.change_source",
-    "archive.view_source",
-    "archive.add_sourcealias",
-    "archive.change_sourcealias",
-    "archive.delete_sourcealias",
-    "archive.view_sourcealias",
-]
 ACCOUNTS = {
-    # username: (staff, groups, environment variable holding the password)
+    # username: (staff, groups, environment variable holding the password); the curator
+    # group and its permissions are made by a migration.
     "curator": (True, ["curator"], "KAYNAK_CURATOR_PASSWORD"),
     "researcher": (False, [], "KAYNAK_RESEARCHER_PASSWORD"),
 }
@@ -63,12 +53,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def _accounts(self, credentials_path: Path) -> dict[str, str]:
         stored = json.loads(credentials_path.read_text()) if credentials_path.exists() else {}
-        curators, _ = Group.objects.get_or_create(name="curator")
-        for label in CURATOR_PERMISSIONS:
-            app_label, codename = label.split(".")
-            curators.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
         users = get_user_model().objects
         passwords = {}
         for username, (staff, groups, variable) in ACCOUNTS.items():

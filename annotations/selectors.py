@@ -1,0 +1,140 @@
+"""Reads of annotations. `visible_annotations` is the one place that says who may read what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from annotations.models import Annotation, AnnotationRevision, Reply, SourceTag, Tag, Visibility
+from archive.models import SourceAlias
+from archive.text import normalize_name
+
+
+def is_curator(user: AbstractBaseUser) -> bool:
+    return bool(user.is_authenticated and user.has_perm("annotations.moderate_annotation"))
+
+
+def visible_annotations(user: AbstractBaseUser) -> QuerySet[Annotation]:
+    """What `user` may read: their own; public ones and their groups' ones unless a curator
+    hid them; curators read everything. Deleted annotations are gone for everyone."""
+    annotations = Annotation.objects.live()
+    if is_curator(user):
+        return annotations
+    shared = Q(visibility=Visibility.PUBLIC) | Q(
+        visibility=Visibility.GROUP, group__in=user.groups.all()
+    )
+    return annotations.filter(Q(creator=user) | (shared & Q(hidden_at__isnull=True)))
+
+
+@dataclass(frozen=True)
+class AnnotationFilters:
+    document: int | None = None
+    tag: str | None = None  # slug
+    source: str | None = None  # slug
+    role: str | None = None
+    creator: str | None = None  # username
+    visibility: str | None = None
+    overlaps: tuple[int, int] | None = None  # [start, end) in code points
+
+
+def annotation_list(
+    *, user: AbstractBaseUser, filters: AnnotationFilters | None = None
+) -> QuerySet[Annotation]:
+    """Visible annotations, filtered, with everything their representation needs loaded in a
+    fixed number of queries."""
+    filters = filters or AnnotationFilters()
+    annotations = visible_annotations(user)
+    if filters.document is not None:
+        annotations = annotations.filter(document_id=filters.document)
+    if filters.tag:
+        annotations = annotations.filter(tags__slug=filters.tag)
+    if filters.source or filters.role:
+        source_tags = SourceTag.objects.all()
+        if filters.source:
+            source_tags = source_tags.filter(source__slug=filters.source)
+        if filters.role:
+            source_tags = source_tags.filter(role=filters.role)
+        annotations = annotations.filter(pk__in=source_tags.values("annotation_id"))
+    if filters.creator:
+        annotations = annotations.filter(creator__username=filters.creator)
+    if filters.visibility:
+        annotations = annotations.filter(visibility=filters.visibility)
+    if filters.overlaps:
+        start, end = filters.overlaps
+        annotations = annotations.filter(start__lt=end, end__gt=start)
+    return with_representation(annotations.distinct())
+
+
+def with_representation(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
+    return (
+        annotations.select_related("creator", "group", "document", "hidden_by")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch(
+                "source_tags",
+                queryset=SourceTag.objects.select_related("source").order_by("id"),
+            ),
+        )
+        .annotate(reply_count=Count("replies", distinct=True))
+        .order_by("document_id", "start", "end", "id")
+    )
+
+
+def reply_list(*, annotation: Annotation) -> QuerySet[Reply]:
+    return annotation.replies.select_related("author").order_by("created_at", "id")
+
+
+def revision_list(*, annotation: Annotation) -> QuerySet[AnnotationRevision]:
+    return annotation.revisions.select_related("actor").order_by("version", "id")
+
+
+def tag_list(*, query: str | None = None, curated: bool | None = None) -> QuerySet[Tag]:
+    tags = Tag.objects.all()
+    if query and normalize_name(query):
+        tags = tags.filter(normalized_name__contains=normalize_name(query))
+    if curated is not None:
+        tags = tags.filter(curated=curated)
+    return tags.order_by("-curated", "name")
+
+
+@dataclass(frozen=True)
+class DocumentTerms:
+    """What search indexes of a document's annotations."""
+
+    tags: tuple[tuple[int, str], ...]  # (tag id, name)
+    sources: tuple[tuple[int, tuple[str, ...]], ...]  # (source id, name and aliases)
+
+
+def search_terms(document_ids: list[int]) -> dict[int, DocumentTerms]:
+    """Tags and source tags for search: only those of public annotations that no curator hid,
+    so nothing private reaches the shared index."""
+    annotations = Annotation.objects.live().filter(
+        document_id__in=document_ids, visibility=Visibility.PUBLIC, hidden_at__isnull=True
+    )
+    tags: dict[int, dict[int, str]] = {}
+    for document_id, tag_id, name in Annotation.tags.through.objects.filter(
+        annotation__in=annotations
+    ).values_list("annotation__document_id", "tag_id", "tag__name"):
+        tags.setdefault(document_id, {})[tag_id] = name
+    sources: dict[int, set[int]] = {}
+    for document_id, source_id in SourceTag.objects.filter(annotation__in=annotations).values_list(
+        "annotation__document_id", "source_id"
+    ):
+        sources.setdefault(document_id, set()).add(source_id)
+    names: dict[int, list[str]] = {}
+    for source_id, name, alias in SourceAlias.objects.filter(
+        source_id__in={source_id for ids in sources.values() for source_id in ids}
+    ).values_list("source_id", "source__name", "name"):
+        names.setdefault(source_id, [name]).append(alias)
+    return {
+        document_id: DocumentTerms(
+            tags=tuple(sorted(tags.get(document_id, {}).items())),
+            sources=tuple(
+                (source_id, tuple(dict.fromkeys(names.get(source_id, []))))
+                for source_id in sorted(sources.get(document_id, ()))
+            ),
+        )
+        for document_id in set(tags) | set(sources)
+    }

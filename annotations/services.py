@@ -1,0 +1,379 @@
+"""Writes to annotations. Each change takes the annotation's row lock, checks the version the
+client last read, raises the version, writes an append-only revision, and re-indexes the
+document after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from annotations.anchoring import OffsetUnit, Span, span_from_offsets, span_from_quote
+from annotations.models import (
+    COMMENT_MAX_LENGTH,
+    Annotation,
+    AnnotationRevision,
+    Reply,
+    RevisionAction,
+    SourceRole,
+    SourceTag,
+    Tag,
+    Visibility,
+)
+from annotations.permissions import can_create_curated_tag, can_delete, can_edit, can_hide
+from archive.models import Document, Source
+from archive.search import schedule_index_update
+from archive.text import fold, normalize_name
+from kaynak.errors import KaynakError
+
+
+class AnnotationRefused(KaynakError):
+    code = "invalid_annotation"
+
+
+class StaleAnnotation(KaynakError):
+    """The client edited a version that is no longer current."""
+
+    code = "stale"
+    status_code = 412
+
+
+class NotAllowed(KaynakError):
+    code = "forbidden"
+    status_code = 403
+
+
+@dataclass(frozen=True)
+class SourceTagInput:
+    source: str  # slug
+    role: str = SourceRole.MENTIONED
+
+
+# --- Inputs ----------------------------------------------------------------------------------
+
+
+def _check_comment(comment: str) -> None:
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise AnnotationRefused(
+            f"the comment is {len(comment):,} characters long; at most {COMMENT_MAX_LENGTH:,}",
+            fields={"comment": [f"at most {COMMENT_MAX_LENGTH:,} characters"]},
+        )
+
+
+def _resolve_tags(names: Iterable[str]) -> list[Tag]:
+    wanted = {normalize_name(name): name for name in names}
+    found = {tag.normalized_name: tag for tag in Tag.objects.filter(normalized_name__in=wanted)}
+    unknown = [name for key, name in wanted.items() if key not in found]
+    if unknown:
+        raise AnnotationRefused(
+            f"unknown tag {', '.join(map(repr, unknown))}; create it first (POST /api/tags/)",
+            fields={"tags": [f"unknown tag {name!r}" for name in unknown]},
+        )
+    return list(found.values())
+
+
+def _resolve_sources(source_tags: Iterable[SourceTagInput]) -> list[tuple[Source, str]]:
+    source_tags = list(source_tags)
+    sources = Source.objects.select_related("merged_into").in_bulk(
+        {item.source for item in source_tags}, field_name="slug"
+    )
+    problems, resolved = [], []
+    for item in source_tags:
+        source = sources.get(item.source)
+        if item.role not in SourceRole.values:
+            problems.append(f"unknown role {item.role!r}; roles: {', '.join(SourceRole.values)}")
+        elif source is None:
+            problems.append(f"unknown source {item.source!r}")
+        elif not source.is_live:
+            problems.append(
+                f"the source {source.name!r} was merged into {source.merged_into.name!r} "
+                f"({source.merged_into.slug}); tag that one"
+            )
+        else:
+            resolved.append((source, item.role))
+    if problems:
+        raise AnnotationRefused("; ".join(problems), fields={"source_tags": problems})
+    return list(dict.fromkeys(resolved))
+
+
+def _resolve_group(visibility: str, group_id: int | None, user: AbstractBaseUser) -> Group | None:
+    if visibility not in Visibility.values:
+        raise AnnotationRefused(
+            f"unknown visibility {visibility!r}",
+            fields={"visibility": [f"one of {', '.join(Visibility.values)}"]},
+        )
+    if visibility != Visibility.GROUP:
+        if group_id is not None:
+            raise AnnotationRefused(
+                "a group is given only with group visibility",
+                fields={"group": ["only with visibility 'group'"]},
+            )
+        return None
+    if group_id is None:
+        raise AnnotationRefused(
+            "group visibility needs a group", fields={"group": ["required with visibility 'group'"]}
+        )
+    group = user.groups.filter(pk=group_id).first()
+    if group is None:
+        raise AnnotationRefused(
+            f"unknown group {group_id}, or you are not a member of it",
+            fields={"group": [f"no group {group_id} of which you are a member"]},
+        )
+    return group
+
+
+# --- History ---------------------------------------------------------------------------------
+
+
+def _snapshot(annotation: Annotation) -> dict[str, Any]:
+    return {
+        "start": annotation.start,
+        "end": annotation.end,
+        "quote": annotation.quote,
+        "comment": annotation.comment,
+        "visibility": annotation.visibility,
+        "group": annotation.group_id,
+        "tags": sorted(tag.name for tag in annotation.tags.all()),
+        "source_tags": sorted(
+            [source_tag.source.slug, source_tag.role]
+            for source_tag in annotation.source_tags.select_related("source")
+        ),
+        "hidden": annotation.hidden_at is not None,
+    }
+
+
+def _record(
+    annotation: Annotation,
+    *,
+    action: RevisionAction,
+    actor: AbstractBaseUser,
+    before: dict[str, Any] | None,
+    reason: str = "",
+) -> None:
+    after = _snapshot(annotation) if action != RevisionAction.DELETED else {}
+    keys = sorted(set(before or {}) | set(after))
+    changes = {
+        key: {"before": (before or {}).get(key), "after": after.get(key)}
+        for key in keys
+        if (before or {}).get(key) != after.get(key)
+    }
+    AnnotationRevision.objects.create(
+        annotation=annotation,
+        version=annotation.version,
+        action=action,
+        actor=actor,
+        changes=changes,
+        reason=reason,
+    )
+    schedule_index_update([annotation.document_id])
+
+
+def _locked(annotation: Annotation, expected_version: int) -> Annotation:
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if current.deleted_at is not None:
+        raise AnnotationRefused("the annotation was deleted", code="deleted")
+    if current.version != expected_version:
+        raise StaleAnnotation(
+            f"the annotation was changed by someone else (you edited version "
+            f"{expected_version}; it is now at version {current.version})",
+            current_version=current.version,
+        )
+    return current
+
+
+def _set_labels(
+    annotation: Annotation, tags: list[Tag] | None, sources: list[tuple[Source, str]] | None
+) -> None:
+    if tags is not None:
+        annotation.tags.set(tags)
+    if sources is not None:
+        annotation.source_tags.all().delete()
+        SourceTag.objects.bulk_create(
+            SourceTag(annotation=annotation, source=source, role=role) for source, role in sources
+        )
+
+
+# --- Services --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    document: Document,
+    creator: AbstractBaseUser,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+    prefix: str = "",
+    suffix: str = "",
+    offset_unit: OffsetUnit = OffsetUnit.CODEPOINT,
+    comment: str = "",
+    visibility: str = Visibility.PRIVATE,
+    group: int | None = None,
+    tags: Sequence[str] = (),
+    source_tags: Sequence[SourceTagInput] = (),
+) -> Annotation:
+    """Annotate a span: by offsets (and the quote found there, if given), or by a quote
+    with its prefix and suffix, which must occur exactly once."""
+    if start is not None or end is not None:
+        if start is None or end is None:
+            missing = "start" if start is None else "end"
+            raise AnnotationRefused(
+                "give both start and end", fields={missing: ["required with the other offset"]}
+            )
+        span: Span = span_from_offsets(document.text, start, end, quote=quote, unit=offset_unit)
+    elif quote:
+        span = span_from_quote(document.text, quote, prefix=prefix, suffix=suffix)
+    else:
+        raise AnnotationRefused(
+            "give the offsets (start, end) or the quote to anchor the annotation",
+            fields={"quote": ["required without start and end"]},
+        )
+    _check_comment(comment)
+    resolved_group = _resolve_group(visibility, group, creator)
+    resolved_tags = _resolve_tags(tags)
+    resolved_sources = _resolve_sources(source_tags)
+    annotation = Annotation.objects.create(
+        document=document,
+        start=span.start,
+        end=span.end,
+        quote=span.quote,
+        prefix=span.prefix,
+        suffix=span.suffix,
+        comment=comment,
+        visibility=visibility,
+        group=resolved_group,
+        creator=creator,
+    )
+    _set_labels(annotation, resolved_tags, resolved_sources)
+    _record(annotation, action=RevisionAction.CREATED, actor=creator, before=None)
+    return annotation
+
+
+_EDITABLE = {"comment", "visibility", "group", "tags", "source_tags"}
+
+
+@transaction.atomic
+def annotation_update(
+    *,
+    annotation: Annotation,
+    actor: AbstractBaseUser,
+    expected_version: int,
+    **changes: Any,
+) -> Annotation:
+    """Change what the creator says of a span (its comment, labels and visibility). Only the
+    creator may; the span itself does not change (annotate the new span instead)."""
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise AnnotationRefused(
+            f"{', '.join(sorted(unknown))} cannot be changed; the span is fixed once annotated",
+            fields={name: ["cannot be changed"] for name in sorted(unknown)},
+        )
+    current = _locked(annotation, expected_version)
+    if not can_edit(actor, current):
+        raise NotAllowed("only the annotation's creator may edit it")
+    before = _snapshot(current)
+    if "comment" in changes:
+        _check_comment(changes["comment"])
+        current.comment = changes["comment"]
+    if "visibility" in changes or "group" in changes:
+        visibility = changes.get("visibility", current.visibility)
+        group_id = changes.get("group", current.group_id)
+        current.group = _resolve_group(visibility, group_id, actor)
+        current.visibility = visibility
+    tags = _resolve_tags(changes["tags"]) if "tags" in changes else None
+    sources = _resolve_sources(changes["source_tags"]) if "source_tags" in changes else None
+    current.version += 1
+    current.save()
+    _set_labels(current, tags, sources)
+    _record(current, action=RevisionAction.UPDATED, actor=actor, before=before)
+    return current
+
+
+@transaction.atomic
+def annotation_delete(
+    *, annotation: Annotation, actor: AbstractBaseUser, expected_version: int, reason: str = ""
+) -> Annotation:
+    """Delete (the history stays). The creator may; a curator may, giving the reason."""
+    current = _locked(annotation, expected_version)
+    if not can_delete(actor, current):
+        raise NotAllowed("only the annotation's creator or a curator may delete it")
+    curator_deleting = not can_edit(actor, current)
+    if curator_deleting and not reason.strip():
+        raise AnnotationRefused(
+            "a curator deleting someone's annotation must give the reason",
+            fields={"reason": ["required"]},
+        )
+    current.version += 1
+    current.deleted_at, current.deleted_by, current.deletion_reason = timezone.now(), actor, reason
+    current.save()
+    _record(current, action=RevisionAction.DELETED, actor=actor, before=None, reason=reason)
+    return current
+
+
+@transaction.atomic
+def annotation_hide(
+    *, annotation: Annotation, actor: AbstractBaseUser, reason: str, hidden: bool = True
+) -> Annotation:
+    """A curator hides an annotation from everyone but its creator (or shows it again)."""
+    if not can_hide(actor):
+        raise NotAllowed("only curators may hide annotations")
+    if hidden and not reason.strip():
+        raise AnnotationRefused("give the reason for hiding", fields={"reason": ["required"]})
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    before = _snapshot(current)
+    current.version += 1
+    current.hidden_at = timezone.now() if hidden else None
+    current.hidden_by = actor if hidden else None
+    current.hidden_reason = reason if hidden else ""
+    current.save()
+    action = RevisionAction.HIDDEN if hidden else RevisionAction.UNHIDDEN
+    _record(current, action=action, actor=actor, before=before, reason=reason)
+    return current
+
+
+@transaction.atomic
+def reply_create(*, annotation: Annotation, author: AbstractBaseUser, body: str) -> Reply:
+    if not body.strip():
+        raise AnnotationRefused("a reply needs some text", fields={"body": ["required"]})
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise AnnotationRefused(
+            f"a reply has at most {COMMENT_MAX_LENGTH:,} characters",
+            fields={"body": [f"at most {COMMENT_MAX_LENGTH:,} characters"]},
+        )
+    return Reply.objects.create(annotation=annotation, author=author, body=body)
+
+
+@transaction.atomic
+def tag_create(*, name: str, actor: AbstractBaseUser, curated: bool = False) -> Tag:
+    """A new tag. Anyone may make a free tag; only curators make curated ones."""
+    name = " ".join(name.split())
+    key = normalize_name(name)
+    if not key:
+        raise AnnotationRefused("a tag needs letters or digits", fields={"name": ["required"]})
+    if curated and not can_create_curated_tag(actor):
+        raise NotAllowed("only curators may create curated tags")
+    existing = Tag.objects.filter(normalized_name=key).first()
+    if existing:
+        raise AnnotationRefused(
+            f"the tag {existing.name!r} exists already",
+            code="tag_exists",
+            fields={"name": [f"exists already as {existing.name!r}"]},
+            tag=existing.slug,
+        )
+    base = slugify(fold(name))[:100].strip("-") or "tag"
+    slug, number = base, 2
+    while Tag.objects.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(
+                name=name, slug=slug, normalized_name=key, curated=curated, created_by=actor
+            )
+    except IntegrityError:
+        raise AnnotationRefused(f"the tag {name!r} exists already", code="tag_exists") from None

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from annotations import views
+
+urlpatterns = [
+    path(
+        "documents/<int:pk>/annotations/",
+        views.DocumentAnnotationsView.as_view(),
+        name="document-annotations",
+    ),
+    path(
+        "documents/<int:pk>/annotations/export/",
+        views.AnnotationExportView.as_view(),
+        name="document-annotations-export",
+    ),
+    path("annotations/", views.AnnotationListView.as_view(), name="annotation-list"),
+    path("annotations/<int:pk>/", views.AnnotationDetailView.as_view(), name="annotation-detail"),
+    path(
+        "annotations/<int:pk>/replies/",
+        views.AnnotationRepliesView.as_view(),
+        name="annotation-replies",
+    ),
+    path(
+        "annotations/<int:pk>/history/",
+        views.AnnotationHistoryView.as_view(),
+        name="annotation-history",
+    ),
+    path("annotations/<int:pk>/hide/", views.AnnotationHideView.as_view(), name="annotation-hide"),
+    path("tags/", views.TagListView.as_view(), name="tag-list"),
+]

@@ -1,0 +1,545 @@
+"""The annotations API, in Kaynak's JSON and, on request, the W3C Web Annotation model
+(`Accept: application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotations import w3c
+from annotations.anchoring import OffsetUnit
+from annotations.models import Annotation
+from annotations.permissions import AnnotationWriteRules, CuratorsOnly
+from annotations.selectors import (
+    AnnotationFilters,
+    annotation_list,
+    reply_list,
+    revision_list,
+    tag_list,
+    visible_annotations,
+    with_representation,
+)
+from annotations.serializers import (
+    AnnotationCreateSerializer,
+    AnnotationFilterSerializer,
+    AnnotationSerializer,
+    AnnotationUpdateSerializer,
+    ReasonSerializer,
+    ReplyInputSerializer,
+    ReplySerializer,
+    RevisionSerializer,
+    TagFilterSerializer,
+    TagInputSerializer,
+    TagSerializer,
+    update_changes,
+)
+from annotations.services import (
+    SourceTagInput,
+    StaleAnnotation,
+    annotation_create,
+    annotation_delete,
+    annotation_hide,
+    annotation_update,
+    reply_create,
+    tag_create,
+)
+from archive.models import Document
+from archive.serializers import ErrorSerializer
+from archive.views import AnyContentNegotiation
+from kaynak.api import StandardPagination
+
+
+class WebAnnotationRenderer(JSONRenderer):
+    media_type = w3c.MEDIA_TYPE
+    format = "jsonld"
+
+
+class PlainJSONLDRenderer(JSONRenderer):
+    """`application/ld+json` without the profile is answered in the same model."""
+
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+
+class JSONLDParser(JSONParser):
+    media_type = "application/ld+json"
+
+
+RENDERERS = [JSONRenderer, WebAnnotationRenderer, PlainJSONLDRenderer, BrowsableAPIRenderer]
+PARSERS = [JSONParser, JSONLDParser]
+
+ERROR = OpenApiResponse(ErrorSerializer, description="Refused; `detail` says why, by field too.")
+UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not allowed for this user.")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such thing visible to this user.")
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the version being changed (from GET).",
+)
+PRECONDITIONS = {
+    412: OpenApiResponse(ErrorSerializer, description="Changed by someone else meanwhile."),
+    428: OpenApiResponse(ErrorSerializer, description="If-Match is missing."),
+}
+W3C_NOTE = (
+    "With `Accept: application/ld+json; "
+    'profile="http://www.w3.org/ns/anno.jsonld"` the answer is in the W3C Web Annotation '
+    "model (an AnnotationCollection, `?page=N` an AnnotationPage); a POST with that "
+    "Content-Type takes a Web Annotation."
+)
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = "Send If-Match with the ETag you read, so no one else's change is lost."
+    default_code = "precondition_required"
+
+
+def wants_w3c(request: Request) -> bool:
+    return getattr(request.accepted_renderer, "format", None) == "jsonld"
+
+
+def sent_w3c(request: Request) -> bool:
+    return (request.content_type or "").startswith("application/ld+json")
+
+
+def expected_version(request: Request, annotation: Annotation) -> int:
+    """The version the client last read, from If-Match (`"<id>.<version>"`)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        raise PreconditionRequired()
+    for value in header.split(","):
+        pk, _, version = value.strip().removeprefix("W/").strip('"').partition(".")
+        if pk == str(annotation.pk) and version.isdigit():
+            return int(version)
+    return -1  # no version of this annotation: stale by definition
+
+
+def _w3c_headers(response: Response, request: Request, link: str) -> Response:
+    if wants_w3c(request):
+        response["Link"] = link
+    return response
+
+
+def _one(request: Request, annotation: Annotation, *, code: int = 200) -> Response:
+    annotation = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
+    if wants_w3c(request):
+        body = w3c.annotation_to_w3c(annotation, request)
+    else:
+        body = AnnotationSerializer(annotation, context={"request": request}).data
+    response = Response(body, status=code, headers={"ETag": annotation.etag})
+    return _w3c_headers(response, request, w3c.LDP_RESOURCE)
+
+
+def _create_arguments(data: dict) -> dict:
+    return {
+        **data,
+        "offset_unit": OffsetUnit(data["offset_unit"]),
+        "source_tags": [SourceTagInput(**item) for item in data["source_tags"]],
+    }
+
+
+def _filters(request: Request, **fixed: int) -> AnnotationFilters:
+    form = AnnotationFilterSerializer(data=request.query_params)
+    form.is_valid(raise_exception=True)
+    return AnnotationFilters(**{**form.validated_data, **fixed})
+
+
+class DocumentAnnotationsView(GenericAPIView):
+    renderer_classes = RENDERERS
+    parser_classes = PARSERS
+    pagination_class = StandardPagination
+    serializer_class = AnnotationSerializer
+
+    @extend_schema(
+        operation_id="document_annotations_list",
+        description=W3C_NOTE,
+        parameters=[AnnotationFilterSerializer],
+        responses={200: AnnotationSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(Document.objects.only("id", "title"), pk=pk)
+        annotations = annotation_list(user=request.user, filters=_filters(request, document=pk))
+        if not wants_w3c(request):
+            page = self.paginate_queryset(annotations)
+            body = AnnotationSerializer(page, many=True, context={"request": request}).data
+            return self.get_paginated_response(body)
+        page_size = self.paginator.get_page_size(request)
+        total = annotations.count()
+        if "page" not in request.query_params:
+            body = w3c.collection_to_w3c(document, total, page_size, request)
+        else:
+            page = self.paginate_queryset(annotations)
+            body = w3c.page_to_w3c(
+                document,
+                list(page),
+                page=self.paginator.page.number,
+                page_size=page_size,
+                total=total,
+                request=request,
+            )
+        return _w3c_headers(Response(body), request, w3c.LDP_CONTAINER)
+
+    @extend_schema(
+        operation_id="document_annotations_create",
+        description=W3C_NOTE,
+        request=AnnotationCreateSerializer,
+        responses={201: AnnotationSerializer, 400: ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(Document.objects.all(), pk=pk)
+        data = (
+            w3c.w3c_to_create_data(request.data, document, request)
+            if sent_w3c(request)
+            else request.data
+        )
+        form = AnnotationCreateSerializer(data=data)
+        form.is_valid(raise_exception=True)
+        annotation = annotation_create(
+            document=document, creator=request.user, **_create_arguments(form.validated_data)
+        )
+        response = _one(request, annotation, code=status.HTTP_201_CREATED)
+        response["Location"] = w3c.annotation_iri(request, annotation)
+        return response
+
+
+class AnnotationListView(GenericAPIView):
+    pagination_class = StandardPagination
+    serializer_class = AnnotationSerializer
+
+    @extend_schema(
+        operation_id="annotations_list",
+        description="Annotations across documents, as visible to the requesting user.",
+        parameters=[AnnotationFilterSerializer],
+        responses={200: AnnotationSerializer(many=True), 400: ERROR, 401: UNAUTHENTICATED},
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(annotation_list(user=request.user, filters=_filters(request)))
+        body = AnnotationSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(body)
+
+
+class AnnotationDetailView(GenericAPIView):
+    renderer_classes = RENDERERS
+    parser_classes = PARSERS
+    permission_classes = [IsAuthenticated & AnnotationWriteRules]
+    serializer_class = AnnotationSerializer
+
+    def get_object(self) -> Annotation:
+        annotation = get_object_or_404(visible_annotations(self.request.user), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, annotation)
+        return annotation
+
+    @extend_schema(
+        operation_id="annotations_retrieve",
+        description=W3C_NOTE + " The ETag is the version to send back in If-Match.",
+        responses={200: AnnotationSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return _one(request, self.get_object())
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        annotation = self.get_object()
+        version = expected_version(request, annotation)
+        data = request.data
+        if sent_w3c(request):
+            data = w3c.w3c_to_create_data(request.data, annotation.document, request)
+            data = {
+                key: data[key]
+                for key in ("comment", "tags", "source_tags", "visibility", "group")
+                if key in data
+            }
+            data.setdefault("comment", "")
+            data.setdefault("visibility", annotation.visibility)
+        form = AnnotationUpdateSerializer(data=data, partial=partial)
+        form.is_valid(raise_exception=True)
+        try:
+            annotation = annotation_update(
+                annotation=annotation,
+                actor=request.user,
+                expected_version=version,
+                **update_changes(form.validated_data),
+            )
+        except StaleAnnotation as stale:
+            return self._stale(request, annotation, stale)
+        return _one(request, annotation)
+
+    def _stale(self, request: Request, annotation: Annotation, stale: StaleAnnotation) -> Response:
+        current = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
+        body = {
+            **stale.as_dict(),
+            "current": AnnotationSerializer(current, context={"request": request}).data,
+        }
+        return Response(body, status=412, headers={"ETag": current.etag})
+
+    @extend_schema(
+        operation_id="annotations_replace",
+        request=AnnotationUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={
+            200: AnnotationSerializer,
+            400: ERROR,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            **PRECONDITIONS,
+        },
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        return self._update(request, partial=False)
+
+    @extend_schema(
+        operation_id="annotations_update",
+        request=AnnotationUpdateSerializer(partial=True),
+        parameters=[IF_MATCH],
+        responses={
+            200: AnnotationSerializer,
+            400: ERROR,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            **PRECONDITIONS,
+        },
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._update(request, partial=True)
+
+    @extend_schema(
+        operation_id="annotations_destroy",
+        description="The creator deletes; a curator may delete anyone's, giving `reason`.",
+        request=ReasonSerializer,
+        parameters=[IF_MATCH],
+        responses={204: None, 400: ERROR, 403: FORBIDDEN, 404: NOT_FOUND, **PRECONDITIONS},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        annotation = self.get_object()
+        version = expected_version(request, annotation)
+        form = ReasonSerializer(data=request.data or request.query_params)
+        form.is_valid(raise_exception=True)
+        try:
+            annotation_delete(
+                annotation=annotation,
+                actor=request.user,
+                expected_version=version,
+                reason=form.validated_data["reason"],
+            )
+        except StaleAnnotation as stale:
+            return self._stale(request, annotation, stale)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AnnotationHideView(GenericAPIView):
+    permission_classes = [IsAuthenticated & CuratorsOnly]
+    serializer_class = AnnotationSerializer
+
+    @extend_schema(
+        operation_id="annotations_hide",
+        description="Curators: hide an annotation from everyone but its creator.",
+        request=ReasonSerializer,
+        responses={200: AnnotationSerializer, 400: ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        form = ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
+        annotation_hide(
+            annotation=annotation, actor=request.user, reason=form.validated_data["reason"]
+        )
+        return _one(request, annotation)
+
+    @extend_schema(
+        operation_id="annotations_unhide",
+        request=None,
+        responses={200: AnnotationSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
+        annotation_hide(annotation=annotation, actor=request.user, reason="", hidden=False)
+        return _one(request, annotation)
+
+
+class AnnotationRepliesView(GenericAPIView):
+    serializer_class = ReplySerializer
+
+    @extend_schema(
+        operation_id="annotation_replies_list",
+        responses={200: ReplySerializer(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
+        return Response(ReplySerializer(reply_list(annotation=annotation), many=True).data)
+
+    @extend_schema(
+        operation_id="annotation_replies_create",
+        description="Anyone who can read the annotation may reply.",
+        request=ReplyInputSerializer,
+        responses={201: ReplySerializer, 400: ERROR, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
+        form = ReplyInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        reply = reply_create(
+            annotation=annotation, author=request.user, body=form.validated_data["body"]
+        )
+        return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+
+
+class AnnotationHistoryView(GenericAPIView):
+    serializer_class = RevisionSerializer
+
+    @extend_schema(
+        operation_id="annotation_history",
+        responses={200: RevisionSerializer(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
+        return Response(RevisionSerializer(revision_list(annotation=annotation), many=True).data)
+
+
+class TagListView(GenericAPIView):
+    pagination_class = StandardPagination
+    serializer_class = TagSerializer
+
+    @extend_schema(
+        operation_id="tags_list",
+        parameters=[TagFilterSerializer],
+        responses={200: TagSerializer(many=True), 400: ERROR},
+    )
+    def get(self, request: Request) -> Response:
+        form = TagFilterSerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        tags = tag_list(query=form.validated_data.get("q"), curated=form.validated_data["curated"])
+        page = self.paginate_queryset(tags)
+        return self.get_paginated_response(TagSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="tags_create",
+        description="Anyone may create a free tag; curated tags are for curators.",
+        request=TagInputSerializer,
+        responses={201: TagSerializer, 400: ERROR, 403: FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        form = TagInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        tag = tag_create(actor=request.user, **form.validated_data)
+        return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
+
+
+EXPORT_FORMATS = {
+    "jsonld": ("application/ld+json", "jsonld"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "jsonl": ("application/x-ndjson", "jsonl"),
+}
+CSV_COLUMNS = [
+    "id",
+    "document",
+    "start",
+    "end",
+    "quote",
+    "comment",
+    "tags",
+    "source_tags",
+    "visibility",
+    "group",
+    "creator",
+    "created_at",
+    "modified_at",
+    "version",
+]
+
+
+class AnnotationExportView(GenericAPIView):
+    content_negotiation_class = AnyContentNegotiation
+    serializer_class = AnnotationSerializer
+
+    @extend_schema(
+        operation_id="document_annotations_export",
+        description="Every annotation on the document visible to you, as a download: a W3C "
+        "AnnotationCollection with one embedded page (`as=jsonld`), CSV, or JSON Lines.",
+        parameters=[
+            OpenApiParameter("as", str, enum=list(EXPORT_FORMATS), default="jsonld"),
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            400: ERROR,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        document = get_object_or_404(Document.objects.only("id", "title"), pk=pk)
+        kind = request.query_params.get("as", "jsonld")
+        if kind not in EXPORT_FORMATS:
+            return Response(
+                {"detail": f"as= takes {', '.join(EXPORT_FORMATS)}", "code": "bad_format"},
+                status=400,
+            )
+        annotations = list(
+            annotation_list(user=request.user, filters=AnnotationFilters(document=pk))
+        )
+        content_type, extension = EXPORT_FORMATS[kind]
+        if kind == "jsonld":
+            collection = w3c.collection_to_w3c(
+                document, len(annotations), max(1, len(annotations)), request
+            )
+            page = w3c.page_to_w3c(
+                document,
+                annotations,
+                page=1,
+                page_size=max(1, len(annotations)),
+                total=len(annotations),
+                request=request,
+            )
+            del page["@context"]
+            collection["first"] = page
+            content = json.dumps(collection, ensure_ascii=False, indent=2)
+        else:
+            rows = AnnotationSerializer(annotations, many=True, context={"request": request}).data
+            if kind == "jsonl":
+                content = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+            else:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerow(CSV_COLUMNS)
+                for row in rows:
+                    writer.writerow(
+                        [
+                            row["id"],
+                            row["document"],
+                            row["start"],
+                            row["end"],
+                            row["quote"],
+                            row["comment"],
+                            "; ".join(tag["name"] for tag in row["tags"]),
+                            "; ".join(
+                                f"{item['role']}:{item['source']['slug']}"
+                                for item in row["source_tags"]
+                            ),
+                            row["visibility"],
+                            row["group"]["name"] if row["group"] else "",
+                            row["creator"],
+                            row["created_at"],
+                            row["modified_at"],
+                            row["version"],
+                        ]
+                    )
+                content = buffer.getvalue()
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="document-{pk}-annotations.{extension}"'
+        )
+        return response
