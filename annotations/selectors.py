@@ -138,3 +138,11 @@ def search_terms(document_ids: list[int]) -> dict[int, DocumentTerms]:
         )
         for document_id in set(tags) | set(sources)
     }
+
+
+def tag_ids_by_slug(slugs: list[str]) -> dict[str, int]:
+    return dict(Tag.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+
+
+def tags_by_id(ids: list[int]) -> dict[int, Tag]:
+    return Tag.objects.in_bulk(ids)

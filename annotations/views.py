@@ -293,6 +293,7 @@ class AnnotationDetailView(GenericAPIView):
         request=AnnotationUpdateSerializer,
         parameters=[IF_MATCH],
         responses={
+            401: UNAUTHENTICATED,
             200: AnnotationSerializer,
             400: ERROR,
             403: FORBIDDEN,
@@ -308,6 +309,7 @@ class AnnotationDetailView(GenericAPIView):
         request=AnnotationUpdateSerializer(partial=True),
         parameters=[IF_MATCH],
         responses={
+            401: UNAUTHENTICATED,
             200: AnnotationSerializer,
             400: ERROR,
             403: FORBIDDEN,
@@ -323,7 +325,14 @@ class AnnotationDetailView(GenericAPIView):
         description="The creator deletes; a curator may delete anyone's, giving `reason`.",
         request=ReasonSerializer,
         parameters=[IF_MATCH],
-        responses={204: None, 400: ERROR, 403: FORBIDDEN, 404: NOT_FOUND, **PRECONDITIONS},
+        responses={
+            401: UNAUTHENTICATED,
+            204: None,
+            400: ERROR,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            **PRECONDITIONS,
+        },
     )
     def delete(self, request: Request, pk: int) -> Response:
         annotation = self.get_object()
@@ -350,7 +359,13 @@ class AnnotationHideView(GenericAPIView):
         operation_id="annotations_hide",
         description="Curators: hide an annotation from everyone but its creator.",
         request=ReasonSerializer,
-        responses={200: AnnotationSerializer, 400: ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            401: UNAUTHENTICATED,
+            200: AnnotationSerializer,
+            400: ERROR,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         form = ReasonSerializer(data=request.data)
@@ -364,7 +379,7 @@ class AnnotationHideView(GenericAPIView):
     @extend_schema(
         operation_id="annotations_unhide",
         request=None,
-        responses={200: AnnotationSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={401: UNAUTHENTICATED, 200: AnnotationSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def delete(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
@@ -377,7 +392,7 @@ class AnnotationRepliesView(GenericAPIView):
 
     @extend_schema(
         operation_id="annotation_replies_list",
-        responses={200: ReplySerializer(many=True), 404: NOT_FOUND},
+        responses={401: UNAUTHENTICATED, 200: ReplySerializer(many=True), 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
@@ -387,7 +402,7 @@ class AnnotationRepliesView(GenericAPIView):
         operation_id="annotation_replies_create",
         description="Anyone who can read the annotation may reply.",
         request=ReplyInputSerializer,
-        responses={201: ReplySerializer, 400: ERROR, 404: NOT_FOUND},
+        responses={401: UNAUTHENTICATED, 201: ReplySerializer, 400: ERROR, 404: NOT_FOUND},
     )
     def post(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
@@ -404,7 +419,7 @@ class AnnotationHistoryView(GenericAPIView):
 
     @extend_schema(
         operation_id="annotation_history",
-        responses={200: RevisionSerializer(many=True), 404: NOT_FOUND},
+        responses={401: UNAUTHENTICATED, 200: RevisionSerializer(many=True), 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
@@ -418,7 +433,7 @@ class TagListView(GenericAPIView):
     @extend_schema(
         operation_id="tags_list",
         parameters=[TagFilterSerializer],
-        responses={200: TagSerializer(many=True), 400: ERROR},
+        responses={401: UNAUTHENTICATED, 200: TagSerializer(many=True), 400: ERROR},
     )
     def get(self, request: Request) -> Response:
         form = TagFilterSerializer(data=request.query_params)
@@ -431,7 +446,7 @@ class TagListView(GenericAPIView):
         operation_id="tags_create",
         description="Anyone may create a free tag; curated tags are for curators.",
         request=TagInputSerializer,
-        responses={201: TagSerializer, 400: ERROR, 403: FORBIDDEN},
+        responses={401: UNAUTHENTICATED, 201: TagSerializer, 400: ERROR, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
         form = TagInputSerializer(data=request.data)
@@ -475,6 +490,7 @@ class AnnotationExportView(GenericAPIView):
             OpenApiParameter("as", str, enum=list(EXPORT_FORMATS), default="jsonld"),
         ],
         responses={
+            401: UNAUTHENTICATED,
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
             400: ERROR,
             404: NOT_FOUND,

@@ -155,7 +155,9 @@ class SearchParamsSerializer(serializers.Serializer):
     source = serializers.ListField(
         child=serializers.SlugField(), required=False, help_text="Source-tag slugs (any of)."
     )
-    tag = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    tag = serializers.ListField(
+        child=serializers.SlugField(), required=False, help_text="Tag slugs (any of)."
+    )
     year = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=9999), required=False
     )

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.selectors import tag_ids_by_slug, tags_by_id
 from archive import storage
 from archive.ingest import check_size, refuse_bulk_file
 from archive.models import Document
@@ -202,9 +203,10 @@ class SourceListView(GenericAPIView):
         return self.get_paginated_response(SourceSerializer(page, many=True).data)
 
 
-def _source_ids(params: dict, name: str) -> tuple[int, ...]:
+def _ids(params: dict, name: str) -> tuple[int, ...]:
+    """Filter slugs as the index's ids; an unknown slug is an error, not an empty result."""
     slugs = params.get(name, [])
-    found = source_ids_by_slug(slugs)
+    found = tag_ids_by_slug(slugs) if name == "tag" else source_ids_by_slug(slugs)
     unknown = [slug for slug in slugs if slug not in found]
     if unknown:
         raise KaynakError(f"unknown {name} {', '.join(map(repr, unknown))}", code="bad_filter")
@@ -216,18 +218,20 @@ def _facets(results: SearchResults) -> dict[str, list[dict]]:
     source_ids = [
         int(key) for name in ("outlet", "reprinter", "source") for key, _ in results.facets[name]
     ]
-    sources = sources_by_id(source_ids)
+    labelled = {
+        "source": sources_by_id(source_ids),
+        "tag": tags_by_id([int(key) for key, _ in results.facets["tag"]]),
+    }
     facets: dict[str, list[dict]] = {}
     for name, counts in results.facets.items():
         values = []
         for key, count in counts:
-            if name in ("outlet", "reprinter", "source"):
-                source = sources.get(int(key))
-                if source is None:  # removed since it was indexed
-                    continue
-                values.append({"value": source.slug, "label": source.name, "count": count})
-            else:
+            if name == "year":
                 values.append({"value": key, "label": key, "count": count})
+                continue
+            item = labelled["tag" if name == "tag" else "source"].get(int(key))
+            if item is not None:  # None: removed since it was indexed
+                values.append({"value": item.slug, "label": item.name, "count": count})
         facets[name] = values
     return facets
 
@@ -259,10 +263,10 @@ class SearchView(APIView):
         form.is_valid(raise_exception=True)
         params = form.validated_data
         filters = SearchFilters(
-            outlet=_source_ids(params, "outlet"),
-            reprinter=_source_ids(params, "reprinter"),
-            source=_source_ids(params, "source"),
-            tag=tuple(params.get("tag", [])),
+            outlet=_ids(params, "outlet"),
+            reprinter=_ids(params, "reprinter"),
+            source=_ids(params, "source"),
+            tag=_ids(params, "tag"),
             year=tuple(params.get("year", [])),
             language=params.get("language"),
             published_from=params.get("published_from"),

@@ -104,11 +104,17 @@ def source_alias_remove(*, alias: SourceAlias) -> None:
 
 
 def _reindex_documents_of(source: Source) -> None:
-    """A source's names are indexed with its documents (`outlet:`, `reprinter:`)."""
+    """A source's names are indexed with the documents it published or reprinted
+    (`outlet:`, `reprinter:`) and those whose annotations attribute passages to it
+    (`source:`)."""
     schedule_index_update(
-        Document.objects.filter(Q(original_outlet=source) | Q(reprinter=source)).values_list(
-            "pk", flat=True
+        Document.objects.filter(
+            Q(original_outlet=source)
+            | Q(reprinter=source)
+            | Q(annotations__source_tags__source=source)
         )
+        .values_list("pk", flat=True)
+        .distinct()
     )
 
 

@@ -29,13 +29,13 @@ def test_schema_is_valid_openapi_without_warnings(schema: dict) -> None:
 def test_every_success_response_declares_its_body(schema: dict) -> None:
     for path, method, operation in operations(schema):
         for code, response in operation["responses"].items():
-            if code.startswith("2"):
+            if code.startswith("2") and code != "204":
                 assert response.get("content"), f"{method.upper()} {path} {code} has no body"
 
 
 def test_every_authenticated_operation_declares_401(schema: dict) -> None:
     for path, method, operation in operations(schema):
-        if path.startswith(("/api/documents", "/api/sources")):
+        if not path.startswith(("/api/schema", "/api/auth/token")):
             assert "401" in operation["responses"], f"{method.upper()} {path}"
 
 
