@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from annotations.models import Annotation, AnnotationRevision, Reply, SourceTag, Tag, Visibility
 from archive.models import SourceAlias
@@ -49,7 +50,8 @@ def annotation_list(
     if filters.document is not None:
         annotations = annotations.filter(document_id=filters.document)
     if filters.tag:
-        annotations = annotations.filter(tags__slug=filters.tag)
+        tagged = Annotation.tags.through.objects.filter(tag__slug=filters.tag)
+        annotations = annotations.filter(pk__in=tagged.values("annotation_id"))
     if filters.source or filters.role:
         source_tags = SourceTag.objects.all()
         if filters.source:
@@ -64,12 +66,20 @@ def annotation_list(
     if filters.overlaps:
         start, end = filters.overlaps
         annotations = annotations.filter(start__lt=end, end__gt=start)
-    return with_representation(annotations.distinct())
+    return with_representation(annotations)
 
 
 def with_representation(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
+    # Filters use subqueries, not joins, so no row repeats and no DISTINCT is needed; the
+    # reply count is a subquery too, rather than a GROUP BY over every selected column.
+    replies = (
+        Reply.objects.filter(annotation=OuterRef("pk"))
+        .values("annotation")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return (
-        annotations.select_related("creator", "group", "document", "hidden_by")
+        annotations.select_related("creator", "group", "hidden_by")
         .prefetch_related(
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
             Prefetch(
@@ -77,7 +87,7 @@ def with_representation(annotations: QuerySet[Annotation]) -> QuerySet[Annotatio
                 queryset=SourceTag.objects.select_related("source").order_by("id"),
             ),
         )
-        .annotate(reply_count=Count("replies", distinct=True))
+        .annotate(reply_count=Coalesce(Subquery(replies), 0))
         .order_by("document_id", "start", "end", "id")
     )
 

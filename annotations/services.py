@@ -170,7 +170,19 @@ def _record(
         changes=changes,
         reason=reason,
     )
-    schedule_index_update([annotation.document_id])
+    if _searchable(before) or _searchable(after):
+        schedule_index_update([annotation.document_id])
+
+
+def _searchable(snapshot: dict[str, Any] | None) -> bool:
+    """Whether this state of an annotation puts terms in the search index (see
+    selectors.search_terms): public, not hidden, with tags or source tags."""
+    return bool(
+        snapshot
+        and snapshot["visibility"] == Visibility.PUBLIC
+        and not snapshot["hidden"]
+        and (snapshot["tags"] or snapshot["source_tags"])
+    )
 
 
 def _locked(annotation: Annotation, expected_version: int) -> Annotation:
@@ -250,7 +262,8 @@ def annotation_create(
         group=resolved_group,
         creator=creator,
     )
-    _set_labels(annotation, resolved_tags, resolved_sources)
+    # A new annotation has no labels to replace: only add what was given.
+    _set_labels(annotation, resolved_tags or None, resolved_sources or None)
     _record(annotation, action=RevisionAction.CREATED, actor=creator, before=None)
     return annotation
 
@@ -309,10 +322,11 @@ def annotation_delete(
             "a curator deleting someone's annotation must give the reason",
             fields={"reason": ["required"]},
         )
+    before = _snapshot(current)
     current.version += 1
     current.deleted_at, current.deleted_by, current.deletion_reason = timezone.now(), actor, reason
     current.save()
-    _record(current, action=RevisionAction.DELETED, actor=actor, before=None, reason=reason)
+    _record(current, action=RevisionAction.DELETED, actor=actor, before=before, reason=reason)
     return current
 
 

@@ -92,6 +92,9 @@ LOGIN_URL = "/admin/login/"
 
 # Where stored originals (content-addressed, never modified) and the search index live.
 KAYNAK_DATA_DIR = env_path("KAYNAK_DATA_DIR", BASE_DIR / "var" / "data")
+# Apply committed changes to the search index in a background thread (requests do not wait
+# for Whoosh); off, each commit updates the index before the request returns.
+KAYNAK_INDEX_IN_BACKGROUND = env_bool("KAYNAK_INDEX_IN_BACKGROUND", True)
 # Largest single document accepted by ingest, in bytes (20 MiB by default).
 KAYNAK_MAX_UPLOAD_BYTES = env_int("KAYNAK_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
 # Uploads above Django's in-memory limit spool to disk; the ingest limit is enforced by the

@@ -22,6 +22,13 @@ def data_dir(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def index_in_the_request(settings) -> None:
+    """A test's data is never committed, so a background thread (another connection) could
+    not read it: tests update the index in the committing thread."""
+    settings.KAYNAK_INDEX_IN_BACKGROUND = False
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -13,6 +13,7 @@ older version behind.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, connections, transaction
 from whoosh import index as whoosh_index
 from whoosh.index import Index, LockError
 from whoosh.searching import Searcher
@@ -193,9 +194,9 @@ def remove_documents(ids: Iterable[int]) -> None:
                 writer.delete_by_term("id", str(document_id))
 
 
-def _run_logged(function: Callable[[list[int]], None], ids: list[int]) -> None:
+def _update_logged(ids: list[int]) -> None:
     try:
-        function(ids)
+        index_documents(ids)
     except Exception:
         # The database change stands; the index now lags behind it until repaired.
         logger.exception(
@@ -205,13 +206,72 @@ def _run_logged(function: Callable[[list[int]], None], ids: list[int]) -> None:
         )
 
 
+class _BackgroundIndexer:
+    """One thread per process that applies committed changes to the index, so a request or a
+    bulk batch does not wait for Whoosh (re-indexing one long document takes a fifth of a
+    second or more). Pending ids are merged: ten changes to a document while the thread is
+    busy cost one update."""
+
+    def __init__(self) -> None:
+        self._pending: set[int] = set()
+        self._busy = False
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, ids: list[int]) -> None:
+        with self._changed:
+            self._pending.update(ids)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="kaynak-search-indexer", daemon=True
+                )
+                self._thread.start()
+            self._changed.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._pending:
+                    self._changed.wait()
+                ids, self._pending, self._busy = sorted(self._pending), set(), True
+            try:
+                close_old_connections()
+                _update_logged(ids)
+            finally:
+                connections.close_all()  # this thread's own connections
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted change is in the index; False if `timeout` ran out."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+
+_indexer = _BackgroundIndexer()
+atexit.register(_indexer.flush, timeout=300)
+
+
+def flush_index_updates(timeout: float | None = None) -> bool:
+    """Wait for the background indexer (commands call this before reporting)."""
+    return _indexer.flush(timeout)
+
+
+def _apply(ids: list[int]) -> None:
+    if settings.KAYNAK_INDEX_IN_BACKGROUND:
+        _indexer.submit(ids)
+    else:
+        _update_logged(ids)
+
+
 def schedule_index_update(ids: Iterable[int]) -> None:
     """After the current transaction commits, update these documents' index entries (which
     removes those no longer indexable). Nothing happens if it rolls back. The one way writes
     reach the index."""
     ids = sorted(set(ids))
     if ids:
-        transaction.on_commit(lambda: _run_logged(index_documents, ids))
+        transaction.on_commit(lambda: _apply(ids))
 
 
 # --- Rebuild and check -----------------------------------------------------------------------

@@ -82,3 +82,18 @@ def test_hiding_removes_an_annotations_terms(public, curator, outsider, committe
     with committed():
         annotation_hide(annotation=public, actor=curator, reason="unsupported")
     assert found('tag:"fare dispute"', outsider) == []
+
+
+def test_changes_that_touch_no_indexed_term_do_not_reindex(annotate, owner, committed) -> None:
+    with committed() as callbacks:
+        private = annotate(comment="a private note")
+        annotation_update(annotation=private, actor=owner, expected_version=1, comment="edited")
+    assert callbacks == []
+
+
+def test_deleting_a_public_tagged_annotation_reindexes(public, owner, committed) -> None:
+    from annotations.services import annotation_delete
+
+    with committed():
+        annotation_delete(annotation=public, actor=owner, expected_version=1)
+    assert found('tag:"fare dispute"', owner) == []

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from archive.ingest import plan_paths
+from archive.search import flush_index_updates
 from archive.services import IngestMethod, documents_ingest_many
 
 ACCOUNTS = {
@@ -84,4 +85,5 @@ class Command(BaseCommand):
             if report.status == "refused":
                 raise CommandError(f"Sample {report.label} was refused: {report.reason}")
             counts[report.status] += 1
+        flush_index_updates(timeout=300)
         return counts

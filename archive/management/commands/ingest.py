@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from archive.ingest import plan_paths
+from archive.search import flush_index_updates
 from archive.services import IngestMethod, documents_ingest_many
 
 
@@ -64,6 +65,8 @@ class Command(BaseCommand):
                     refusals.append(report)
                 progress.update()
 
+        if not flush_index_updates(timeout=600):
+            self.stderr.write("The search index is still being updated in the background.")
         for report in refusals:
             self.stderr.write(f"refused {report.label}: {report.reason}")
         self.stdout.write(
