@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from annotations.anchoring import OffsetUnit, Span, span_from_offsets, span_from_quote
 from annotations.models import (
@@ -28,8 +27,9 @@ from annotations.models import (
 from annotations.permissions import can_create_curated_tag, can_delete, can_edit, can_hide
 from archive.models import Document, Source
 from archive.search import schedule_index_update
-from archive.text import fold, normalize_name
+from archive.text import normalize_name
 from kaynak.errors import KaynakError
+from kaynak.slugs import unique_slug
 
 
 class AnnotationRefused(KaynakError):
@@ -380,10 +380,7 @@ def tag_create(*, name: str, actor: AbstractBaseUser, curated: bool = False) -> 
             fields={"name": [f"exists already as {existing.name!r}"]},
             tag=existing.slug,
         )
-    base = slugify(fold(name))[:100].strip("-") or "tag"
-    slug, number = base, 2
-    while Tag.objects.filter(slug=slug).exists():
-        slug, number = f"{base}-{number}", number + 1
+    slug = unique_slug(name, Tag.objects.all(), fallback="tag")
     try:
         with transaction.atomic():
             return Tag.objects.create(

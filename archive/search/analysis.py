@@ -35,57 +35,44 @@ def split_apostrophe(text: str) -> tuple[str, str] | None:
     return text.replace("'", "").replace("’", ""), head
 
 
-class FoldingFilter(Filter):
-    """Fold each word (see archive.text.fold). Reprints often lose apostrophes (`Iraqs` for
-    `Iraq's`): a word with an apostrophe is indexed without it, and also as the part before
-    it, so `Iraq's`, `Iraqs` and `Iraq` in a query find it; a query word is only joined."""
+class WordFilter(Filter):
+    """Turn each word into its index term: `fold` folds it (see archive.text.fold); `en` and
+    `tr` lower-case it (with Turkish rules for Turkish), stem it, then fold it.
 
-    def __call__(self, tokens):
-        for token in tokens:
-            parts = split_apostrophe(token.text)
-            if parts is None:
-                token.text = fold_term(token.text)
-                yield token
-                continue
-            token.text = fold_term(parts[0])
-            yield token
-            if token.mode == "index" and parts[1]:
-                token.text = fold_term(parts[1])
-                yield token
+    Reprints often lose apostrophes (`Iraqs` for `Iraq's`): a word with an apostrophe is
+    indexed without it, and also as the part before it, so `Iraq's`, `Iraqs` and `Iraq` in a
+    query find it; a query word is only joined. Terms are cached: a corpus repeats its words.
+    """
 
-
-class StemmingFilter(Filter):
-    """Lower-case (with Turkish rules for Turkish), stem, then fold each word; apostrophes as
-    in FoldingFilter. Stems are cached: a corpus repeats its words."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-        self._stem = STEMMERS[language]
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._term = fold_term if kind == "fold" else STEMMERS[kind]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, StemmingFilter) and other.language == self.language
+        return isinstance(other, WordFilter) and other.kind == self.kind
 
     def __hash__(self) -> int:
-        return hash(self.language)
+        return hash(self.kind)
 
+    # The index stores its schema pickled: keep only the kind, not the cached function.
     def __getstate__(self) -> dict:
-        return {"language": self.language}
+        return {"kind": self.kind}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["language"])
+        self.__init__(state["kind"])
 
     def __call__(self, tokens):
-        stem = self._stem
+        term = self._term
         for token in tokens:
             parts = split_apostrophe(token.text)
             if parts is None:
-                token.text = stem(token.text)
+                token.text = term(token.text)
                 yield token
                 continue
-            token.text = stem(parts[0])
+            token.text = term(parts[0])
             yield token
             if token.mode == "index" and parts[1]:
-                token.text = stem(parts[1])
+                token.text = term(parts[1])
                 yield token
 
 
@@ -116,9 +103,9 @@ STEMMED_LANGUAGES = tuple(STEMMERS)
 
 def folding_analyzer():
     """Exact words, folded: the language-independent fields."""
-    return RegexTokenizer(WORD_PATTERN) | FoldingFilter()
+    return RegexTokenizer(WORD_PATTERN) | WordFilter("fold")
 
 
 def stemming_analyzer(language: str):
     """Words stemmed in `language` ('en' or 'tr'), then folded."""
-    return RegexTokenizer(WORD_PATTERN) | StemmingFilter(language)
+    return RegexTokenizer(WORD_PATTERN) | WordFilter(language)

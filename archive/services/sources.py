@@ -4,25 +4,17 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils.text import slugify
 
 from archive.ingest import SourceName
 from archive.models import Document, Source, SourceAlias, SourceKind
 from archive.search import schedule_index_update
-from archive.text import fold, normalize_name
+from archive.text import normalize_name
 from kaynak.errors import KaynakError
+from kaynak.slugs import unique_slug
 
 
 def _clean(name: str) -> str:
     return " ".join(name.split())
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(fold(name))[:100].strip("-") or "source"
-    slug, suffix = base, 2
-    while Source.objects.filter(slug=slug).exists():
-        slug, suffix = f"{base}-{suffix}", suffix + 1
-    return slug
 
 
 def check_source_names_free(names: Iterable[str], *, source: Source | None = None) -> None:
@@ -55,7 +47,11 @@ def source_create(
     names = [_clean(name), *(_clean(alias) for alias in aliases)]
     check_source_names_free(names)
     source = Source.objects.create(
-        name=names[0], slug=_unique_slug(names[0]), kind=kind, description=description, url=url
+        name=names[0],
+        slug=unique_slug(names[0], Source.objects.all(), fallback="source"),
+        kind=kind,
+        description=description,
+        url=url,
     )
     keys = {normalize_name(alias_name): alias_name for alias_name in reversed(names)}
     SourceAlias.objects.bulk_create(

@@ -250,3 +250,14 @@ def test_tags_endpoint(client_for, owner, curator) -> None:
     assert [
         tag["name"] for tag in client_for(owner).get("/api/tags/?q=ates").json()["results"]
     ] == ["Ateşkes"]
+
+
+def test_a_merged_away_source_is_refused_with_a_field_message(owner_client, document) -> None:
+    from tests.factories import SourceFactory
+
+    survivor, merged = SourceFactory(name="Port Authority"), SourceFactory(name="Port Office")
+    type(merged).objects.filter(pk=merged.pk).update(merged_into=survivor)
+    response = create(owner_client, document, start=0, end=3, source_tags=[{"source": merged.slug}])
+    assert response.status_code == 400
+    assert "merged into 'Port Authority'" in response.json()["source_tags"][0]
+    assert Annotation.objects.count() == 0
