@@ -29,7 +29,8 @@ def originals_dir() -> Path:
 
 
 def original_path(sha256: str) -> Path:
-    return originals_dir() / sha256[:2] / sha256[2:4] / sha256
+    # One level of fan-out, as git does: 256 folders, and no folder to make per file.
+    return originals_dir() / sha256[:2] / sha256
 
 
 @dataclass(frozen=True)
