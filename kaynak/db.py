@@ -15,37 +15,43 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 """
+_OPERATIONS = ("UPDATE", "DELETE")
 
 
 def append_only_trigger_names(table: str) -> list[str]:
-    return [f"{table}_refuse_update", f"{table}_refuse_delete"]
+    return [f"{table}_refuse_{operation.lower()}" for operation in _OPERATIONS]
+
+
+def append_only_sql(vendor: str, table: str) -> list[str]:
+    """Statements that make `table` append-only: every UPDATE and DELETE of a row refused."""
+    names = append_only_trigger_names(table)
+    if vendor == "postgresql":
+        return [_PG_REFUSE_FUNCTION] + [
+            f'CREATE TRIGGER "{name}" BEFORE {operation} ON "{table}" '
+            "FOR EACH ROW EXECUTE FUNCTION kaynak_refuse_modification()"
+            for name, operation in zip(names, _OPERATIONS, strict=True)
+        ]
+    if vendor == "sqlite":
+        return [
+            f'CREATE TRIGGER "{name}" BEFORE {operation} ON "{table}" '
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {operation} refused'); END"
+            for name, operation in zip(names, _OPERATIONS, strict=True)
+        ]
+    raise NotImplementedError(f"No append-only triggers for the {vendor} backend.")
+
+
+def drop_append_only_sql(vendor: str, table: str) -> list[str]:
+    on_table = f' ON "{table}"' if vendor == "postgresql" else ""
+    return [
+        f'DROP TRIGGER IF EXISTS "{name}"{on_table}' for name in append_only_trigger_names(table)
+    ]
 
 
 def create_append_only_triggers(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
-    """Make `table` append-only: every UPDATE and DELETE of a row is refused by the database."""
-    vendor = schema_editor.connection.vendor
-    update_trigger, delete_trigger = append_only_trigger_names(table)
-    if vendor == "postgresql":
-        schema_editor.execute(_PG_REFUSE_FUNCTION, params=None)
-        for name, operation in ((update_trigger, "UPDATE"), (delete_trigger, "DELETE")):
-            schema_editor.execute(
-                f'CREATE TRIGGER "{name}" BEFORE {operation} ON "{table}" '
-                "FOR EACH ROW EXECUTE FUNCTION kaynak_refuse_modification()"
-            )
-    elif vendor == "sqlite":
-        for name, operation in ((update_trigger, "UPDATE"), (delete_trigger, "DELETE")):
-            schema_editor.execute(
-                f'CREATE TRIGGER "{name}" BEFORE {operation} ON "{table}" '
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {operation} refused'); END"
-            )
-    else:
-        raise NotImplementedError(f"No append-only triggers for the {vendor} backend.")
+    for statement in append_only_sql(schema_editor.connection.vendor, table):
+        schema_editor.execute(statement, params=None)
 
 
 def drop_append_only_triggers(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
-    vendor = schema_editor.connection.vendor
-    for name in append_only_trigger_names(table):
-        if vendor == "postgresql":
-            schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
-        else:
-            schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+    for statement in drop_append_only_sql(schema_editor.connection.vendor, table):
+        schema_editor.execute(statement, params=None)

@@ -65,15 +65,38 @@ def triggers_dropped(db) -> None:
     """Drop the provenance log's append-only triggers, as someone with direct database access
     could; the test's transaction rolls the drop back."""
     from archive.models import ProvenanceEvent
-    from kaynak.db import append_only_trigger_names
+    from kaynak.db import drop_append_only_sql
 
-    table = ProvenanceEvent._meta.db_table
     with connection.cursor() as cursor:
-        for name in append_only_trigger_names(table):
-            if connection.vendor == "postgresql":
-                cursor.execute(f'DROP TRIGGER "{name}" ON "{table}"')
-            else:
-                cursor.execute(f'DROP TRIGGER "{name}"')
+        for statement in drop_append_only_sql(connection.vendor, ProvenanceEvent._meta.db_table):
+            cursor.execute(statement)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flushing_steps_past_append_only_triggers() -> Iterator[None]:
+    """Tests that commit (the live server's) empty every table afterwards. PostgreSQL does it
+    with TRUNCATE, which row triggers do not see; SQLite with DELETE, which the append-only
+    triggers refuse. So on SQLite the flush drops them, empties the tables and makes them
+    again, all in its one transaction."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    from annotations.models import AnnotationRevision
+    from archive.models import ProvenanceEvent
+    from kaynak.db import append_only_sql, drop_append_only_sql
+
+    tables = [model._meta.db_table for model in (ProvenanceEvent, AnnotationRevision)]
+    operations = type(connection.ops)
+    original = operations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        drops = [sql for table in tables for sql in drop_append_only_sql("sqlite", table)]
+        creates = [sql for table in tables for sql in append_only_sql("sqlite", table)]
+        return original(self, [*drops, *sql_list, *creates])
+
+    operations.execute_sql_flush = execute_sql_flush
+    yield
+    operations.execute_sql_flush = original
 
 
 def stored_files(data_dir: Path) -> list[Path]:

@@ -1,0 +1,20 @@
+"""Tests that commit are emptied afterwards; the append-only triggers survive that."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+
+from archive.models import Document, ProvenanceEvent
+from tests.factories import DocumentFactory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_empties_the_logs_and_keeps_them_append_only() -> None:
+    DocumentFactory()
+    call_command("flush", interactive=False, verbosity=0)
+    assert (Document.objects.count(), ProvenanceEvent.objects.count()) == (0, 0)
+    DocumentFactory()
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        ProvenanceEvent.objects.update(agent="rewritten")
