@@ -19,19 +19,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.selectors import tag_ids_by_slug, tags_by_id
 from archive import storage
 from archive.ingest import check_size, refuse_bulk_file
 from archive.models import Document
-from archive.search import SearchFilters, SearchResults, search, similar_documents
+from archive.search import similar_documents
+from archive.search_requests import run_search
 from archive.selectors import (
     DocumentFilters,
     document_detail_queryset,
     document_list,
     documents_in_order,
-    source_ids_by_slug,
     source_list,
-    sources_by_id,
 )
 from archive.serializers import (
     DocumentDetailSerializer,
@@ -47,7 +45,6 @@ from archive.serializers import (
 )
 from archive.services import IngestMethod, document_ingest
 from kaynak.api import StandardPagination
-from kaynak.errors import KaynakError
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -203,39 +200,6 @@ class SourceListView(GenericAPIView):
         return self.get_paginated_response(SourceSerializer(page, many=True).data)
 
 
-def _ids(params: dict, name: str) -> tuple[int, ...]:
-    """Filter slugs as the index's ids; an unknown slug is an error, not an empty result."""
-    slugs = params.get(name, [])
-    found = tag_ids_by_slug(slugs) if name == "tag" else source_ids_by_slug(slugs)
-    unknown = [slug for slug in slugs if slug not in found]
-    if unknown:
-        raise KaynakError(f"unknown {name} {', '.join(map(repr, unknown))}", code="bad_filter")
-    return tuple(found[slug] for slug in slugs)
-
-
-def _facets(results: SearchResults) -> dict[str, list[dict]]:
-    """Facet keys are ids in the index; clients filter by slug and read names."""
-    source_ids = [
-        int(key) for name in ("outlet", "reprinter", "source") for key, _ in results.facets[name]
-    ]
-    labelled = {
-        "source": sources_by_id(source_ids),
-        "tag": tags_by_id([int(key) for key, _ in results.facets["tag"]]),
-    }
-    facets: dict[str, list[dict]] = {}
-    for name, counts in results.facets.items():
-        values = []
-        for key, count in counts:
-            if name == "year":
-                values.append({"value": key, "label": key, "count": count})
-                continue
-            item = labelled["tag" if name == "tag" else "source"].get(int(key))
-            if item is not None:  # None: removed since it was indexed
-                values.append({"value": item.slug, "label": item.name, "count": count})
-        facets[name] = values
-    return facets
-
-
 class SourceDetailView(APIView):
     @extend_schema(
         operation_id="sources_retrieve",
@@ -261,49 +225,20 @@ class SearchView(APIView):
     def get(self, request: Request) -> Response:
         form = SearchParamsSerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
-        params = form.validated_data
-        filters = SearchFilters(
-            outlet=_ids(params, "outlet"),
-            reprinter=_ids(params, "reprinter"),
-            source=_ids(params, "source"),
-            tag=_ids(params, "tag"),
-            year=tuple(params.get("year", [])),
-            language=params.get("language"),
-            published_from=params.get("published_from"),
-            published_to=params.get("published_to"),
-            reprinted_from=params.get("reprinted_from"),
-            reprinted_to=params.get("reprinted_to"),
-        )
-        results = search(
-            params.get("q", ""),
-            user=request.user,
-            filters=filters,
-            sort=params["sort"],
-            page=params["page"],
-            page_size=params["page_size"],
-        )
-        documents = {
-            document.pk: document
-            for document in documents_in_order([hit.document_id for hit in results.hits])
-        }
+        page = run_search(form.validated_data, user=request.user)
         body = {
-            "query": params.get("q", ""),
-            "total": results.total,
-            "page": results.page,
-            "page_size": results.page_size,
-            "pages": results.pages,
-            "sort": params["sort"],
+            "query": page.query,
+            "total": page.results.total,
+            "page": page.results.page,
+            "page_size": page.results.page_size,
+            "pages": page.results.pages,
+            "sort": page.sort,
             "results": [
-                {
-                    "document": documents[hit.document_id],
-                    "score": hit.score,
-                    "snippets": hit.snippets,
-                }
-                for hit in results.hits
-                if hit.document_id in documents
+                {"document": document, "score": hit.score, "snippets": hit.snippets}
+                for document, hit in page.hits
             ],
-            "facets": _facets(results),
-            "suggestion": results.suggestion,
+            "facets": page.facets,
+            "suggestion": page.results.suggestion,
         }
         return Response(SearchResultsSerializer(body, context={"request": request}).data)
 

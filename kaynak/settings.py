@@ -88,7 +88,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("KAYNAK_STATIC_ROOT", BASE_DIR / "var" / "static")
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "pages:search"
+LOGOUT_REDIRECT_URL = "login"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Where stored originals (content-addressed, never modified) and the search index live.
 KAYNAK_DATA_DIR = env_path("KAYNAK_DATA_DIR", BASE_DIR / "var" / "data")

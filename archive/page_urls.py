@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from archive import pages
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", pages.search_page, name="search"),
+    path("documents/<int:pk>/", pages.document_page, name="document"),
+    path("upload/", pages.upload_page, name="upload"),
+]

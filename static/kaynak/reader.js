@@ -1,0 +1,657 @@
+// The document reader's annotation tools. Talks to the REST API; never builds HTML from
+// data (every user-supplied string goes in with textContent), so a comment, tag or source
+// name that looks like markup stays text.
+//
+// Offsets: the API counts Unicode code points; the browser's strings and selections count
+// UTF-16 code units. Selections are sent as UTF-16 offsets with offset_unit "utf16" (the
+// server converts); annotations read back are placed by converting code points to UTF-16.
+
+const config = JSON.parse(document.getElementById("reader-config").textContent);
+const textElement = document.getElementById("document-text");
+const TEXT = textElement.textContent;
+const panel = document.getElementById("annotation-panel");
+const panelBody = document.getElementById("panel-body");
+const editor = document.getElementById("editor");
+const annotateButton = document.getElementById("annotate-button");
+const statusLine = document.getElementById("reader-status");
+
+const state = {
+  annotations: [], // as the API returns them
+  filters: { tag: "", source: "", role: "", creator: "" },
+  selection: null, // { start, end } in UTF-16 units, while text is selected
+  editing: null, // the span the editor is annotating (the selection moves into the form)
+  activeId: null,
+  pendingSources: [],
+  knownTags: new Map(), // normalised name -> tag
+  sources: new Map(), // label -> slug, from the autocomplete
+};
+
+// ---------------------------------------------------------------- code points and UTF-16
+
+// utf16At[codePoint] = the UTF-16 index where that code point starts (and the end, at length).
+const utf16At = (() => {
+  const positions = [0];
+  let unit = 0;
+  for (const character of TEXT) {
+    unit += character.length;
+    positions.push(unit);
+  }
+  return positions;
+})();
+
+function toUtf16(codePoint) {
+  return utf16At[Math.min(codePoint, utf16At.length - 1)];
+}
+
+// ------------------------------------------------------------------------------- the API
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function api(url, { method = "GET", body, etag } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (etag) headers["If-Match"] = etag;
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  let data = null;
+  if (response.status !== 204) {
+    data = await response.json().catch(() => null);
+  }
+  return { ok: response.ok, status: response.status, data, etag: response.headers.get("ETag") };
+}
+
+function annotationUrl(id) {
+  return config.annotationUrl.replace(/\/0\/$/, `/${id}/`);
+}
+
+function describeError(result) {
+  const data = result.data || {};
+  const parts = [data.detail || `The server answered ${result.status}.`];
+  for (const [field, messages] of Object.entries(data)) {
+    if (["detail", "code", "found", "current"].includes(field) || !Array.isArray(messages)) continue;
+    parts.push(`${field}: ${messages.map((item) => (typeof item === "string" ? item : JSON.stringify(item))).join("; ")}`);
+  }
+  return parts.join(" ");
+}
+
+async function loadAnnotations() {
+  const found = [];
+  let url = `${config.annotationsUrl}?page_size=100`;
+  while (url) {
+    const result = await api(url);
+    if (!result.ok) {
+      statusLine.textContent = `Annotations could not be loaded: ${describeError(result)}`;
+      return;
+    }
+    found.push(...result.data.results);
+    url = result.data.next;
+  }
+  state.annotations = found;
+  refreshFilters();
+  render();
+}
+
+// ------------------------------------------------------------------------------ drawing
+
+function visibleAnnotations() {
+  const { tag, source, role, creator } = state.filters;
+  return state.annotations.filter(
+    (item) =>
+      (!tag || item.tags.some((t) => t.slug === tag)) &&
+      (!source || item.source_tags.some((s) => s.source.slug === source)) &&
+      (!role || item.source_tags.some((s) => s.role === role)) &&
+      (!creator || item.creator === creator),
+  );
+}
+
+function label(annotation) {
+  const quote = annotation.quote.length > 60 ? `${annotation.quote.slice(0, 57)}…` : annotation.quote;
+  const parts = [`Annotation by ${annotation.creator} on “${quote}”`];
+  if (annotation.comment) parts.push(annotation.comment.slice(0, 80));
+  if (annotation.tags.length) parts.push(`tags: ${annotation.tags.map((t) => t.name).join(", ")}`);
+  return parts.join(". ");
+}
+
+// Split the text at every annotation boundary; each piece is wrapped in one <mark> per
+// annotation covering it, outermost (earliest, longest) first, so overlapping and nested
+// annotations are all visible and each can be reached.
+function render() {
+  const shown = visibleAnnotations()
+    .map((item) => ({ item, start: toUtf16(item.start), end: toUtf16(item.end) }))
+    .sort((a, b) => a.start - b.start || b.end - a.end || a.item.id - b.item.id);
+  const cuts = new Set([0, TEXT.length]);
+  for (const span of shown) {
+    cuts.add(span.start);
+    cuts.add(span.end);
+  }
+  const points = [...cuts].sort((a, b) => a - b);
+  const fragment = document.createDocumentFragment();
+  const firstMark = new Map();
+  for (let index = 0; index < points.length - 1; index += 1) {
+    const from = points[index];
+    const to = points[index + 1];
+    let node = document.createTextNode(TEXT.slice(from, to));
+    const covering = shown.filter((span) => span.start <= from && span.end >= to);
+    for (let depth = covering.length - 1; depth >= 0; depth -= 1) {
+      const { item } = covering[depth];
+      const mark = document.createElement("mark");
+      mark.className = "hl";
+      mark.dataset.id = String(item.id);
+      mark.dataset.visibility = item.visibility;
+      mark.dataset.depth = String(depth);
+      if (item.id === state.activeId) mark.classList.add("active");
+      if (!firstMark.has(item.id)) {
+        // The first piece of each annotation is its keyboard stop, in reading order.
+        firstMark.set(item.id, mark);
+        mark.tabIndex = 0;
+        mark.setAttribute("role", "button");
+        mark.setAttribute("aria-label", label(item));
+        mark.id = `annotation-${item.id}`;
+      }
+      mark.append(node);
+      node = mark;
+    }
+    fragment.append(node);
+  }
+  textElement.replaceChildren(fragment);
+  const count = document.getElementById("annotation-count");
+  const total = state.annotations.length;
+  count.textContent = shown.length === total ? `${total} annotation${total === 1 ? "" : "s"}` : `${shown.length} of ${total} annotations shown`;
+}
+
+function refreshFilters() {
+  const options = { tag: new Map(), source: new Map(), role: new Map(), creator: new Map() };
+  const roleLabels = new Map(config.roles.map((role) => [role.value, role.label]));
+  for (const item of state.annotations) {
+    for (const tag of item.tags) options.tag.set(tag.slug, tag.name);
+    for (const sourceTag of item.source_tags) {
+      options.source.set(sourceTag.source.slug, sourceTag.source.name);
+      options.role.set(sourceTag.role, roleLabels.get(sourceTag.role) || sourceTag.role);
+    }
+    options.creator.set(item.creator, item.creator);
+  }
+  for (const [name, values] of Object.entries(options)) {
+    const select = document.getElementById(`filter-${name}`);
+    const current = state.filters[name];
+    const all = new Option("All", "");
+    select.replaceChildren(all, ...[...values].sort((a, b) => a[1].localeCompare(b[1])).map(([value, text]) => new Option(text, value)));
+    select.value = values.has(current) ? current : "";
+    state.filters[name] = select.value;
+  }
+}
+
+// ------------------------------------------------------------------------------- panel
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function closePanel() {
+  const returnTo = state.activeId ? document.getElementById(`annotation-${state.activeId}`) : null;
+  panel.hidden = true;
+  state.activeId = null;
+  render();
+  (returnTo ? document.getElementById(returnTo.id) : textElement)?.focus();
+}
+
+function openPanel(id, { others = [] } = {}) {
+  const annotation = state.annotations.find((item) => item.id === id);
+  if (!annotation) return;
+  state.activeId = id;
+  render();
+  panelBody.replaceChildren(...panelContent(annotation, others));
+  panel.hidden = false;
+  panel.focus();
+}
+
+function panelContent(annotation, others) {
+  const nodes = [];
+  nodes.push(element("blockquote", annotation.quote, "quote"));
+  const meta = element(
+    "p",
+    `${annotation.creator} · ${annotation.visibility}${annotation.group ? ` (${annotation.group.name})` : ""} · ${new Date(annotation.created_at).toLocaleString()} · version ${annotation.version}`,
+    "annotation-meta",
+  );
+  nodes.push(meta);
+  if (annotation.hidden) nodes.push(element("p", `Hidden by a curator${annotation.hidden_reason ? `: ${annotation.hidden_reason}` : ""}.`, "notice"));
+  const comment = element("p", annotation.comment || "No comment.", annotation.comment ? "comment" : "comment muted");
+  comment.id = "panel-comment";
+  nodes.push(comment);
+  const tags = element("div", undefined, "tagline");
+  for (const tag of annotation.tags) tags.append(element("span", tag.name, "chip"));
+  for (const sourceTag of annotation.source_tags) {
+    const roleLabel = (config.roles.find((role) => role.value === sourceTag.role) || {}).label || sourceTag.role;
+    tags.append(element("span", `${roleLabel}: ${sourceTag.source.name}`, "chip"));
+  }
+  if (tags.childElementCount) nodes.push(tags);
+
+  if (others.length) {
+    const list = element("p", "Also here: ", "others");
+    for (const other of others) {
+      const button = element("button", `“${other.quote.slice(0, 30)}${other.quote.length > 30 ? "…" : ""}” by ${other.creator}`);
+      button.type = "button";
+      button.addEventListener("click", () => openPanel(other.id, { others: others.filter((item) => item.id !== other.id).concat(annotation) }));
+      list.append(button);
+    }
+    nodes.push(list);
+  }
+
+  const message = element("p", "", "error");
+  message.id = "panel-message";
+  message.hidden = true;
+  message.setAttribute("role", "alert");
+  nodes.push(message);
+
+  const actions = element("div", undefined, "row");
+  if (annotation.creator === config.user.username) {
+    const edit = element("button", "Edit comment");
+    edit.type = "button";
+    edit.id = "panel-edit";
+    edit.addEventListener("click", () => startEdit(annotation));
+    actions.append(edit);
+  }
+  if (annotation.creator === config.user.username || config.user.isCurator) {
+    const remove = element("button", "Delete", "danger");
+    remove.type = "button";
+    remove.id = "panel-delete";
+    remove.addEventListener("click", () => confirmDelete(annotation, actions));
+    actions.append(remove);
+  }
+  if (actions.childElementCount) nodes.push(actions);
+
+  nodes.push(element("h3", "Replies"));
+  const replies = element("ul", undefined, "replies");
+  replies.id = "panel-replies";
+  nodes.push(replies);
+  const replyForm = element("form", undefined, "stack");
+  const replyLabel = element("label", "Reply");
+  replyLabel.htmlFor = "reply-body";
+  const replyBody = element("textarea");
+  replyBody.id = "reply-body";
+  replyBody.rows = 2;
+  const replyButton = element("button", "Post reply");
+  replyButton.type = "submit";
+  replyForm.append(replyLabel, replyBody, replyButton);
+  replyForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = await api(`${annotationUrl(annotation.id)}replies/`, { method: "POST", body: { body: replyBody.value } });
+    if (!result.ok) {
+      showPanelMessage(describeError(result));
+      return;
+    }
+    replyBody.value = "";
+    loadReplies(annotation, replies);
+  });
+  nodes.push(replyForm);
+  loadReplies(annotation, replies);
+
+  const history = element("details");
+  history.append(element("summary", "History"));
+  const historyList = element("ol", undefined, "history");
+  history.append(historyList);
+  history.addEventListener("toggle", async () => {
+    if (!history.open || historyList.childElementCount) return;
+    const result = await api(`${annotationUrl(annotation.id)}history/`);
+    for (const revision of result.data || []) {
+      const changed = Object.keys(revision.changes).join(", ");
+      historyList.append(element("li", `v${revision.version} ${revision.action} by ${revision.actor}, ${new Date(revision.occurred_at).toLocaleString()}${changed ? ` (${changed})` : ""}${revision.reason ? `: ${revision.reason}` : ""}`));
+    }
+  });
+  nodes.push(history);
+  return nodes;
+}
+
+async function loadReplies(annotation, list) {
+  const result = await api(`${annotationUrl(annotation.id)}replies/`);
+  list.replaceChildren(...(result.data || []).map((reply) => element("li", `${reply.author}: ${reply.body}`)));
+  if (!list.childElementCount) list.append(element("li", "No replies yet.", "muted"));
+}
+
+function showPanelMessage(text) {
+  const message = document.getElementById("panel-message");
+  message.textContent = text;
+  message.hidden = false;
+}
+
+function replaceAnnotation(updated) {
+  state.annotations = state.annotations.map((item) => (item.id === updated.id ? updated : item));
+}
+
+function startEdit(annotation) {
+  const comment = document.getElementById("panel-comment");
+  const area = element("textarea");
+  area.id = "panel-comment-editor";
+  area.rows = 4;
+  area.value = annotation.comment;
+  area.setAttribute("aria-label", "Comment");
+  const save = element("button", "Save", "primary");
+  save.type = "button";
+  save.id = "panel-save";
+  const form = element("div", undefined, "stack");
+  form.append(area, save);
+  comment.replaceWith(form);
+  area.focus();
+  save.addEventListener("click", async () => {
+    const etag = `"${annotation.id}.${annotation.version}"`;
+    const result = await api(annotationUrl(annotation.id), { method: "PATCH", body: { comment: area.value }, etag });
+    if (result.status === 412) {
+      // Someone else saved first: show what is there now instead of overwriting it.
+      const current = result.data.current;
+      replaceAnnotation(current);
+      refreshFilters();
+      openPanel(current.id);
+      showPanelMessage(`This annotation was changed by someone else (it is now at version ${current.version}). The current text is shown; your edit was not saved.`);
+      return;
+    }
+    if (!result.ok) {
+      showPanelMessage(describeError(result));
+      return;
+    }
+    replaceAnnotation(result.data);
+    refreshFilters();
+    openPanel(result.data.id);
+  });
+}
+
+function confirmDelete(annotation, actions) {
+  const mine = annotation.creator === config.user.username;
+  const confirmRow = element("div", undefined, "stack");
+  confirmRow.append(element("p", "Delete this annotation? Its history is kept."));
+  let reason = null;
+  if (!mine) {
+    reason = element("input");
+    reason.id = "delete-reason";
+    reason.placeholder = "Reason (recorded)";
+    reason.setAttribute("aria-label", "Reason for deleting");
+    confirmRow.append(reason);
+  }
+  const yes = element("button", "Delete", "danger");
+  yes.type = "button";
+  yes.id = "panel-confirm-delete";
+  const no = element("button", "Keep");
+  no.type = "button";
+  confirmRow.append(yes, no);
+  actions.replaceWith(confirmRow);
+  no.addEventListener("click", () => openPanel(annotation.id));
+  yes.addEventListener("click", async () => {
+    const etag = `"${annotation.id}.${annotation.version}"`;
+    const query = reason ? `?reason=${encodeURIComponent(reason.value)}` : "";
+    const result = await api(`${annotationUrl(annotation.id)}${query}`, { method: "DELETE", etag });
+    if (!result.ok) {
+      showPanelMessage(describeError(result));
+      return;
+    }
+    state.annotations = state.annotations.filter((item) => item.id !== annotation.id);
+    refreshFilters();
+    closePanel();
+    statusLine.textContent = "Annotation deleted.";
+  });
+}
+
+// -------------------------------------------------------------------------- selection
+
+function offsetWithin(container, node, offset) {
+  const range = document.createRange();
+  range.setStart(container, 0);
+  range.setEnd(node, offset);
+  return range.toString().length; // UTF-16 units, as the marks add no text
+}
+
+function currentSelection() {
+  const selection = window.getSelection();
+  if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0);
+  if (!textElement.contains(range.startContainer) || !textElement.contains(range.endContainer)) return null;
+  const start = offsetWithin(textElement, range.startContainer, range.startOffset);
+  const end = offsetWithin(textElement, range.endContainer, range.endOffset);
+  if (start === end) return null;
+  return { start: Math.min(start, end), end: Math.max(start, end) };
+}
+
+function noteSelection() {
+  state.selection = currentSelection();
+  annotateButton.disabled = !state.selection;
+}
+
+document.addEventListener("selectionchange", noteSelection);
+
+// Keyboard selection: the text takes arrow keys; Shift extends, Ctrl moves by words.
+textElement.addEventListener("keydown", (event) => {
+  const direction = { ArrowLeft: "backward", ArrowRight: "forward", ArrowUp: "backward", ArrowDown: "forward" }[event.key];
+  if (!direction || event.target !== textElement) return;
+  const selection = window.getSelection();
+  if (!selection.rangeCount || !textElement.contains(selection.anchorNode)) {
+    selection.collapse(textElement.firstChild || textElement, 0);
+  }
+  const granularity = event.key === "ArrowUp" || event.key === "ArrowDown" ? "line" : event.ctrlKey || event.altKey ? "word" : "character";
+  selection.modify(event.shiftKey ? "extend" : "move", direction, granularity);
+  event.preventDefault();
+  noteSelection();
+});
+
+textElement.addEventListener("focus", () => {
+  const selection = window.getSelection();
+  if (!selection.rangeCount || !textElement.contains(selection.anchorNode)) {
+    selection.collapse(textElement.firstChild || textElement, 0);
+  }
+});
+
+// --------------------------------------------------------------------------- editor
+
+function normalise(name) {
+  return name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[İIı]/g, "i").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+}
+
+async function loadTagSuggestions() {
+  const result = await api(`${config.tagsUrl}?page_size=100`);
+  const list = document.getElementById("tag-suggestions");
+  list.replaceChildren();
+  for (const tag of result.data ? result.data.results : []) {
+    state.knownTags.set(normalise(tag.name), tag);
+    const option = document.createElement("option");
+    option.value = tag.name;
+    option.label = tag.curated ? `${tag.name} (curated)` : tag.name;
+    list.append(option);
+  }
+}
+
+let sourceLookup = 0;
+document.getElementById("editor-source").addEventListener("input", (event) => {
+  const query = event.target.value.trim();
+  clearTimeout(sourceLookup);
+  if (query.length < 2) return;
+  sourceLookup = setTimeout(async () => {
+    const result = await api(`${config.sourcesUrl}?q=${encodeURIComponent(query)}&page_size=20`);
+    const list = document.getElementById("source-suggestions");
+    list.replaceChildren();
+    for (const source of result.data ? result.data.results : []) {
+      const text = `${source.name} (${source.kind.replace("_", " ")})`;
+      state.sources.set(text, source.slug);
+      for (const alias of source.aliases) state.sources.set(alias, source.slug);
+      const option = document.createElement("option");
+      option.value = text;
+      list.append(option);
+    }
+  }, 150);
+});
+
+function drawPendingSources() {
+  const list = document.getElementById("editor-sources");
+  list.replaceChildren(
+    ...state.pendingSources.map((item, index) => {
+      const chip = element("li", undefined, "chip");
+      chip.append(element("span", `${item.roleLabel}: ${item.label}`));
+      const remove = element("button", "×");
+      remove.type = "button";
+      remove.setAttribute("aria-label", `Remove ${item.label}`);
+      remove.addEventListener("click", () => {
+        state.pendingSources.splice(index, 1);
+        drawPendingSources();
+      });
+      chip.append(remove);
+      return chip;
+    }),
+  );
+}
+
+document.getElementById("editor-add-source").addEventListener("click", () => {
+  const input = document.getElementById("editor-source");
+  const slug = state.sources.get(input.value);
+  const error = document.getElementById("editor-error");
+  if (!slug) {
+    error.textContent = "Choose a source from the suggestions (type at least two letters of any of its names).";
+    error.hidden = false;
+    return;
+  }
+  const role = document.getElementById("editor-role");
+  state.pendingSources.push({ source: slug, role: role.value, label: input.value, roleLabel: role.selectedOptions[0].textContent });
+  input.value = "";
+  error.hidden = true;
+  drawPendingSources();
+});
+
+function openEditor() {
+  const selection = currentSelection() || state.selection;
+  if (!selection) return;
+  state.editing = selection;
+  document.getElementById("editor-quote").textContent = TEXT.slice(selection.start, selection.end);
+  document.getElementById("editor-comment").value = "";
+  document.getElementById("editor-tags").value = "";
+  document.getElementById("editor-error").hidden = true;
+  state.pendingSources = [];
+  drawPendingSources();
+  loadTagSuggestions();
+  editor.showModal();
+  document.getElementById("editor-comment").focus();
+}
+
+const visibility = document.getElementById("editor-visibility");
+const group = document.getElementById("editor-group");
+for (const option of config.visibilities) {
+  if (option.value === "group" && !config.user.groups.length) continue;
+  visibility.append(new Option(option.label, option.value));
+}
+for (const item of config.user.groups) group.append(new Option(item.name, String(item.id)));
+const role = document.getElementById("editor-role");
+for (const option of config.roles) role.append(new Option(option.label, option.value));
+visibility.addEventListener("change", () => {
+  const needsGroup = visibility.value === "group";
+  group.hidden = !needsGroup;
+  document.getElementById("editor-group-label").hidden = !needsGroup;
+});
+
+async function ensureTags(names) {
+  for (const name of names) {
+    if (state.knownTags.has(normalise(name))) continue;
+    const result = await api(config.tagsUrl, { method: "POST", body: { name } });
+    if (result.ok) state.knownTags.set(normalise(name), result.data);
+    else if (result.data && result.data.code !== "tag_exists") throw new Error(describeError(result));
+  }
+}
+
+document.getElementById("editor-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = document.getElementById("editor-error");
+  const { start, end } = state.editing;
+  const tags = document.getElementById("editor-tags").value.split(",").map((name) => name.trim()).filter(Boolean);
+  try {
+    await ensureTags(tags);
+  } catch (problem) {
+    error.textContent = problem.message;
+    error.hidden = false;
+    return;
+  }
+  const body = {
+    start,
+    end,
+    offset_unit: "utf16",
+    quote: TEXT.slice(start, end),
+    comment: document.getElementById("editor-comment").value,
+    tags,
+    source_tags: state.pendingSources.map(({ source, role: chosen }) => ({ source, role: chosen })),
+    visibility: visibility.value,
+    group: visibility.value === "group" ? Number(group.value) : null,
+  };
+  const result = await api(config.annotationsUrl, { method: "POST", body });
+  if (!result.ok) {
+    error.textContent = describeError(result);
+    error.hidden = false;
+    return;
+  }
+  editor.close();
+  window.getSelection().removeAllRanges();
+  state.annotations.push(result.data);
+  refreshFilters();
+  openPanel(result.data.id);
+  statusLine.textContent = "Annotation saved.";
+});
+
+document.getElementById("editor-cancel").addEventListener("click", () => editor.close());
+annotateButton.addEventListener("click", openEditor);
+// Keep the selection when the button takes the mouse down.
+annotateButton.addEventListener("mousedown", (event) => event.preventDefault());
+
+// ----------------------------------------------------------------- clicks and keys
+
+textElement.addEventListener("click", (event) => {
+  const mark = event.target.closest("mark.hl");
+  if (!mark || !window.getSelection().isCollapsed) return;
+  const here = [...event.composedPath()].filter((node) => node.matches && node.matches("mark.hl"));
+  const ids = here.map((node) => Number(node.dataset.id));
+  const others = ids.slice(1).map((id) => state.annotations.find((item) => item.id === id)).filter(Boolean);
+  openPanel(ids[0], { others });
+});
+
+textElement.addEventListener("keydown", (event) => {
+  const mark = event.target.closest && event.target.closest("mark.hl");
+  if (mark && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    const id = Number(mark.dataset.id);
+    const others = [];
+    let outer = mark.parentElement;
+    while (outer && outer !== textElement) {
+      if (outer.matches("mark.hl")) others.push(state.annotations.find((item) => item.id === Number(outer.dataset.id)));
+      outer = outer.parentElement;
+    }
+    for (const inner of mark.querySelectorAll("mark.hl")) {
+      const item = state.annotations.find((candidate) => candidate.id === Number(inner.dataset.id));
+      if (item && !others.includes(item) && item.id !== id) others.push(item);
+    }
+    openPanel(id, { others: others.filter(Boolean) });
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  const typing = event.target.closest && event.target.closest("input, textarea, select, dialog");
+  if (event.key === "Escape" && !editor.open && !panel.hidden) {
+    closePanel();
+    return;
+  }
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  if ((event.key === "a" || event.key === "A") && currentSelection()) {
+    event.preventDefault();
+    openEditor();
+  }
+});
+
+document.getElementById("panel-close").addEventListener("click", closePanel);
+
+for (const select of document.querySelectorAll("[data-filter]")) {
+  select.addEventListener("change", () => {
+    state.filters[select.dataset.filter] = select.value;
+    render();
+  });
+}
+
+loadAnnotations();

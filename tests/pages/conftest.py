@@ -1,0 +1,138 @@
+"""Browser tests: Debian's Chromium driven by Playwright against Django's live server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.factories import UserFactory
+
+# Playwright's synchronous API runs an event loop in the test's thread; the test's own
+# database calls (factories, assertions) are ordinary synchronous code all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 390, "height": 844}
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A signed-in browser tab, remembering dialogs and script errors it met."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def go(self, path: str) -> Page:
+        self.page.goto(self.base_url + path)
+        return self.page
+
+    def sign_in(self, username: str) -> None:
+        self.go("/accounts/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(f"{self.base_url}/")
+
+
+@pytest.fixture
+def visit(browser: Browser, live_server, transactional_db) -> Iterator[Callable[..., Visit]]:
+    contexts = []
+
+    def open_tab(username: str | None = None, *, viewport: dict = WIDE) -> Visit:
+        context = browser.new_context(viewport=viewport, locale="en-GB")
+        contexts.append(context)
+        tab = Visit(context.new_page(), live_server.url)
+        tab.page.set_default_timeout(10_000)
+        if username:
+            tab.sign_in(username)
+        return tab
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def reader_user(transactional_db):
+    return UserFactory(username="reader")
+
+
+@pytest.fixture
+def second_user(transactional_db):
+    return UserFactory(username="second")
+
+
+# Pieces of the page's script, evaluated in the page: where characters are on screen.
+CHARACTER_BOX = """
+([start, end]) => {
+  const container = document.getElementById("document-text");
+  const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+  function locate(offset) {
+    let node;
+    while ((node = walker.nextNode())) {
+      if (offset < node.length) return [node, offset];
+      offset -= node.length;
+    }
+    throw new Error("offset past the text");
+  }
+  const box = (offset) => {
+    walker.currentNode = container;
+    const [node, at] = locate(offset);
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + 1);
+    const rects = range.getClientRects();
+    const rect = rects[0];
+    return { x: rect.left, y: rect.top, width: rect.width, height: rect.height };
+  };
+  walker.currentNode = container;
+  const [first] = locate(start);
+  first.parentElement.scrollIntoView({ block: "center" });
+  return [box(start), box(end - 1)];
+}
+"""
+
+
+def select_by_mouse(page: Page, start: int, end: int) -> None:
+    """Drag across UTF-16 offsets start–end of the document text."""
+    first, last = page.evaluate(CHARACTER_BOX, [start, end])
+    page.mouse.move(first["x"] + first["width"] * 0.2, first["y"] + first["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(last["x"] + last["width"] * 0.8, last["y"] + last["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+def utf16(text: str, code_points: int) -> int:
+    return len(text[:code_points].encode("utf-16-le")) // 2
