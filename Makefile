@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install run test lint format bench-ingest bench-search bench-search-x20 bench-annotations conformance clean
+.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations conformance clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
@@ -30,6 +30,17 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	@echo "== installing Debian's chromium for the browser tests"
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+
+browser: $(CHROMIUM)
 
 run: $(STAMP)
 	@mkdir -p var
@@ -47,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint $(CHROMIUM)
 	@mkdir -p var
 	@echo "== pytest on SQLite"
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from archive.models import Document
+from tests.factories import DocumentFactory, UserFactory
 
 pytest_plugins = ["tests.no_skips"]
 
@@ -31,6 +32,17 @@ def index_in_the_request(settings) -> None:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def indexed(db, django_capture_on_commit_callbacks) -> Callable[..., Document]:
+    """Make a document and run its after-commit index update, as a real commit would."""
+
+    def make(**kwargs) -> Document:
+        with django_capture_on_commit_callbacks(execute=True):
+            return DocumentFactory(**kwargs)
+
+    return make
 
 
 @pytest.fixture

@@ -97,6 +97,7 @@ async function loadAnnotations() {
   state.annotations = found;
   refreshFilters();
   render();
+  textElement.dataset.ready = "true";
 }
 
 // ------------------------------------------------------------------------------ drawing
@@ -118,6 +119,36 @@ function label(annotation) {
   if (annotation.comment) parts.push(annotation.comment.slice(0, 80));
   if (annotation.tags.length) parts.push(`tags: ${annotation.tags.map((t) => t.name).join(", ")}`);
   return parts.join(". ");
+}
+
+function pointAt(offset) {
+  const walker = document.createTreeWalker(textElement, NodeFilter.SHOW_TEXT);
+  let node;
+  let last = null;
+  while ((node = walker.nextNode())) {
+    if (offset <= node.length) return [node, offset];
+    offset -= node.length;
+    last = node;
+  }
+  return last ? [last, last.length] : [textElement, 0];
+}
+
+// Where the selection (or the keyboard caret) is in the text, to put it back after the
+// highlights are redrawn.
+function savedSelection() {
+  const selection = window.getSelection();
+  if (!selection || !selection.rangeCount || !textElement.contains(selection.anchorNode)) return null;
+  return {
+    anchor: offsetWithin(textElement, selection.anchorNode, selection.anchorOffset),
+    focus: offsetWithin(textElement, selection.focusNode, selection.focusOffset),
+  };
+}
+
+function restoreSelection(saved) {
+  if (!saved) return;
+  const [anchorNode, anchorOffset] = pointAt(saved.anchor);
+  const [focusNode, focusOffset] = pointAt(saved.focus);
+  window.getSelection().setBaseAndExtent(anchorNode, anchorOffset, focusNode, focusOffset);
 }
 
 // Split the text at every annotation boundary; each piece is wrapped in one <mark> per
@@ -161,7 +192,9 @@ function render() {
     }
     fragment.append(node);
   }
+  const saved = savedSelection();
   textElement.replaceChildren(fragment);
+  restoreSelection(saved);
   const count = document.getElementById("annotation-count");
   const total = state.annotations.length;
   count.textContent = shown.length === total ? `${total} annotation${total === 1 ? "" : "s"}` : `${shown.length} of ${total} annotations shown`;

@@ -79,6 +79,13 @@ def test_malformed_query_and_did_you_mean(visit, document) -> None:
     expect(tab.page.locator("#result-count")).to_contain_text("1 document")
 
 
+def open_reader(tab, document):
+    """The reader, once its annotations are drawn."""
+    page = tab.go(f"/documents/{document.pk}/")
+    expect(page.locator("#document-text[data-ready='true']")).to_be_visible()
+    return page
+
+
 def annotate_in_editor(page, *, comment: str = "", tags: str = "", source: str | None = None):
     page.keyboard.press("a")
     expect(page.locator("#editor")).to_be_visible()
@@ -100,7 +107,7 @@ def annotate_in_editor(page, *, comment: str = "", tags: str = "", source: str |
 def test_select_by_mouse_annotate_and_reload(visit, document) -> None:
     SourceFactory(name="Harbour Ministry", kind="government")
     tab = visit("reader")
-    page = tab.go(f"/documents/{document.pk}/")
+    page = open_reader(tab, document)
     expect(page.locator("#annotation-count")).to_have_text("0 annotations")
     passage = "Şükrü Öğütcü said the fare would double"  # after the emoji and Turkish letters
     start = TEXT.index(passage)
@@ -132,7 +139,7 @@ def test_select_by_mouse_annotate_and_reload(visit, document) -> None:
 
 def test_select_by_keyboard_and_annotate(visit, document) -> None:
     tab = visit("reader")
-    page = tab.go(f"/documents/{document.pk}/")
+    page = open_reader(tab, document)
     page.focus("#document-text")
     word = "Kadıköy"
     start = TEXT.index(word)
@@ -171,7 +178,7 @@ def overlapping(document, reader_user):
 def test_overlapping_annotations_are_both_reachable(visit, overlapping) -> None:
     outer, inner = overlapping
     tab = visit("reader")
-    page = tab.go(f"/documents/{outer.document_id}/")
+    page = open_reader(tab, outer.document)
     expect(page.locator("#annotation-count")).to_have_text("2 annotations")
     page.focus("#document-text")
     page.keyboard.press("Tab")
@@ -192,7 +199,7 @@ def test_a_stale_edit_is_refused_with_the_current_text(visit, document, reader_u
         document=document, creator=reader_user, quote="Kadıköy", comment="First version."
     )
     tab = visit("reader")
-    page = tab.go(f"/documents/{document.pk}/")
+    page = open_reader(tab, document)
     page.click(f"#annotation-{annotation.pk}")
     expect(page.locator("#panel-comment")).to_have_text("First version.")
     # Meanwhile, in another tab, the same user saves a change.
@@ -224,7 +231,7 @@ def test_markup_in_comments_tags_and_sources_stays_text(visit, document, reader_
         visibility=Visibility.PUBLIC,
     )
     tab = visit("reader")
-    page = tab.go(f"/documents/{document.pk}/")
+    page = open_reader(tab, document)
     page.click(f"#annotation-{annotation.pk}")
     expect(page.locator("#panel-comment")).to_have_text(" ".join(PAYLOADS))
     expect(page.locator("#annotation-panel .chip").first).to_have_text(PAYLOADS[0])
@@ -264,7 +271,7 @@ def test_a_private_annotation_is_invisible_to_another_user(
 ):
     annotation_create(document=document, creator=reader_user, quote="Kadıköy", comment="Mine only.")
     tab = visit("second")
-    page = tab.go(f"/documents/{document.pk}/")
+    page = open_reader(tab, document)
     expect(page.locator("#annotation-count")).to_have_text("0 annotations")
     assert page.locator("mark.hl").count() == 0
     assert "Mine only." not in page.content()
@@ -272,7 +279,7 @@ def test_a_private_annotation_is_invisible_to_another_user(
 
 def test_the_reader_works_at_phone_width(visit, document) -> None:
     tab = visit("reader", viewport=NARROW)
-    page = tab.go(f"/documents/{document.pk}/")
+    page = open_reader(tab, document)
     word = "Öğütcü"
     start = TEXT.index(word)
     select_by_mouse(page, utf16(TEXT, start), utf16(TEXT, start + len(word)))

@@ -1,25 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from archive.models import Document
 from archive.search import open_index
 from archive.search.index import live_generation
-from tests.factories import DocumentFactory
-
-
-@pytest.fixture
-def indexed(db, django_capture_on_commit_callbacks) -> Callable[..., Document]:
-    """Make a document and run its after-commit index update, as a real commit would."""
-
-    def make(**kwargs) -> Document:
-        with django_capture_on_commit_callbacks(execute=True):
-            return DocumentFactory(**kwargs)
-
-    return make
 
 
 @pytest.fixture
