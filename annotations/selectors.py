@@ -23,6 +23,8 @@ def visible_annotations(user: AbstractBaseUser) -> QuerySet[Annotation]:
     annotations = Annotation.objects.live()
     if is_curator(user):
         return annotations
+    # A withdrawn document's annotations are kept, out of sight like the document.
+    annotations = annotations.filter(document__withdrawn_at__isnull=True)
     shared = Q(visibility=Visibility.PUBLIC) | Q(
         visibility=Visibility.GROUP, group__in=user.groups.all()
     )

@@ -57,7 +57,7 @@ from annotations.services import (
     reply_create,
     tag_create,
 )
-from archive.models import Document
+from archive.selectors import visible_documents
 from archive.serializers import ErrorSerializer
 from archive.views import AnyContentNegotiation
 from kaynak.api import StandardPagination
@@ -174,7 +174,7 @@ class DocumentAnnotationsView(GenericAPIView):
         responses={200: AnnotationSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(Document.objects.only("id", "title"), pk=pk)
+        document = get_object_or_404(visible_documents(request.user).only("id", "title"), pk=pk)
         annotations = annotation_list(user=request.user, filters=_filters(request, document=pk))
         if not wants_w3c(request):
             page = self.paginate_queryset(annotations)
@@ -203,7 +203,7 @@ class DocumentAnnotationsView(GenericAPIView):
         responses={201: AnnotationSerializer, 400: ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def post(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(Document.objects.all(), pk=pk)
+        document = get_object_or_404(visible_documents(request.user), pk=pk)
         data = (
             w3c.w3c_to_create_data(request.data, document, request)
             if sent_w3c(request)
@@ -497,7 +497,7 @@ class AnnotationExportView(GenericAPIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        document = get_object_or_404(Document.objects.only("id", "title"), pk=pk)
+        document = get_object_or_404(visible_documents(request.user).only("id", "title"), pk=pk)
         kind = request.query_params.get("as", "jsonld")
         if kind not in EXPORT_FORMATS:
             return Response(

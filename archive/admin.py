@@ -1,18 +1,58 @@
-"""Basic admin: sources with their aliases, documents read-only with their provenance.
-
-Writes go through the services so aliases stay normalised; curation (merges, document edits,
-withdrawal) arrives with its own issue.
-"""
+"""Curation in the admin: sources with aliases, merges and their undoing; documents edited,
+withdrawn, restored and ingested. Every write goes through the services, the same ones the
+API calls, so each records its event and re-indexes after commit."""
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
 
-from archive import services
-from archive.models import Document, ProvenanceEvent, Source, SourceAlias
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from archive import permissions, services
+from archive.ingest import check_size, refuse_bulk_file
+from archive.models import (
+    Document,
+    ProvenanceEvent,
+    Source,
+    SourceAlias,
+    SourceEvent,
+    SourceEventType,
+)
+from archive.rules import check_dates
+from archive.selectors import source_events, sources_with_counts
+from archive.services.documents import EDITABLE_FIELDS
+from archive.text import normalize_name
 from kaynak.errors import KaynakError
+
+ADMIN_AGENT = services.kaynak_agent("admin")
+CONFIRM_TEMPLATE = "admin/archive/confirm_with_reason.html"
+
+
+def _refusal(error: KaynakError) -> forms.ValidationError:
+    return forms.ValidationError(error.message, code=error.code)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# --- Sources ------------------------------------------------------------------------------
 
 
 class SourceAliasForm(forms.ModelForm):
@@ -26,7 +66,7 @@ class SourceAliasForm(forms.ModelForm):
         try:
             services.check_source_names_free([name], source=source)
         except KaynakError as refusal:
-            raise forms.ValidationError(refusal.message) from None
+            raise _refusal(refusal) from None
         return name
 
 
@@ -36,6 +76,28 @@ class SourceAliasInline(admin.TabularInline):
     fields = ["name", "normalized_name"]
     readonly_fields = ["normalized_name"]
     extra = 1
+
+
+class SourceEventInline(ReadOnlyInline):
+    model = SourceEvent
+    fk_name = "source"
+    fields = ["occurred_at", "event_type", "actor", "reason", "detail", "undo"]
+    readonly_fields = fields
+    ordering = ["-occurred_at", "-id"]
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SourceEvent]:
+        return super().get_queryset(request).select_related("actor", "undone_by", "source")
+
+    @admin.display(description="")
+    def undo(self, event: SourceEvent) -> str:
+        if event.event_type != SourceEventType.MERGE:
+            return ""
+        undone_by = getattr(event, "undone_by", None)
+        if undone_by is not None:
+            return f"undone {undone_by.occurred_at:%Y-%m-%d %H:%M}"
+        url = reverse("admin:archive_source_unmerge", args=[event.source_id, event.pk])
+        return format_html('<a class="button" href="{}">Undo this merge…</a>', url)
 
 
 class SourceForm(forms.ModelForm):
@@ -51,68 +113,281 @@ class SourceForm(forms.ModelForm):
         try:
             services.check_source_names_free([name], source=self.instance.pk and self.instance)
         except KaynakError as refusal:
-            raise forms.ValidationError(refusal.message) from None
+            raise _refusal(refusal) from None
         return name
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class MergeForm(ReasonForm):
+    into = forms.ModelChoiceField(
+        queryset=Source.objects.none(), label="Merge into", help_text="The source that stays."
+    )
+
+    def __init__(self, *args: Any, sources: QuerySet[Source], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = sources.filter(merged_into__isnull=True)
+
+
+class MergedFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "merged"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("no", "Live"), ("yes", "Merged into another")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> QuerySet[Source]:
+        if self.value() == "no":
+            return queryset.filter(merged_into__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(merged_into__isnull=False)
+        return queryset
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     form = SourceForm
-    list_display = ["name", "kind", "slug"]
-    list_filter = ["kind"]
-    search_fields = ["name", "aliases__name"]
-    readonly_fields = ["slug", "created_at"]
-    inlines = [SourceAliasInline]
+    list_display = [
+        "name",
+        "kind",
+        "slug",
+        "merged_into",
+        "documents_as_outlet",
+        "documents_as_reprinter",
+        "source_tags",
+    ]
+    list_select_related = ["merged_into"]
+    list_filter = ["kind", MergedFilter]
+    search_fields = ["name"]  # and every alias, folded: see get_search_results
+    readonly_fields = ["slug", "merged_into", "created_at"]
+    inlines = [SourceAliasInline, SourceEventInline]
+    actions = ["merge_sources"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+        return sources_with_counts(super().get_queryset(request))
+
+    @admin.display(description="documents as outlet", ordering="documents_as_outlet_count")
+    def documents_as_outlet(self, source: Source) -> int:
+        return source.documents_as_outlet_count
+
+    @admin.display(description="documents as reprinter", ordering="documents_as_reprinter_count")
+    def documents_as_reprinter(self, source: Source) -> int:
+        return source.documents_as_reprinter_count
+
+    @admin.display(description="source tags", ordering="source_tag_count")
+    def source_tags(self, source: Source) -> int:
+        return source.source_tag_count
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Source], search_term: str
+    ) -> tuple[QuerySet[Source], bool]:
+        """Any of a source's names matches, ignoring case and Turkish diacritics (`avim`
+        finds `AVİM`); the reference autocomplete offers live sources only."""
+        if request.path == reverse("admin:autocomplete"):
+            queryset = queryset.filter(merged_into__isnull=True)
+        key = normalize_name(search_term)
+        if not key:
+            return queryset, False
+        named = SourceAlias.objects.filter(normalized_name__contains=key).values("source_id")
+        return queryset.filter(pk__in=named), False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # merging replaces deleting: annotations and documents keep their sources
+
+    def has_change_permission(self, request: HttpRequest, obj: Source | None = None) -> bool:
+        if obj is not None and not obj.is_live:
+            return False  # a tombstone is edited through the source it was merged into
+        return super().has_change_permission(request, obj)
+
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_merge_sources(request.user)
 
     def save_model(self, request: HttpRequest, obj: Source, form: forms.ModelForm, change: bool):
         fields = {key: form.cleaned_data[key] for key in ("name", "kind", "description", "url")}
         if change:
-            services.source_update(source=obj, **fields)
+            services.source_update(source=obj, actor=request.user, **fields)
             return
-        created = services.source_create(**fields)
+        created = services.source_create(actor=request.user, **fields)
         # The admin goes on with `obj` (inlines, redirect, log): make it the created row.
         obj.pk, obj.slug, obj.created_at = created.pk, created.slug, created.created_at
         obj._state.adding, obj._state.db = False, created._state.db
 
     def save_formset(self, request, form, formset, change):
-        """Alias rows go through the alias services (which normalise and check names); the
-        formset's bookkeeping lists feed the admin's change message."""
+        """Alias rows go through the alias services (which normalise and check names and
+        record events); the formset's bookkeeping lists feed the admin's change message."""
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for alias_form in formset.forms:
             alias = alias_form.instance
             if formset._should_delete_form(alias_form):
                 if alias.pk:
-                    services.source_alias_remove(alias=alias)
+                    services.source_alias_remove(alias=alias, actor=request.user)
                     formset.deleted_objects.append(alias)
             elif alias_form.has_changed():
                 if alias.pk:
-                    services.source_alias_remove(alias=SourceAlias.objects.get(pk=alias.pk))
+                    services.source_alias_remove(
+                        alias=SourceAlias.objects.get(pk=alias.pk), actor=request.user
+                    )
                 added = services.source_alias_add(
-                    source=form.instance, name=alias_form.cleaned_data["name"]
+                    source=form.instance, name=alias_form.cleaned_data["name"], actor=request.user
                 )
                 if alias.pk:
                     formset.changed_objects.append((added, alias_form.changed_data))
                 else:
                     formset.new_objects.append(added)
 
+    @admin.action(description="Merge selected sources…", permissions=["merge"])
+    def merge_sources(self, request: HttpRequest, queryset: QuerySet[Source]):
+        form = MergeForm(request.POST if "apply" in request.POST else None, sources=queryset)
+        if form.is_valid():
+            into = form.cleaned_data["into"]
+            merged = [source for source in queryset if source.pk != into.pk]
+            try:
+                services.source_merge(
+                    sources=merged,
+                    into=into,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except KaynakError as refusal:
+                form.add_error(None, _refusal(refusal))
+            else:
+                names = ", ".join(source.name for source in merged)
+                self.message_user(request, f"Merged {names} into {into.name}.", messages.SUCCESS)
+                return None
+        return TemplateResponse(
+            request,
+            CONFIRM_TEMPLATE,
+            {
+                **self.admin_site.each_context(request),
+                "title": "Merge sources",
+                "opts": self.model._meta,
+                "form": form,
+                "action": "merge_sources",
+                "selected": queryset,
+                "explanation": "Documents and source tags of the others move to the source "
+                "you choose; their names become its aliases; they stay as tombstones that "
+                "point to it. The merge can be undone from the source's history.",
+                "submit": "Merge",
+            },
+        )
 
-class ProvenanceEventInline(admin.TabularInline):
+    def get_urls(self):
+        unmerge = self.admin_site.admin_view(self.unmerge_view)
+        return [
+            path("<int:source_id>/unmerge/<int:event_id>/", unmerge, name="archive_source_unmerge"),
+            *super().get_urls(),
+        ]
+
+    def unmerge_view(self, request: HttpRequest, source_id: int, event_id: int) -> HttpResponse:
+        if not self.has_merge_permission(request):
+            raise PermissionDenied
+        event = get_object_or_404(
+            source_events(source=get_object_or_404(Source, pk=source_id)),
+            pk=event_id,
+            event_type=SourceEventType.MERGE,
+        )
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.source_unmerge(
+                    event=event, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except KaynakError as refusal:
+                form.add_error(None, _refusal(refusal))
+            else:
+                self.message_user(request, "The merge was undone.", messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:archive_source_change", args=[source_id])
+                )
+        names = ", ".join(source["name"] for source in event.detail["sources"])
+        return TemplateResponse(
+            request,
+            CONFIRM_TEMPLATE,
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Undo the merge of {names} into {event.source.name}",
+                "opts": self.model._meta,
+                "form": form,
+                "explanation": f"Merged {event.occurred_at:%Y-%m-%d %H:%M} by "
+                f"{event.actor or 'the system'}: {event.reason}. Undoing puts back exactly the "
+                "documents, source tags and aliases that merge moved.",
+                "submit": "Undo the merge",
+            },
+        )
+
+
+# --- Documents ----------------------------------------------------------------------------
+
+
+class ProvenanceEventInline(ReadOnlyInline):
     model = ProvenanceEvent
     fields = ["sequence", "event_type", "occurred_at", "actor", "agent", "outcome", "detail"]
     readonly_fields = fields
     ordering = ["sequence"]
-    extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+class DocumentForm(forms.ModelForm):
+    original_url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
+
+    class Meta:
+        model = Document
+        fields = list(EDITABLE_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("original_outlet", "reprinter"):
+            if name in self.fields:
+                self.fields[name].queryset = Source.objects.filter(merged_into__isnull=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            check_dates(
+                published=data.get("original_published_on"),
+                reprinted=data.get("reprinted_on"),
+                today=timezone.now().date(),
+            )
+        except KaynakError as refusal:
+            raise _refusal(refusal) from None
+        return data
+
+
+class IngestForm(forms.Form):
+    file = forms.FileField(
+        help_text="An AVİM reprint, plain text or a JSON record; the same ingest as the "
+        "command, the API and the upload page."
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            refuse_bulk_file(upload.name)
+            check_size(upload.size)
+        except KaynakError as refusal:
+            raise _refusal(refusal) from None
+        return upload
+
+
+class WithdrawnFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "withdrawn"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("no", "Current"), ("yes", "Withdrawn")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Document]) -> QuerySet[Document]:
+        if self.value() == "no":
+            return queryset.filter(withdrawn_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(withdrawn_at__isnull=False)
+        return queryset
 
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
+    form = DocumentForm
     list_display = [
         "title",
         "original_outlet",
@@ -120,23 +395,37 @@ class DocumentAdmin(admin.ModelAdmin):
         "reprinter",
         "reprinted_on",
         "layout",
-        "language",
-        "created_at",
+        "checksum",
+        "withdrawn_at",
     ]
     list_select_related = ["original_outlet", "reprinter"]
-    list_filter = ["layout", "language"]
-    search_fields = ["title", "sha256"]
+    list_filter = [WithdrawnFilter, "layout", "language"]
+    search_fields = ["title", "sha256", "original_outlet__name", "reprinter__name"]
     date_hierarchy = "original_published_on"
+    autocomplete_fields = ["original_outlet", "reprinter"]
     inlines = [ProvenanceEventInline]
+    actions = ["withdraw_documents", "restore_documents"]
+    readonly_fields = [
+        "layout",
+        "withdrawn_at",
+        "withdrawal_reason",
+        "sha256",
+        "size_bytes",
+        "media_type",
+        "encoding",
+        "original_filename",
+        "created_at",
+        "text",
+    ]
     fieldsets = [
-        (None, {"fields": ["title", "language", "layout"]}),
+        (None, {"fields": ["title", "language", "layout", "withdrawn_at", "withdrawal_reason"]}),
         (
             "Original publication",
             {"fields": ["original_outlet", "original_place", "original_published_on", "byline"]},
         ),
         ("Reprint", {"fields": ["reprinter", "reprinted_on", "source_line", "original_url"]}),
         (
-            "Stored original",
+            "Stored original (never changes)",
             {
                 "fields": [
                     "sha256",
@@ -148,19 +437,130 @@ class DocumentAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Text", {"fields": ["text"]}),
+        ("Text (never changes; annotations are anchored to it)", {"fields": ["text"]}),
     ]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
-        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+    @admin.display(description="SHA-256", ordering="sha256")
+    def checksum(self, document: Document) -> str:
+        return format_html('<code title="{}">{}…</code>', document.sha256, document.sha256[:12])
 
-    # Documents change only through services (metadata edits and withdrawal come with the
-    # curation issue); the admin shows them and their history.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # withdrawal replaces deletion
+        return actions
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_withdraw_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_withdraw(request.user)
+
+    def save_model(self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        # `obj` already carries the form's values; the service compares with the stored row.
+        stored = Document.objects.get(pk=obj.pk)
+        services.document_update(document=stored, actor=request.user, agent=ADMIN_AGENT, **changes)
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        """Adding a document is ingesting a file, through the one ingest service."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = IngestForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.document_ingest(
+                    data=upload.read(),
+                    filename=upload.name,
+                    actor=request.user,
+                    method=services.IngestMethod.ADMIN,
+                )
+            except KaynakError as refusal:
+                form.add_error("file", _refusal(refusal))
+            else:
+                document = result.document
+                if result.created:
+                    self.message_user(request, f"Ingested “{document.title}”.", messages.SUCCESS)
+                else:
+                    self.message_user(
+                        request,
+                        f"These bytes were ingested before, as “{document.title}”.",
+                        messages.WARNING,
+                    )
+                return HttpResponseRedirect(
+                    reverse("admin:archive_document_change", args=[document.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/archive/document/ingest.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Ingest a document",
+                "opts": self.model._meta,
+                "form": form,
+            },
+        )
+
+    def _with_reason(self, request, queryset, *, action: str, title: str, explanation: str):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            return form.cleaned_data["reason"], None
+        return None, TemplateResponse(
+            request,
+            CONFIRM_TEMPLATE,
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.model._meta,
+                "form": form,
+                "action": action,
+                "selected": queryset,
+                "explanation": explanation,
+                "submit": title,
+            },
+        )
+
+    @admin.action(description="Withdraw selected documents…", permissions=["withdraw"])
+    def withdraw_documents(self, request: HttpRequest, queryset: QuerySet[Document]):
+        reason, page = self._with_reason(
+            request,
+            queryset,
+            action="withdraw_documents",
+            title="Withdraw documents",
+            explanation="Withdrawn documents leave search and are hidden from everyone but "
+            "curators; their originals, annotations and history are kept, and they can be "
+            "restored.",
+        )
+        if page is not None:
+            return page
+        done = self._each(
+            request,
+            queryset.filter(withdrawn_at__isnull=True),
+            lambda document: services.document_withdraw(
+                document=document, actor=request.user, agent=ADMIN_AGENT, reason=reason
+            ),
+        )
+        self.message_user(request, f"Withdrew {done} document(s).", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Restore selected withdrawn documents", permissions=["withdraw"])
+    def restore_documents(self, request: HttpRequest, queryset: QuerySet[Document]):
+        done = self._each(
+            request,
+            queryset.filter(withdrawn_at__isnull=False),
+            lambda document: services.document_restore(
+                document=document, actor=request.user, agent=ADMIN_AGENT
+            ),
+        )
+        self.message_user(request, f"Restored {done} document(s).", messages.SUCCESS)
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Document], change) -> int:
+        done = 0
+        for document in queryset:
+            try:
+                change(document)
+            except KaynakError as refusal:
+                self.message_user(request, f"{document}: {refusal.message}", messages.ERROR)
+            else:
+                done += 1
+        return done

@@ -43,6 +43,7 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [("merge_source", "Can merge sources and undo merges")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(merged_into=F("pk")),
@@ -95,6 +96,10 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     def with_sources(self) -> DocumentQuerySet:
         return self.select_related("original_outlet", "reprinter")
 
+    def current(self) -> DocumentQuerySet:
+        """Documents not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
 
 class Document(models.Model):
     """A received document: its parsed metadata, its text, and the exact bytes it came as."""
@@ -141,6 +146,14 @@ class Document(models.Model):
     )
     layout = models.CharField(max_length=40, help_text="Name of the parser that read the file.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set while the document is withdrawn: hidden from search and from "
+        "everyone but curators, its original, annotations and history kept.",
+    )
+    withdrawal_reason = models.TextField(blank=True, editable=False)
 
     # The stored original: immutable once written (a database trigger refuses changes).
     sha256 = models.CharField(
@@ -159,6 +172,7 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("withdraw_document", "Can withdraw and restore documents")]
         indexes = [
             models.Index(fields=["original_published_on"], name="archive_doc_published_idx"),
             models.Index(fields=["reprinted_on"], name="archive_doc_reprinted_idx"),
@@ -186,10 +200,18 @@ class Document(models.Model):
                 | Q(reprinted_on__gte=F("original_published_on")),
                 name="%(app_label)s_%(class)s_reprint_not_before_original",
             ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""),
+                name="%(app_label)s_%(class)s_withdrawal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class EventType(models.TextChoices):
@@ -282,3 +304,58 @@ class ProvenanceEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical_content()).hexdigest()
+
+
+class SourceEventType(models.TextChoices):
+    CREATION = "creation", "Creation"
+    CHANGE = "change", "Change"
+    ALIAS_ADDED = "alias_added", "Alias added"
+    ALIAS_REMOVED = "alias_removed", "Alias removed"
+    MERGE = "merge", "Merge"
+    UNMERGE = "unmerge", "Unmerge"
+
+
+class SourceEvent(models.Model):
+    """One entry of a source's append-only curation history (database triggers refuse UPDATE
+    and DELETE). A merge's detail records every pointer and alias it moved, so that
+    `source_unmerge` can put back exactly those."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
+    event_type = models.CharField(max_length=20, choices=SourceEventType.choices)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The person responsible; empty for the system itself.",
+    )
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    undoes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="undone_by",
+        help_text="For an unmerge: the merge it undid (a merge can be undone once).",
+    )
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(event_type__in=SourceEventType.values),
+                name="%(app_label)s_%(class)s_event_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(undoes__isnull=True) | Q(event_type=SourceEventType.UNMERGE),
+                name="%(app_label)s_%(class)s_only_unmerge_undoes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_event_type_display()} of {self.source} at {self.occurred_at:%Y-%m-%d %H:%M}"
+        )

@@ -114,10 +114,10 @@ def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str
 @login_required
 @ensure_csrf_cookie
 def document_page(request: HttpRequest, pk: int) -> HttpResponse:
-    document = get_object_or_404(document_detail_queryset(), pk=pk)
+    document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
     try:
         similar_ids = [item for item, _ in similar_documents(document, user=request.user, limit=6)]
-        similar, similar_error = documents_in_order(similar_ids), None
+        similar, similar_error = documents_in_order(similar_ids, user=request.user), None
     except SearchIndexUnavailable as error:
         similar, similar_error = [], error.message
     user = request.user

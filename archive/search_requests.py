@@ -87,7 +87,7 @@ def run_search(params: dict[str, Any], *, user: AbstractBaseUser) -> SearchPage:
     )
     documents = {
         document.pk: document
-        for document in documents_in_order([hit.document_id for hit in results.hits])
+        for document in documents_in_order([hit.document_id for hit in results.hits], user=user)
     }
     return SearchPage(
         query=query,

@@ -5,9 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from archive.models import Document, EventType, ProvenanceEvent, Source, SourceAlias
+from archive.models import (
+    Document,
+    EventType,
+    ProvenanceEvent,
+    Source,
+    SourceAlias,
+    SourceEvent,
+    SourceEventType,
+)
+from archive.permissions import can_see_withdrawn
 from archive.text import normalize_name
 
 
@@ -34,24 +45,80 @@ _DOCUMENT_FILTERS = {
 }
 
 
-def document_list(*, filters: DocumentFilters | None = None) -> QuerySet[Document]:
+def visible_documents(user: AbstractBaseUser) -> QuerySet[Document]:
+    """What `user` may see: withdrawn documents exist only for curators."""
+    if can_see_withdrawn(user):
+        return Document.objects.all()
+    return Document.objects.current()
+
+
+def document_list(
+    *, user: AbstractBaseUser, filters: DocumentFilters | None = None
+) -> QuerySet[Document]:
     filters = filters or DocumentFilters()
     conditions = {
         lookup: getattr(filters, name)
         for name, lookup in _DOCUMENT_FILTERS.items()
         if getattr(filters, name) is not None
     }
-    return Document.objects.with_sources().filter(**conditions)
+    return visible_documents(user).with_sources().filter(**conditions)
 
 
-def document_detail_queryset() -> QuerySet[Document]:
+def document_detail_queryset(user: AbstractBaseUser) -> QuerySet[Document]:
     events = ProvenanceEvent.objects.select_related("actor").order_by("sequence")
-    return Document.objects.with_sources().prefetch_related(Prefetch("events", queryset=events))
+    return (
+        visible_documents(user).with_sources().prefetch_related(Prefetch("events", queryset=events))
+    )
 
 
-def source_list(*, kind: str | None = None, query: str | None = None) -> QuerySet[Source]:
+def _count(queryset: QuerySet, field: str) -> Subquery:
+    """A correlated count: several of them on one row do not multiply each other as joined
+    COUNTs would."""
+    counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(
+        Subquery(counted.annotate(total=Count("pk")).values("total"), output_field=IntegerField()),
+        0,
+    )
+
+
+def sources_with_counts(sources: QuerySet[Source]) -> QuerySet[Source]:
+    """Sources with how many documents name them as outlet and as reprinter and how many
+    source tags attribute passages to them, each in the same query."""
+    from annotations.models import SourceTag
+
+    return sources.annotate(
+        documents_as_outlet_count=_count(Document.objects.all(), "original_outlet"),
+        documents_as_reprinter_count=_count(Document.objects.all(), "reprinter"),
+        source_tag_count=_count(SourceTag.objects.all(), "source"),
+    )
+
+
+def source_lookup(slug: str) -> tuple[Source, Source | None]:
+    """The source a slug names, following a merge: (the live source, the tombstone asked for
+    or None). Raises Source.DoesNotExist."""
+    source = Source.objects.select_related("merged_into").get(slug=slug)
+    if source.is_live:
+        return source, None
+    return source.merged_into, source
+
+
+def source_events(*, source: Source) -> QuerySet[SourceEvent]:
+    return SourceEvent.objects.filter(source=source).select_related("actor", "undone_by")
+
+
+def merges_not_undone(*, source: Source) -> QuerySet[SourceEvent]:
+    return source_events(source=source).filter(
+        event_type=SourceEventType.MERGE, undone_by__isnull=True
+    )
+
+
+def source_list(
+    *, kind: str | None = None, query: str | None = None, include_merged: bool = False
+) -> QuerySet[Source]:
     """Sources, optionally of one kind and matching `query` in any of their names."""
     sources = Source.objects.prefetch_related("aliases")
+    if not include_merged:
+        sources = sources.filter(merged_into__isnull=True)
     if kind:
         sources = sources.filter(kind=kind)
     if query and normalize_name(query):
@@ -84,9 +151,10 @@ def provenance_chain_break(*, document: Document) -> str | None:
     return None
 
 
-def documents_in_order(ids: list[int]) -> list[Document]:
-    """The documents with these ids, with their sources, in the order given."""
-    found = Document.objects.with_sources().in_bulk(ids)
+def documents_in_order(ids: list[int], *, user: AbstractBaseUser) -> list[Document]:
+    """The documents with these ids that `user` may see, with their sources, in the order
+    given."""
+    found = visible_documents(user).with_sources().in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from archive.models import Document, ProvenanceEvent, Source, SourceKind
+from archive.models import Document, ProvenanceEvent, Source, SourceEvent, SourceKind
+from archive.services.documents import EDITABLE_FIELDS
 
 
 class SourceRefSerializer(serializers.ModelSerializer):
@@ -21,6 +22,71 @@ class SourceSerializer(serializers.ModelSerializer):
 
     def get_aliases(self, source: Source) -> list[str]:
         return [alias.name for alias in source.aliases.all()]
+
+
+class SourceCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=SourceKind.choices, default=SourceKind.OTHER)
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=300), required=False, default=list
+    )
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    url = serializers.URLField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class SourceUpdateSerializer(serializers.Serializer):
+    """Any of the fields; a new name keeps the old one as an alias."""
+
+    name = serializers.CharField(max_length=300, required=False)
+    kind = serializers.ChoiceField(choices=SourceKind.choices, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", write_only=True)
+
+
+class SourceAliasSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=300)
+
+
+class SourceMergeSerializer(serializers.Serializer):
+    sources = serializers.ListField(
+        child=serializers.SlugField(),
+        min_length=1,
+        max_length=100,
+        help_text="Slugs of the sources to merge into this one.",
+    )
+    reason = serializers.CharField(help_text="Why; recorded with the merge.")
+
+
+class SourceUnmergeSerializer(serializers.Serializer):
+    event = serializers.IntegerField(
+        required=False,
+        help_text="The merge event to undo; by default the latest merge into this source "
+        "that is not undone.",
+    )
+    reason = serializers.CharField(help_text="Why; recorded with the unmerge.")
+
+
+class SourceEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    undone_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SourceEvent
+        fields = [
+            "id",
+            "event_type",
+            "occurred_at",
+            "actor",
+            "reason",
+            "detail",
+            "undoes",
+            "undone_by",
+        ]
+
+    def get_undone_by(self, event: SourceEvent) -> int | None:
+        undone_by = getattr(event, "undone_by", None)
+        return undone_by.pk if undone_by else None
 
 
 class SourceFilterSerializer(serializers.Serializer):
@@ -81,6 +147,8 @@ class DocumentSummarySerializer(serializers.ModelSerializer):
             "layout",
             "sha256",
             "created_at",
+            "withdrawn_at",
+            "withdrawal_reason",
         ]
 
 
@@ -99,6 +167,47 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
             "original",
             "events",
         ]
+
+
+class DocumentUpdateSerializer(serializers.Serializer):
+    """The metadata a curator may correct; sources by slug. The text and the stored original
+    never change."""
+
+    title = serializers.CharField(max_length=1000, required=False)
+    language = serializers.CharField(max_length=16, required=False)
+    original_outlet = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Source.objects.filter(merged_into__isnull=True),
+        allow_null=True,
+        required=False,
+    )
+    original_place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    original_published_on = serializers.DateField(required=False, allow_null=True)
+    byline = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    original_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
+    reprinter = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Source.objects.filter(merged_into__isnull=True),
+        allow_null=True,
+        required=False,
+    )
+    reprinted_on = serializers.DateField(required=False, allow_null=True)
+    source_line = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        unknown = set(self.initial_data) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise serializers.ValidationError(
+                f"{', '.join(sorted(unknown))} cannot be edited; "
+                f"editable: {', '.join(EDITABLE_FIELDS)}"
+            )
+        return attrs
+
+
+class CurationReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why; recorded in the history."
+    )
 
 
 class DocumentFilterSerializer(serializers.Serializer):

@@ -17,7 +17,24 @@ urlpatterns = [
         views.SimilarDocumentsView.as_view(),
         name="document-similar",
     ),
+    path(
+        "documents/<int:pk>/withdraw/",
+        views.DocumentWithdrawView.as_view(),
+        name="document-withdraw",
+    ),
+    path(
+        "documents/<int:pk>/restore/", views.DocumentRestoreView.as_view(), name="document-restore"
+    ),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
+    path("sources/<slug:slug>/aliases/", views.SourceAliasesView.as_view(), name="source-aliases"),
+    path(
+        "sources/<slug:slug>/aliases/<str:name>/",
+        views.SourceAliasDetailView.as_view(),
+        name="source-alias-detail",
+    ),
+    path("sources/<slug:slug>/merge/", views.SourceMergeView.as_view(), name="source-merge"),
+    path("sources/<slug:slug>/unmerge/", views.SourceUnmergeView.as_view(), name="source-unmerge"),
+    path("sources/<slug:slug>/events/", views.SourceEventsView.as_view(), name="source-events"),
     path("search/", views.SearchView.as_view(), name="search"),
 ]

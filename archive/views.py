@@ -11,17 +11,24 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from archive import storage
 from archive.ingest import check_size, refuse_bulk_file
-from archive.models import Document
+from archive.models import Document, Source, SourceAlias
+from archive.permissions import (
+    DocumentCuration,
+    DocumentWithdrawal,
+    SourceCuration,
+    SourceMerging,
+)
 from archive.search import similar_documents
 from archive.search_requests import run_search
 from archive.selectors import (
@@ -29,26 +36,55 @@ from archive.selectors import (
     document_detail_queryset,
     document_list,
     documents_in_order,
+    merges_not_undone,
+    source_events,
     source_list,
+    source_lookup,
+    visible_documents,
 )
 from archive.serializers import (
     DocumentDetailSerializer,
     DocumentFilterSerializer,
     DocumentSummarySerializer,
+    DocumentUpdateSerializer,
     DocumentUploadSerializer,
     ErrorSerializer,
+    CurationReasonSerializer,
     SearchParamsSerializer,
     SearchResultsSerializer,
     SimilarDocumentSerializer,
+    SourceAliasSerializer,
+    SourceCreateSerializer,
+    SourceEventSerializer,
     SourceFilterSerializer,
+    SourceMergeSerializer,
     SourceSerializer,
+    SourceUnmergeSerializer,
+    SourceUpdateSerializer,
 )
-from archive.services import IngestMethod, document_ingest
+from archive.services import (
+    IngestMethod,
+    document_ingest,
+    document_restore,
+    document_update,
+    document_withdraw,
+    kaynak_agent,
+    source_alias_add,
+    source_alias_remove,
+    source_create,
+    source_merge,
+    source_unmerge,
+    source_update,
+)
+from archive.text import normalize_name
 from kaynak.api import StandardPagination
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such document.")
+NO_SUCH_SOURCE = OpenApiResponse(ErrorSerializer, description="No such source.")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Only curators may do this.")
+API_AGENT = kaynak_agent("API")
 INDEX_UNAVAILABLE = OpenApiResponse(
     ErrorSerializer, description="The search index is damaged; `detail` names the repair."
 )
@@ -67,7 +103,9 @@ class DocumentListView(GenericAPIView):
     def get(self, request: Request) -> Response:
         filters = DocumentFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        documents = document_list(filters=DocumentFilters(**filters.validated_data))
+        documents = document_list(
+            user=request.user, filters=DocumentFilters(**filters.validated_data)
+        )
         page = self.paginate_queryset(documents)
         serializer = DocumentSummarySerializer(page, many=True, context={"request": request})
         return self.get_paginated_response(serializer.data)
@@ -97,7 +135,7 @@ class DocumentListView(GenericAPIView):
             actor=request.user,
             method=IngestMethod.API,
         )
-        document = document_detail_queryset().get(pk=result.document.pk)
+        document = document_detail_queryset(request.user).get(pk=result.document.pk)
         body = DocumentDetailSerializer(document, context={"request": request}).data
         if not result.created:
             return Response(body, status=status.HTTP_200_OK)
@@ -106,12 +144,89 @@ class DocumentListView(GenericAPIView):
 
 
 class DocumentDetailView(APIView):
+    permission_classes = [IsAuthenticated & DocumentCuration]
+
     @extend_schema(
         operation_id="documents_retrieve",
         responses={200: DocumentDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(document_detail_queryset(), pk=pk)
+        document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
+        return Response(DocumentDetailSerializer(document, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="documents_update",
+        description="Correct metadata (curators). Records a metadata_change event with each "
+        "field before and after, and re-indexes the document.",
+        request=DocumentUpdateSerializer,
+        responses={
+            200: DocumentDetailSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(visible_documents(request.user), pk=pk)
+        form = DocumentUpdateSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        document_update(
+            document=document, actor=request.user, agent=API_AGENT, **form.validated_data
+        )
+        return self.get(request, pk)
+
+
+class DocumentWithdrawView(APIView):
+    permission_classes = [IsAuthenticated & DocumentWithdrawal]
+
+    @extend_schema(
+        operation_id="documents_withdraw",
+        description="Withdraw a document (curators): it leaves search and everyone's sight but "
+        "curators', keeping its original, annotations and history. A reason is required.",
+        request=CurationReasonSerializer,
+        responses={
+            200: DocumentDetailSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(Document.objects.all(), pk=pk)
+        form = CurationReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        document_withdraw(
+            document=document, actor=request.user, agent=API_AGENT, **form.validated_data
+        )
+        document = document_detail_queryset(request.user).get(pk=pk)
+        return Response(DocumentDetailSerializer(document, context={"request": request}).data)
+
+
+class DocumentRestoreView(APIView):
+    permission_classes = [IsAuthenticated & DocumentWithdrawal]
+
+    @extend_schema(
+        operation_id="documents_restore",
+        description="Restore a withdrawn document (curators).",
+        request=CurationReasonSerializer,
+        responses={
+            200: DocumentDetailSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(Document.objects.all(), pk=pk)
+        form = CurationReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        document_restore(
+            document=document, actor=request.user, agent=API_AGENT, **form.validated_data
+        )
+        document = document_detail_queryset(request.user).get(pk=pk)
         return Response(DocumentDetailSerializer(document, context={"request": request}).data)
 
 
@@ -160,7 +275,7 @@ class DocumentOriginalView(APIView):
         ],
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        document = get_object_or_404(Document.objects.all(), pk=pk)
+        document = get_object_or_404(visible_documents(request.user), pk=pk)
         etag = f'"{document.sha256}"'
         if etag in request.headers.get("If-None-Match", ""):
             return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
@@ -184,9 +299,13 @@ class DocumentOriginalView(APIView):
 class SourceListView(GenericAPIView):
     pagination_class = StandardPagination
     serializer_class = SourceSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    permission_classes = [IsAuthenticated & SourceCuration]
+    creates_source = True
 
     @extend_schema(
         operation_id="sources_list",
+        description="Live sources (those merged into another are left out).",
         parameters=[SourceFilterSerializer],
         responses={200: SourceSerializer(many=True), 400: REFUSAL, 401: UNAUTHENTICATED},
     )
@@ -199,16 +318,201 @@ class SourceListView(GenericAPIView):
         page = self.paginate_queryset(sources)
         return self.get_paginated_response(SourceSerializer(page, many=True).data)
 
+    @extend_schema(
+        operation_id="sources_create",
+        request=SourceCreateSerializer,
+        responses={201: SourceSerializer, 400: REFUSAL, 401: UNAUTHENTICATED, 403: FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        form = SourceCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        source = source_create(actor=request.user, **form.validated_data)
+        location = reverse("api:source-detail", kwargs={"slug": source.slug})
+        return Response(
+            SourceSerializer(source).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+def _live_source(slug: str) -> tuple[Source, Source | None]:
+    try:
+        return source_lookup(slug)
+    except Source.DoesNotExist:
+        raise NotFound(f"no source {slug!r}") from None
+
+
+def _source_response(source: Source, asked_for: Source | None, **kwargs) -> Response:
+    response = Response(SourceSerializer(source).data, **kwargs)
+    if asked_for is not None:
+        # The tombstone's URL answers with the source it was merged into, and says so.
+        response["Content-Location"] = reverse("api:source-detail", kwargs={"slug": source.slug})
+    return response
+
 
 class SourceDetailView(APIView):
+    permission_classes = [IsAuthenticated & SourceCuration]
+
     @extend_schema(
         operation_id="sources_retrieve",
-        description="A curated source; its URL is the IRI annotations use for it.",
-        responses={200: SourceSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        description="A curated source; its URL is the IRI annotations use for it. A source "
+        "merged into another answers with that one (and a Content-Location header naming it).",
+        responses={200: SourceSerializer, 401: UNAUTHENTICATED, 404: NO_SUCH_SOURCE},
     )
     def get(self, request: Request, slug: str) -> Response:
-        source = get_object_or_404(source_list(), slug=slug)
-        return Response(SourceSerializer(source).data)
+        source, asked_for = _live_source(slug)
+        source = source_list().get(pk=source.pk)
+        return _source_response(source, asked_for)
+
+    @extend_schema(
+        operation_id="sources_update",
+        description="Rename, re-kind or describe a source (curators); recorded as an event, "
+        "its documents re-indexed. The old name stays an alias.",
+        request=SourceUpdateSerializer,
+        responses={
+            200: SourceSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NO_SUCH_SOURCE,
+        },
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        source = get_object_or_404(Source.objects.all(), slug=slug)
+        form = SourceUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        source_update(source=source, actor=request.user, **form.validated_data)
+        return _source_response(source_list().get(pk=source.pk), None)
+
+
+class SourceAliasesView(APIView):
+    permission_classes = [IsAuthenticated & SourceCuration]
+
+    @extend_schema(
+        operation_id="sources_aliases_create",
+        request=SourceAliasSerializer,
+        responses={
+            201: SourceSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NO_SUCH_SOURCE,
+        },
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        source = get_object_or_404(Source.objects.all(), slug=slug)
+        form = SourceAliasSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        source_alias_add(source=source, name=form.validated_data["name"], actor=request.user)
+        return _source_response(source_list().get(pk=source.pk), None, status=201)
+
+
+class SourceAliasDetailView(APIView):
+    permission_classes = [IsAuthenticated & SourceCuration]
+
+    @extend_schema(
+        operation_id="sources_aliases_destroy",
+        description="Remove one of a source's names, by the name (any spelling of it).",
+        responses={
+            200: SourceSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NO_SUCH_SOURCE,
+        },
+    )
+    def delete(self, request: Request, slug: str, name: str) -> Response:
+        source = get_object_or_404(Source.objects.all(), slug=slug)
+        alias = get_object_or_404(
+            SourceAlias.objects.all(), source=source, normalized_name=normalize_name(name)
+        )
+        source_alias_remove(alias=alias, actor=request.user)
+        return _source_response(source_list().get(pk=source.pk), None)
+
+
+class SourceMergeView(APIView):
+    permission_classes = [IsAuthenticated & SourceMerging]
+
+    @extend_schema(
+        operation_id="sources_merge",
+        description="Merge the listed sources into this one (curators): their documents and "
+        "source tags move here, their names become aliases, and they remain as tombstones.",
+        request=SourceMergeSerializer,
+        responses={
+            200: SourceEventSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NO_SUCH_SOURCE,
+        },
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        into = get_object_or_404(Source.objects.all(), slug=slug)
+        form = SourceMergeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        slugs = form.validated_data["sources"]
+        sources = list(Source.objects.filter(slug__in=slugs))
+        missing = sorted(set(slugs) - {source.slug for source in sources})
+        if missing:
+            raise NotFound(f"no source {', '.join(missing)}")
+        event = source_merge(
+            sources=sources, into=into, actor=request.user, reason=form.validated_data["reason"]
+        )
+        return Response(SourceEventSerializer(event).data)
+
+
+class SourceUnmergeView(APIView):
+    permission_classes = [IsAuthenticated & SourceMerging]
+
+    @extend_schema(
+        operation_id="sources_unmerge",
+        description="Undo a merge into this source (curators), restoring exactly the pointers "
+        "and aliases it moved; refused, naming the conflicts, if later edits changed them.",
+        request=SourceUnmergeSerializer,
+        responses={
+            200: SourceEventSerializer,
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NO_SUCH_SOURCE,
+        },
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        into = get_object_or_404(Source.objects.all(), slug=slug)
+        form = SourceUnmergeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        merges = merges_not_undone(source=into)
+        if "event" in form.validated_data:
+            event = source_events(source=into).filter(pk=form.validated_data["event"]).first()
+            if event is None:
+                raise NotFound(f"no event {form.validated_data['event']} of {into.slug}")
+        else:
+            event = merges.order_by("-occurred_at", "-pk").first()
+            if event is None:
+                raise NotFound(f"no merge into {into.slug} to undo")
+        unmerge = source_unmerge(
+            event=event, actor=request.user, reason=form.validated_data["reason"]
+        )
+        return Response(SourceEventSerializer(unmerge).data)
+
+
+class SourceEventsView(GenericAPIView):
+    pagination_class = StandardPagination
+    serializer_class = SourceEventSerializer
+
+    @extend_schema(
+        operation_id="sources_events_list",
+        description="The source's curation history, oldest first.",
+        responses={
+            200: SourceEventSerializer(many=True),
+            401: UNAUTHENTICATED,
+            404: NO_SUCH_SOURCE,
+        },
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        source = get_object_or_404(Source.objects.all(), slug=slug)
+        page = self.paginate_queryset(source_events(source=source))
+        return self.get_paginated_response(SourceEventSerializer(page, many=True).data)
 
 
 class SearchView(APIView):
@@ -255,9 +559,12 @@ class SimilarDocumentsView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(Document.objects.all(), pk=pk)
+        document = get_object_or_404(visible_documents(request.user), pk=pk)
         scored = similar_documents(document, user=request.user)
-        documents = {item.pk: item for item in documents_in_order([pk for pk, _ in scored])}
+        documents = {
+            item.pk: item
+            for item in documents_in_order([pk for pk, _ in scored], user=request.user)
+        }
         body = [
             {"document": documents[pk], "score": score} for pk, score in scored if pk in documents
         ]

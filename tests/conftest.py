@@ -52,7 +52,12 @@ def researcher(db):
 
 @pytest.fixture
 def curator(db):
-    return UserFactory(username="curator", is_staff=True)
+    """Staff in the `curator` group, as `make run` and real deployments make them."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username="curator", is_staff=True)
+    user.groups.add(Group.objects.get(name="curator"))
+    return user
 
 
 @pytest.fixture
@@ -94,10 +99,10 @@ def flushing_steps_past_append_only_triggers() -> Iterator[None]:
         yield
         return
     from annotations.models import AnnotationRevision
-    from archive.models import ProvenanceEvent
+    from archive.models import ProvenanceEvent, SourceEvent
     from kaynak.db import append_only_sql, drop_append_only_sql
 
-    tables = [model._meta.db_table for model in (ProvenanceEvent, AnnotationRevision)]
+    tables = [model._meta.db_table for model in (ProvenanceEvent, SourceEvent, AnnotationRevision)]
     operations = type(connection.ops)
     original = operations.execute_sql_flush
 

@@ -11,8 +11,8 @@ from archive.search.schema import NO_ANNOTATION_TERMS, AnnotationTerms, SourceTe
 
 
 def indexable_documents() -> QuerySet[Document]:
-    """Every document that belongs in the index (all of them, until withdrawal exists)."""
-    return Document.objects.all()
+    """Every document that belongs in the index: those not withdrawn."""
+    return Document.objects.current()
 
 
 def indexable_document_ids() -> Iterator[int]:

@@ -1,7 +1,7 @@
 """Writes to the archive. Each public function is the one way to make its change, and records
 its provenance in the same transaction."""
 
-from archive.services.documents import document_update
+from archive.services.documents import document_restore, document_update, document_withdraw
 from archive.services.fixity import document_fixity_check
 from archive.services.ingest import (
     IngestMethod,
@@ -16,6 +16,8 @@ from archive.services.sources import (
     source_alias_add,
     source_alias_remove,
     source_create,
+    source_merge,
+    source_unmerge,
     source_update,
     sources_resolve,
 )
@@ -27,13 +29,17 @@ __all__ = [
     "check_source_names_free",
     "document_fixity_check",
     "document_ingest",
+    "document_restore",
     "document_update",
+    "document_withdraw",
     "documents_ingest_many",
     "kaynak_agent",
     "provenance_record",
     "source_alias_add",
     "source_alias_remove",
     "source_create",
+    "source_merge",
+    "source_unmerge",
     "source_update",
     "sources_resolve",
 ]

@@ -82,3 +82,59 @@ def document_update(
     )
     schedule_index_update([document.pk])
     return document
+
+
+@transaction.atomic
+def document_withdraw(
+    *, document: Document, actor: AbstractBaseUser | None, agent: str, reason: str
+) -> Document:
+    """Take a document out of search and out of everyone's sight but curators', keeping its
+    original, annotations and history; `document_restore` brings it back."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise KaynakError("say why the document is withdrawn", code="no_reason")
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.is_withdrawn:
+        raise KaynakError(
+            f"document {document.pk} is already withdrawn (since "
+            f"{document.withdrawn_at:%Y-%m-%d %H:%M} UTC)",
+            code="already_withdrawn",
+        )
+    document.withdrawn_at, document.withdrawal_reason = timezone.now(), reason
+    document.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    provenance_record(
+        document=document,
+        event_type=EventType.WITHDRAWAL,
+        actor=actor,
+        agent=agent,
+        detail={"reason": reason},
+    )
+    schedule_index_update([document.pk])
+    return document
+
+
+@transaction.atomic
+def document_restore(
+    *, document: Document, actor: AbstractBaseUser | None, agent: str, reason: str = ""
+) -> Document:
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not document.is_withdrawn:
+        raise KaynakError(f"document {document.pk} is not withdrawn", code="not_withdrawn")
+    detail = {
+        "withdrawn_at": document.withdrawn_at,
+        "withdrawal_reason": document.withdrawal_reason,
+    }
+    reason = " ".join((reason or "").split())
+    if reason:
+        detail["reason"] = reason
+    document.withdrawn_at, document.withdrawal_reason = None, ""
+    document.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    provenance_record(
+        document=document,
+        event_type=EventType.RESTORATION,
+        actor=actor,
+        agent=agent,
+        detail=detail,
+    )
+    schedule_index_update([document.pk])
+    return document

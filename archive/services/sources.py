@@ -1,16 +1,22 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from archive.ingest import SourceName
-from archive.models import Document, Source, SourceAlias, SourceKind
+from archive.models import Document, Source, SourceAlias, SourceEvent, SourceEventType, SourceKind
 from archive.search import schedule_index_update
 from archive.text import normalize_name
 from kaynak.errors import KaynakError
 from kaynak.slugs import unique_slug
+
+# The source fields a curator edits, as a change event records them.
+SOURCE_FIELDS = ("name", "kind", "description", "url")
 
 
 def _clean(name: str) -> str:
@@ -33,6 +39,36 @@ def check_source_names_free(names: Iterable[str], *, source: Source | None = Non
             )
 
 
+def _record(
+    *,
+    source: Source,
+    event_type: SourceEventType,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+    undoes: SourceEvent | None = None,
+) -> SourceEvent:
+    return SourceEvent.objects.create(
+        source=source,
+        event_type=event_type,
+        occurred_at=timezone.now(),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason,
+        detail=detail or {},
+        undoes=undoes,
+    )
+
+
+def _check_live(source: Source, doing: str) -> None:
+    if not source.is_live:
+        raise KaynakError(
+            f"cannot {doing} {source.name!r}: it was merged into {source.merged_into.name!r} "
+            f"({source.merged_into.slug}); work on that source",
+            code="source_merged",
+            source=source.merged_into.slug,
+        )
+
+
 @transaction.atomic
 def source_create(
     *,
@@ -41,6 +77,7 @@ def source_create(
     aliases: Iterable[str] = (),
     description: str = "",
     url: str = "",
+    actor: AbstractBaseUser | None = None,
 ) -> Source:
     """A new source, its name and `aliases` all registered as aliases. A name that matches an
     existing alias (case- and diacritic-insensitively) is refused."""
@@ -58,60 +95,352 @@ def source_create(
         SourceAlias(source=source, name=alias_name, normalized_name=key)
         for key, alias_name in keys.items()
     )
+    _record(
+        source=source,
+        event_type=SourceEventType.CREATION,
+        actor=actor,
+        detail={
+            "after": {field: getattr(source, field) for field in SOURCE_FIELDS},
+            "aliases": sorted(keys.values()),
+        },
+    )
     return source
 
 
 @transaction.atomic
 def source_update(
-    *, source: Source, name: str, kind: str, description: str = "", url: str = ""
+    *, source: Source, actor: AbstractBaseUser | None, reason: str = "", **changes: str
 ) -> Source:
-    """Change a source's fields. A new name becomes an alias; the old one stays one, so
-    documents that spell it the old way still resolve here."""
-    name = _clean(name)
-    check_source_names_free([name], source=source)
-    source.name, source.kind, source.description, source.url = name, kind, description, url
-    source.save(update_fields=["name", "kind", "description", "url"])
-    source_alias_add(source=source, name=name)
-    _reindex_documents_of(source)
+    """Change a source's name, kind, description or url, recording before and after. A new
+    name becomes an alias and the old one stays one, so documents that spell it the old way
+    still resolve here."""
+    unknown = set(changes) - set(SOURCE_FIELDS)
+    if unknown:
+        raise KaynakError(
+            f"{', '.join(sorted(unknown))} cannot be edited; editable: {', '.join(SOURCE_FIELDS)}",
+            code="not_editable",
+        )
+    source = Source.objects.select_for_update().select_related("merged_into").get(pk=source.pk)
+    _check_live(source, "edit")
+    if "name" in changes:
+        changes["name"] = _clean(changes["name"])
+        check_source_names_free([changes["name"]], source=source)
+    if "kind" in changes and changes["kind"] not in SourceKind.values:
+        raise KaynakError(
+            f"unknown kind {changes['kind']!r}; one of {', '.join(SourceKind.values)}",
+            code="bad_kind",
+        )
+    changed = {
+        field: (getattr(source, field), value)
+        for field, value in changes.items()
+        if getattr(source, field) != value
+    }
+    if not changed:
+        return source
+    for field, (_, value) in changed.items():
+        setattr(source, field, value)
+    source.save(update_fields=list(changed))
+    _record(
+        source=source,
+        event_type=SourceEventType.CHANGE,
+        actor=actor,
+        reason=reason,
+        detail={
+            "changes": {
+                field: {"before": before, "after": after}
+                for field, (before, after) in changed.items()
+            }
+        },
+    )
+    if "name" in changed:
+        _alias_add(source=source, name=source.name, actor=actor)
+        _reindex_documents_of([source.pk])
     return source
 
 
 @transaction.atomic
-def source_alias_add(*, source: Source, name: str) -> SourceAlias:
+def source_alias_add(*, source: Source, name: str, actor: AbstractBaseUser | None) -> SourceAlias:
+    source = Source.objects.select_related("merged_into").get(pk=source.pk)
+    _check_live(source, "add an alias to")
+    alias, created = _alias_add(source=source, name=name, actor=actor)
+    if created:
+        _reindex_documents_of([source.pk])
+    return alias
+
+
+def _alias_add(
+    *, source: Source, name: str, actor: AbstractBaseUser | None
+) -> tuple[SourceAlias, bool]:
     name = _clean(name)
     check_source_names_free([name], source=source)
     alias, created = SourceAlias.objects.get_or_create(
         normalized_name=normalize_name(name), defaults={"source": source, "name": name}
     )
     if created:
-        _reindex_documents_of(source)
-    return alias
+        _record(
+            source=source,
+            event_type=SourceEventType.ALIAS_ADDED,
+            actor=actor,
+            detail={"alias": {"id": alias.pk, "name": alias.name}},
+        )
+    return alias, created
 
 
 @transaction.atomic
-def source_alias_remove(*, alias: SourceAlias) -> None:
-    if alias.normalized_name == normalize_name(alias.source.name):
+def source_alias_remove(*, alias: SourceAlias, actor: AbstractBaseUser | None) -> None:
+    source = Source.objects.select_related("merged_into").get(pk=alias.source_id)
+    _check_live(source, "remove an alias of")
+    if alias.normalized_name == normalize_name(source.name):
         raise KaynakError(
             f"{alias.name!r} is the source's own name; rename the source first",
             code="alias_is_name",
         )
+    _record(
+        source=source,
+        event_type=SourceEventType.ALIAS_REMOVED,
+        actor=actor,
+        detail={"alias": {"id": alias.pk, "name": alias.name}},
+    )
     alias.delete()
-    _reindex_documents_of(alias.source)
+    _reindex_documents_of([source.pk])
 
 
-def _reindex_documents_of(source: Source) -> None:
-    """A source's names are indexed with the documents it published or reprinted
-    (`outlet:`, `reprinter:`) and those whose annotations attribute passages to it
-    (`source:`)."""
-    schedule_index_update(
+def _affected_documents(source_ids: Iterable[int]) -> list[int]:
+    """Documents whose index entries carry these sources' names: those they published or
+    reprinted (`outlet:`, `reprinter:`) and those whose annotations attribute passages to
+    them (`source:`)."""
+    ids = list(source_ids)
+    return list(
         Document.objects.filter(
-            Q(original_outlet=source)
-            | Q(reprinter=source)
-            | Q(annotations__source_tags__source=source)
+            Q(original_outlet__in=ids)
+            | Q(reprinter__in=ids)
+            | Q(annotations__source_tags__source__in=ids)
         )
         .values_list("pk", flat=True)
         .distinct()
     )
+
+
+def _reindex_documents_of(source_ids: Iterable[int]) -> None:
+    schedule_index_update(_affected_documents(source_ids))
+
+
+def _require_reason(reason: str, doing: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise KaynakError(f"say why you {doing} (a reason is recorded)", code="no_reason")
+    return reason
+
+
+@transaction.atomic
+def source_merge(
+    *, sources: Sequence[Source], into: Source, actor: AbstractBaseUser | None, reason: str
+) -> SourceEvent:
+    """Merge `sources` into `into`: their documents and source tags point to `into`, their
+    names become its aliases, and they stay as tombstones pointing to it. The event records
+    every pointer and alias moved, for `source_unmerge`."""
+    # Annotations build on the archive; imported here to keep that direction at import time.
+    from annotations.models import SourceTag
+
+    reason = _require_reason(reason, "merge")
+    ids = sorted({source.pk for source in sources})
+    if not ids:
+        raise KaynakError("choose at least one source to merge", code="nothing_to_merge")
+    locked = Source.objects.select_for_update().select_related("merged_into")
+    found = locked.in_bulk([*ids, into.pk])
+    if len(found) != len({*ids, into.pk}):
+        raise KaynakError("a source to merge no longer exists", code="no_such_source")
+    into = found[into.pk]
+    merged = [found[pk] for pk in ids]
+    if into.pk in ids:
+        raise KaynakError(
+            f"cannot merge {into.name!r} into itself", code="merge_into_self", source=into.slug
+        )
+    if not into.is_live:
+        looped = next((source for source in merged if source.pk == into.merged_into_id), None)
+        if looped is not None:
+            raise KaynakError(
+                f"{into.name!r} was merged into {looped.name!r}; merging {looped.name!r} into "
+                f"it would make a cycle",
+                code="merge_cycle",
+            )
+        raise KaynakError(
+            f"cannot merge into {into.name!r}: it was itself merged into "
+            f"{into.merged_into.name!r}; merge into that one",
+            code="merge_into_tombstone",
+            source=into.merged_into.slug,
+        )
+    for source in merged:
+        if not source.is_live:
+            raise KaynakError(
+                f"{source.name!r} was already merged into {source.merged_into.name!r}",
+                code="already_merged",
+                source=source.slug,
+            )
+
+    affected = _affected_documents([*ids, into.pk])
+    outlet_moves = list(
+        Document.objects.filter(original_outlet__in=ids).values_list("pk", "original_outlet_id")
+    )
+    reprinter_moves = list(
+        Document.objects.filter(reprinter__in=ids).values_list("pk", "reprinter_id")
+    )
+    tags = list(
+        SourceTag.objects.filter(source__in=ids).values_list(
+            "pk", "annotation_id", "source_id", "role"
+        )
+    )
+    # Two tags of one annotation can collapse into one pair (annotation, target, role): keep
+    # one, remove the others, and record them to restore.
+    kept = set(
+        SourceTag.objects.filter(
+            source=into, annotation__in={annotation for _, annotation, _, _ in tags}
+        ).values_list("annotation_id", "role")
+    )
+    tag_moves, tag_removals = [], []
+    for pk, annotation, source_id, role in tags:
+        if (annotation, role) in kept:
+            tag_removals.append(
+                {"id": pk, "annotation": annotation, "source": source_id, "role": role}
+            )
+        else:
+            kept.add((annotation, role))
+            tag_moves.append([pk, source_id])
+    alias_moves = list(SourceAlias.objects.filter(source__in=ids).values_list("pk", "source_id"))
+    tombstone_moves = list(
+        Source.objects.filter(merged_into__in=ids).values_list("pk", "merged_into_id")
+    )
+
+    SourceTag.objects.filter(pk__in=[tag["id"] for tag in tag_removals]).delete()
+    SourceTag.objects.filter(pk__in=[pk for pk, _ in tag_moves]).update(source=into)
+    Document.objects.filter(original_outlet__in=ids).update(original_outlet=into)
+    Document.objects.filter(reprinter__in=ids).update(reprinter=into)
+    SourceAlias.objects.filter(source__in=ids).update(source=into)
+    # Earlier tombstones of the merged sources point straight to the target: no chains.
+    Source.objects.filter(merged_into__in=ids).update(merged_into=into)
+    Source.objects.filter(pk__in=ids).update(merged_into=into)
+
+    event = _record(
+        source=into,
+        event_type=SourceEventType.MERGE,
+        actor=actor,
+        reason=reason,
+        detail={
+            "sources": [
+                {"id": source.pk, "name": source.name, "slug": source.slug} for source in merged
+            ],
+            "documents_as_outlet": [list(move) for move in outlet_moves],
+            "documents_as_reprinter": [list(move) for move in reprinter_moves],
+            "source_tags": tag_moves,
+            "source_tags_removed": tag_removals,
+            "aliases": [list(move) for move in alias_moves],
+            "tombstones": [list(move) for move in tombstone_moves],
+        },
+    )
+    schedule_index_update(affected)
+    return event
+
+
+@transaction.atomic
+def source_unmerge(
+    *, event: SourceEvent, actor: AbstractBaseUser | None, reason: str
+) -> SourceEvent:
+    """Undo the merge `event` recorded: put back exactly the pointers and aliases it moved.
+    Refused, naming each conflict, when later edits changed any of them."""
+    from annotations.models import SourceTag
+
+    reason = _require_reason(reason, "undo the merge")
+    event = SourceEvent.objects.select_related("source").get(pk=event.pk)
+    if event.event_type != SourceEventType.MERGE:
+        raise KaynakError(
+            f"event {event.pk} is a {event.event_type}, not a merge", code="not_a_merge"
+        )
+    into = Source.objects.select_for_update().select_related("merged_into").get(pk=event.source_id)
+    if SourceEvent.objects.filter(undoes=event).exists():
+        raise KaynakError(f"merge {event.pk} was already undone", code="already_unmerged")
+    detail = event.detail
+    merged_ids = [source["id"] for source in detail["sources"]]
+    merged = Source.objects.select_for_update().in_bulk(merged_ids)
+
+    conflicts = []
+    if not into.is_live:
+        conflicts.append(
+            f"{into.name!r} was since merged into {into.merged_into.name!r}; undo that first"
+        )
+    for source in detail["sources"]:
+        current = merged.get(source["id"])
+        if current is None or current.merged_into_id != into.pk:
+            conflicts.append(f"source {source['name']!r} no longer points to {into.name!r}")
+    for field, key in (
+        ("original_outlet", "documents_as_outlet"),
+        ("reprinter", "documents_as_reprinter"),
+    ):
+        moved = dict(detail[key])
+        elsewhere = (
+            Document.objects.filter(pk__in=moved)
+            .exclude(**{field: into})
+            .values_list("pk", flat=True)
+        )
+        conflicts += [
+            f"document {pk}'s {field.replace('_', ' ')} was changed since the merge"
+            for pk in sorted(elsewhere)
+        ]
+    moved_tags = dict(detail["source_tags"])
+    still = set(
+        SourceTag.objects.filter(pk__in=moved_tags, source=into).values_list("pk", flat=True)
+    )
+    conflicts += [
+        f"source tag {pk} was changed or removed since the merge"
+        for pk in sorted(set(moved_tags) - still)
+    ]
+    moved_aliases = dict(detail["aliases"])
+    aliases = SourceAlias.objects.in_bulk(moved_aliases)
+    for pk in sorted(moved_aliases):
+        alias = aliases.get(pk)
+        if alias is None or alias.source_id != into.pk:
+            conflicts.append(f"alias {pk} was removed or moved since the merge")
+    moved_tombstones = dict(detail["tombstones"])
+    repointed = Source.objects.filter(pk__in=moved_tombstones, merged_into=into).count()
+    if repointed != len(moved_tombstones):
+        conflicts.append("a source merged earlier no longer points to the target")
+    if into.name and any(
+        alias.normalized_name == normalize_name(into.name) for alias in aliases.values()
+    ):
+        conflicts.append(f"{into.name!r} was renamed to a name the merge brought; rename it back")
+    if conflicts:
+        raise KaynakError(
+            f"cannot undo merge {event.pk}: "
+            + "; ".join(conflicts[:10])
+            + (f"; and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""),
+            code="unmerge_conflict",
+            conflicts=conflicts,
+        )
+
+    Source.objects.filter(pk__in=merged_ids).update(merged_into=None)
+    for tombstone, previous in moved_tombstones.items():
+        Source.objects.filter(pk=tombstone).update(merged_into=previous)
+    for alias_id, source_id in moved_aliases.items():
+        SourceAlias.objects.filter(pk=alias_id).update(source=source_id)
+    for document_id, source_id in dict(detail["documents_as_outlet"]).items():
+        Document.objects.filter(pk=document_id).update(original_outlet=source_id)
+    for document_id, source_id in dict(detail["documents_as_reprinter"]).items():
+        Document.objects.filter(pk=document_id).update(reprinter=source_id)
+    for tag_id, source_id in moved_tags.items():
+        SourceTag.objects.filter(pk=tag_id).update(source=source_id)
+    SourceTag.objects.bulk_create(
+        SourceTag(annotation_id=tag["annotation"], source_id=tag["source"], role=tag["role"])
+        for tag in detail["source_tags_removed"]
+    )
+    unmerge = _record(
+        source=into,
+        event_type=SourceEventType.UNMERGE,
+        actor=actor,
+        reason=reason,
+        undoes=event,
+        detail={"sources": detail["sources"]},
+    )
+    _reindex_documents_of([into.pk, *merged_ids])
+    return unmerge
 
 
 def sources_resolve(references: Iterable[SourceName]) -> dict[SourceName, Source]:

@@ -49,13 +49,6 @@ def outsider(db):
 
 
 @pytest.fixture
-def curator(db):
-    user = UserFactory(username="curator", is_staff=True)
-    user.groups.add(Group.objects.get(name="curator"))
-    return user
-
-
-@pytest.fixture
 def client_for() -> Callable[..., APIClient]:
     def make(user) -> APIClient:
         client = APIClient()

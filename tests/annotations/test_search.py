@@ -36,7 +36,7 @@ def test_public_tags_and_sources_are_searchable(public, outsider, outlet, commit
     assert found('tag:"fare dispute"', outsider) == [public.document_id]
     assert found('source:"Harbour Ministry"', outsider) == [public.document_id]
     with committed():
-        source_alias_add(source=outlet, name="Liman Bakanlığı")
+        source_alias_add(source=outlet, name="Liman Bakanlığı", actor=None)
     assert found('source:"liman bakanligi"', outsider) == [public.document_id]
 
 

@@ -92,23 +92,29 @@ def test_source_rename_reindexes_its_documents(indexed, committed, researcher) -
     document = indexed(outlet_line="Northern Ledger, September 4 2017")
     outlet = document.original_outlet
     with committed():
-        services.source_update(source=outlet, name="Northern Ledger Weekly", kind="outlet")
+        services.source_update(
+            source=outlet, actor=None, name="Northern Ledger Weekly", kind="outlet"
+        )
     assert titles_found("outlet:weekly", researcher) == [document.title]
 
 
 def test_alias_changes_reindex_the_sources_documents(indexed, committed, researcher) -> None:
     document = indexed(outlet_line="Northern Ledger, September 4 2017")
     with committed():
-        alias = services.source_alias_add(source=document.original_outlet, name="The Ledger")
+        alias = services.source_alias_add(
+            source=document.original_outlet, name="The Ledger", actor=None
+        )
     assert titles_found('outlet:"the ledger"', researcher) == [document.title]
     with committed():
-        services.source_alias_remove(alias=alias)
+        services.source_alias_remove(alias=alias, actor=None)
     assert titles_found('outlet:"the ledger"', researcher) == []
 
 
 def test_a_source_unrelated_to_documents_reindexes_nothing(committed) -> None:
     with committed() as callbacks:
-        services.source_update(source=SourceFactory(), name="Renamed Outlet", kind="outlet")
+        services.source_update(
+            source=SourceFactory(), actor=None, name="Renamed Outlet", kind="outlet"
+        )
     assert callbacks == []
 
 
