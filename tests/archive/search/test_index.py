@@ -220,3 +220,38 @@ def test_check_finds_missing_stale_and_orphaned_entries_and_repairs_them(
     check_index(repair=True)
     assert check_index().drifted is False
     assert set(index_entries()) == {kept.pk, changed.pk, missing.pk}
+
+
+# --- curation -------------------------------------------------------------------------------
+
+
+def test_merge_and_unmerge_reindex_the_documents_of_both_sources(
+    indexed, committed, researcher, curator
+) -> None:
+    document = indexed(outlet_line="Harbour Gazette, September 4 2017")
+    gazette = document.original_outlet
+    target = SourceFactory(name="Coastal Times")
+    with committed():
+        merge = services.source_merge(
+            sources=[gazette], into=target, actor=curator, reason="same paper"
+        )
+    assert titles_found('outlet:"coastal times"', researcher) == [document.title]
+    assert titles_found('outlet:"harbour gazette"', researcher) == [document.title]  # alias
+    with committed():
+        services.source_unmerge(event=merge, actor=curator, reason="two papers")
+    assert titles_found('outlet:"coastal times"', researcher) == []
+    assert titles_found('outlet:"harbour gazette"', researcher) == [document.title]
+
+
+def test_withdrawal_removes_the_document_from_search_and_restoration_returns_it(
+    indexed, committed, researcher, curator
+) -> None:
+    document = indexed(title="LIGHTHOUSE KEEPERS STRIKE")
+    with committed():
+        services.document_withdraw(document=document, actor=curator, agent="t", reason="dup")
+    assert titles_found("lighthouse", researcher) == []
+    assert titles_found("lighthouse", curator) == []
+    assert document.pk not in index_entries()
+    with committed():
+        services.document_restore(document=document, actor=curator, agent="t")
+    assert titles_found("lighthouse", researcher) == [document.title]
