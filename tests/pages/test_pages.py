@@ -154,3 +154,17 @@ def test_upload_needs_the_csrf_token() -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(UserFactory(username="uploader"))
     assert upload(client, reprint_bytes(), "x.txt").status_code == 403
+
+
+def test_a_withdrawn_document_is_gone_for_researchers_and_marked_for_curators(
+    client, reader, curator
+) -> None:
+    from archive.services import document_withdraw
+
+    document = DocumentFactory()
+    document_withdraw(document=document, actor=curator, agent="t", reason="scanned twice")
+    assert client.get(f"/documents/{document.pk}/").status_code == 404
+    client.force_login(curator)
+    page = client.get(f"/documents/{document.pk}/")
+    assert page.status_code == 200
+    assert "scanned twice" in page.text and 'id="withdrawn-notice"' in page.text
