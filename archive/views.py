@@ -43,13 +43,13 @@ from archive.selectors import (
     visible_documents,
 )
 from archive.serializers import (
+    CurationReasonSerializer,
     DocumentDetailSerializer,
     DocumentFilterSerializer,
     DocumentSummarySerializer,
     DocumentUpdateSerializer,
     DocumentUploadSerializer,
     ErrorSerializer,
-    CurationReasonSerializer,
     SearchParamsSerializer,
     SearchResultsSerializer,
     SimilarDocumentSerializer,
