@@ -120,7 +120,11 @@ def source_update(
             f"{', '.join(sorted(unknown))} cannot be edited; editable: {', '.join(SOURCE_FIELDS)}",
             code="not_editable",
         )
-    source = Source.objects.select_for_update().select_related("merged_into").get(pk=source.pk)
+    source = (
+        Source.objects.select_for_update(of=("self",))
+        .select_related("merged_into")
+        .get(pk=source.pk)
+    )
     _check_live(source, "edit")
     if "name" in changes:
         changes["name"] = _clean(changes["name"])
@@ -246,7 +250,7 @@ def source_merge(
     ids = sorted({source.pk for source in sources})
     if not ids:
         raise KaynakError("choose at least one source to merge", code="nothing_to_merge")
-    locked = Source.objects.select_for_update().select_related("merged_into")
+    locked = Source.objects.select_for_update(of=("self",)).select_related("merged_into")
     found = locked.in_bulk([*ids, into.pk])
     if len(found) != len({*ids, into.pk}):
         raise KaynakError("a source to merge no longer exists", code="no_such_source")
@@ -355,7 +359,11 @@ def source_unmerge(
         raise KaynakError(
             f"event {event.pk} is a {event.event_type}, not a merge", code="not_a_merge"
         )
-    into = Source.objects.select_for_update().select_related("merged_into").get(pk=event.source_id)
+    into = (
+        Source.objects.select_for_update(of=("self",))
+        .select_related("merged_into")
+        .get(pk=event.source_id)
+    )
     if SourceEvent.objects.filter(undoes=event).exists():
         raise KaynakError(f"merge {event.pk} was already undone", code="already_unmerged")
     detail = event.detail
