@@ -131,19 +131,24 @@ class MergeForm(ReasonForm):
         self.fields["into"].queryset = sources.filter(merged_into__isnull=True)
 
 
-class MergedFilter(admin.SimpleListFilter):
+class SetOrNotFilter(admin.SimpleListFilter):
+    """Filter on whether a nullable field is set: `labels` name the (not set, set) states."""
+
     title = "status"
-    parameter_name = "merged"
+    field: str
+    labels: tuple[str, str]
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [("no", "Live"), ("yes", "Merged into another")]
+        return [("no", self.labels[0]), ("yes", self.labels[1])]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> QuerySet[Source]:
-        if self.value() == "no":
-            return queryset.filter(merged_into__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(merged_into__isnull=False)
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("no", "yes"):
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "no"})
         return queryset
+
+
+class MergedFilter(SetOrNotFilter):
+    parameter_name, field, labels = "merged", "merged_into", ("Live", "Merged into another")
 
 
 @admin.register(Source)
@@ -370,19 +375,8 @@ class IngestForm(forms.Form):
         return upload
 
 
-class WithdrawnFilter(admin.SimpleListFilter):
-    title = "status"
-    parameter_name = "withdrawn"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [("no", "Current"), ("yes", "Withdrawn")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Document]) -> QuerySet[Document]:
-        if self.value() == "no":
-            return queryset.filter(withdrawn_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(withdrawn_at__isnull=False)
-        return queryset
+class WithdrawnFilter(SetOrNotFilter):
+    parameter_name, field, labels = "withdrawn", "withdrawn_at", ("Current", "Withdrawn")
 
 
 @admin.register(Document)

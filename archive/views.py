@@ -4,6 +4,7 @@ selector, and serialises the result."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -177,6 +178,16 @@ class DocumentDetailView(APIView):
         return self.get(request, pk)
 
 
+def _change_status(request: Request, pk: int, change: Callable[..., Document]) -> Response:
+    """Withdraw or restore (`change`) the document, with the reason given."""
+    document = get_object_or_404(Document.objects.all(), pk=pk)
+    form = CurationReasonSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    change(document=document, actor=request.user, agent=API_AGENT, **form.validated_data)
+    document = document_detail_queryset(request.user).get(pk=pk)
+    return Response(DocumentDetailSerializer(document, context={"request": request}).data)
+
+
 class DocumentWithdrawView(APIView):
     permission_classes = [IsAuthenticated & DocumentWithdrawal]
 
@@ -194,14 +205,7 @@ class DocumentWithdrawView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(Document.objects.all(), pk=pk)
-        form = CurationReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        document_withdraw(
-            document=document, actor=request.user, agent=API_AGENT, **form.validated_data
-        )
-        document = document_detail_queryset(request.user).get(pk=pk)
-        return Response(DocumentDetailSerializer(document, context={"request": request}).data)
+        return _change_status(request, pk, document_withdraw)
 
 
 class DocumentRestoreView(APIView):
@@ -220,14 +224,7 @@ class DocumentRestoreView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(Document.objects.all(), pk=pk)
-        form = CurationReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        document_restore(
-            document=document, actor=request.user, agent=API_AGENT, **form.validated_data
-        )
-        document = document_detail_queryset(request.user).get(pk=pk)
-        return Response(DocumentDetailSerializer(document, context={"request": request}).data)
+        return _change_status(request, pk, document_restore)
 
 
 class StoredOriginalMissing(APIException):

@@ -11,6 +11,7 @@ from archive.models import Document, EventType
 from archive.rules import check_dates
 from archive.search import schedule_index_update
 from archive.services.provenance import provenance_record
+from kaynak.changes import field_changes
 from kaynak.errors import KaynakError
 
 # What a curator may correct; the text and the stored original never change.
@@ -43,18 +44,7 @@ def document_update(
 ) -> Document:
     """Correct a document's metadata, recording each change (before and after) in a
     metadata_change event and re-indexing the document after commit."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise KaynakError(
-            f"{', '.join(sorted(unknown))} cannot be edited; "
-            f"editable: {', '.join(EDITABLE_FIELDS)}",
-            code="not_editable",
-        )
-    changed = {
-        name: (getattr(document, name), value)
-        for name, value in changes.items()
-        if getattr(document, name) != value
-    }
+    changed = field_changes(document, changes, editable=EDITABLE_FIELDS)
     if not changed:
         return document
     if not (changes.get("title", document.title) or "").strip():

@@ -12,6 +12,7 @@ from archive.ingest import SourceName
 from archive.models import Document, Source, SourceAlias, SourceEvent, SourceEventType, SourceKind
 from archive.search import schedule_index_update
 from archive.text import normalize_name
+from kaynak.changes import field_changes
 from kaynak.errors import KaynakError
 from kaynak.slugs import unique_slug
 
@@ -114,12 +115,7 @@ def source_update(
     """Change a source's name, kind, description or url, recording before and after. A new
     name becomes an alias and the old one stays one, so documents that spell it the old way
     still resolve here."""
-    unknown = set(changes) - set(SOURCE_FIELDS)
-    if unknown:
-        raise KaynakError(
-            f"{', '.join(sorted(unknown))} cannot be edited; editable: {', '.join(SOURCE_FIELDS)}",
-            code="not_editable",
-        )
+    field_changes(source, changes, editable=SOURCE_FIELDS)  # refuses unknown fields early
     source = (
         Source.objects.select_for_update(of=("self",))
         .select_related("merged_into")
@@ -134,11 +130,7 @@ def source_update(
             f"unknown kind {changes['kind']!r}; one of {', '.join(SourceKind.values)}",
             code="bad_kind",
         )
-    changed = {
-        field: (getattr(source, field), value)
-        for field, value in changes.items()
-        if getattr(source, field) != value
-    }
+    changed = field_changes(source, changes, editable=SOURCE_FIELDS)
     if not changed:
         return source
     for field, (_, value) in changed.items():

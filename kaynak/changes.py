@@ -1,0 +1,27 @@
+"""Field edits as the services record them: which fields may change, and what did."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kaynak.errors import KaynakError
+
+
+def field_changes(
+    instance: object, changes: Mapping[str, Any], *, editable: Iterable[str]
+) -> dict[str, tuple[Any, Any]]:
+    """{field: (before, after)} for each of `changes` that differs from `instance`; a field
+    outside `editable` is refused, naming the ones that are."""
+    editable = tuple(editable)
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise KaynakError(
+            f"{', '.join(sorted(unknown))} cannot be edited; editable: {', '.join(editable)}",
+            code="not_editable",
+        )
+    return {
+        name: (getattr(instance, name), value)
+        for name, value in changes.items()
+        if getattr(instance, name) != value
+    }
