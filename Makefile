@@ -14,13 +14,15 @@ PYTEST_ARGS ?=
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations conformance clean
+.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages screenshots conformance clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
 	@echo "make test          lint, then the test suite (SQLite; PostgreSQL too when"
 	@echo "                   KAYNAK_TEST_DATABASE_URL is set)"
 	@echo "make bench-ingest  ingest benchmark over ../shared/corpus"
+	@echo "make screenshots   PNGs of the researcher's pages, wide and narrow, in var/screenshots/"
+	@echo "make bench-pages   reader and search page timings (server and Chromium)"
 	@echo "make format        apply ruff's formatting and fixes"
 
 $(STAMP): pyproject.toml
@@ -87,6 +89,13 @@ bench-search-x20: $(STAMP)
 
 bench-annotations: $(STAMP)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_annotations.py $(BENCH_ARGS)
+
+bench-pages: $(STAMP) $(CHROMIUM)
+	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_pages.py $(BENCH_ARGS)
+
+# A throwaway archive under var/screenshots/work/, served and photographed in Chromium.
+screenshots: $(STAMP) $(CHROMIUM)
+	$(BIN)/python tools/screenshots.py
 
 conformance: $(STAMP)
 	$(TEST_ENV) $(BIN)/pytest -q -s tests/annotations/test_w3c.py -k "musts or optional or harness or collection"

@@ -42,6 +42,11 @@ FACETS = {
 }
 _MULTI_VALUED = {"tag_ids", "source_ids"}
 SNIPPETS = 3
+# Similar documents are found from the key terms of the title and the text's opening: that is
+# where a news story's terms are, and what reprints of one story share. The cost of picking
+# key terms grows with the number of distinct words, so on a long document the whole text
+# made the reader page slow (230 ms for 25,000 characters over the corpus; 75 ms for this).
+SIMILAR_TEXT_CHARS = 5_000
 
 
 @dataclass(frozen=True)
@@ -223,7 +228,6 @@ def similar_documents(
         docnum = searcher.document_number(id=str(document.pk))
         if docnum is None:
             return []
-        results = searcher.more_like(
-            docnum, "body", text=f"{document.title}\n{document.text}", top=limit, numterms=12
-        )
+        text = f"{document.title}\n{document.text[:SIMILAR_TEXT_CHARS]}"
+        results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=12)
         return [(int(hit["id"]), hit.score) for hit in results]

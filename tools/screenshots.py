@@ -1,0 +1,241 @@
+"""Screenshots of the researcher's pages, to look at before a change to them is called done.
+
+    make screenshots
+
+Builds a throwaway archive under var/screenshots/work/ (its own SQLite database and data
+folder): the sample documents through `demo_setup` (the one ingest path), a few overlapping
+annotations with tags and source tags through the annotation services. Then it serves it with
+`manage.py runserver` on a free port, signs in as the researcher in Debian's Chromium and
+writes full-page PNGs of the search page (with facets), the reader (overlapping highlights,
+the annotation panel open) and the upload page, 1280 and 390 pixels wide, to var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "screenshots"
+WORK = OUT / "work"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "screenshots-only"
+WIDTHS = {"wide": {"width": 1280, "height": 900}, "narrow": {"width": 390, "height": 844}}
+SEARCH = "/?q=government+OR+ferry+OR+tariffs"
+READER_TITLE = "ARMED GROUP CLAIMS CEASEFIRE"
+
+
+def environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kaynak.settings",
+        "KAYNAK_DEBUG": "1",  # runserver serves the static files only in debug mode
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "kaynak-screenshots-only"),
+        "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
+        "KAYNAK_DATA_DIR": str(WORK / "data"),
+        "KAYNAK_INDEX_IN_BACKGROUND": "0",
+        "KAYNAK_CURATOR_PASSWORD": PASSWORD,
+        "KAYNAK_RESEARCHER_PASSWORD": PASSWORD,
+    }
+
+
+def build_archive() -> int:
+    """The sample archive with annotations; returns the id of the document to read."""
+    os.environ.update(environment())
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from annotations.models import SourceRole, Visibility
+    from annotations.services import SourceTagInput, annotation_create, tag_create
+    from archive.models import Document, SourceKind
+    from archive.search import flush_index_updates
+    from archive.services import source_create
+
+    call_command("migrate", verbosity=0)
+    call_command("demo_setup", credentials=WORK / "credentials.json", stdout=io.StringIO())
+    researcher = get_user_model().objects.get(username="researcher")
+    curator = get_user_model().objects.get(username="curator")
+    document = Document.objects.get(title__startswith=READER_TITLE)
+    front = source_create(name="Northern Valley Front", kind=SourceKind.ARMED_GROUP)
+    government = source_create(name="Regional government", kind=SourceKind.GOVERNMENT)
+    tag_create(name="ceasefire", actor=curator, curated=True)
+    tag_create(name="denial", actor=curator, curated=True)
+    spans = [
+        # (quote, comment, tags, source tags, visibility, creator)
+        (
+            "it had ordered its fighters to hold fire for ten days",
+            "The group's own claim; no independent confirmation in this reprint.",
+            ["ceasefire"],
+            [SourceTagInput(source=front.slug, role=SourceRole.CLAIMED_BY)],
+            Visibility.PUBLIC,
+            researcher,
+        ),
+        (
+            "hold fire for ten days, a claim the regional government rejected within hours",
+            "The denial arrives in the same sentence as the claim.",
+            ["denial"],
+            [SourceTagInput(source=government.slug, role=SourceRole.DENIED_BY)],
+            Visibility.PUBLIC,
+            curator,
+        ),
+        (
+            "There are no negotiations and there will be no negotiations with this group",
+            "Quoted directly; compare the Turkish reprint.",
+            ["denial"],
+            [SourceTagInput(source=government.slug, role=SourceRole.QUOTED)],
+            Visibility.PUBLIC,
+            researcher,
+        ),
+        (
+            "no negotiations with this group",
+            "Check against the briefing transcript.",
+            [],
+            [],
+            Visibility.PRIVATE,
+            researcher,
+        ),
+        (
+            "Aid workers said they could not confirm whether fighting had stopped",
+            "",
+            ["ceasefire"],
+            [],
+            Visibility.PUBLIC,
+            researcher,
+        ),
+    ]
+    for quote, comment, tags, source_tags, visibility, creator in spans:
+        annotation_create(
+            document=document,
+            creator=creator,
+            quote=quote,
+            comment=comment,
+            tags=tags,
+            source_tags=source_tags,
+            visibility=visibility,
+        )
+    flush_index_updates(timeout=300)
+    return document.pk
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"runserver stopped:\n{server.stderr.read()[-3000:]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    sys.exit("runserver did not answer within a minute")
+
+
+def photograph(base: str, document_id: int) -> list[str]:
+    from playwright.sync_api import expect, sync_playwright
+
+    written, problems = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        for width_name, viewport in WIDTHS.items():
+            context = browser.new_context(viewport=viewport, locale="en-GB")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+            page.on(
+                "response",
+                lambda response: (
+                    problems.append(f"{response.status} {response.url}")
+                    if response.status >= 400
+                    else None
+                ),
+            )
+
+            def shot(name: str, *, full_page: bool = True, page=page, width_name=width_name):
+                path = OUT / f"{name}-{width_name}.png"
+                page.screenshot(path=str(path), full_page=full_page)
+                overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+                if overflow > 0:
+                    problems.append(f"{path.name}: the page is {overflow} px wider than the screen")
+                written.append(str(path.relative_to(ROOT)))
+
+            page.goto(f"{base}/accounts/login/")
+            shot("login")
+            page.fill("#id_username", "researcher")
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/")
+
+            page.goto(base + SEARCH)
+            expect(page.locator(".facet").first).to_be_visible()
+            shot("search")
+
+            page.goto(f"{base}/documents/{document_id}/")
+            expect(page.locator("#document-text[data-ready='true']")).to_be_visible()
+            shot("reader")
+            nested = page.locator("mark.hl mark.hl").first
+            # The passage in the upper part of the screen, as a reader would tap it, so the
+            # narrow layout's panel (a sheet over the lower part) leaves it in view.
+            nested.evaluate(
+                "mark => window.scrollBy(0, mark.getBoundingClientRect().top - innerHeight / 4)"
+            )
+            nested.click()
+            expect(page.locator("#annotation-panel")).to_be_visible()
+            expect(page.locator("#panel-replies li").first).to_be_visible()
+            # On a phone the panel is a sheet over the text: show it as the screen shows it.
+            shot("reader-panel", full_page=width_name == "wide")
+
+            page.goto(f"{base}/upload/")
+            shot("upload")
+            context.close()
+        browser.close()
+    for problem in problems:
+        print(f"warning: {problem}")
+    return written
+
+
+def main() -> None:
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"No Chromium at {CHROMIUM}; `make browser` installs Debian's.")
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    document_id = build_archive()
+    port = free_port()
+    server = serve(port)
+    try:
+        written = photograph(f"http://127.0.0.1:{port}", document_id)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print("\n".join(written))
+
+
+if __name__ == "__main__":
+    main()
