@@ -7,7 +7,7 @@ from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from archive.models import Document, EventType, ProvenanceEvent, Source, SourceAlias
+from archive.models import Document, EventType, Facsimile, ProvenanceEvent, Source, SourceAlias
 from archive.text import normalize_name
 
 
@@ -46,7 +46,19 @@ def document_list(*, filters: DocumentFilters | None = None) -> QuerySet[Documen
 
 def document_detail_queryset() -> QuerySet[Document]:
     events = ProvenanceEvent.objects.select_related("actor").order_by("sequence")
-    return Document.objects.with_sources().prefetch_related(Prefetch("events", queryset=events))
+    return Document.objects.with_sources().prefetch_related(
+        Prefetch("events", queryset=events),
+        Prefetch("facsimiles", queryset=Facsimile.objects.order_by("position")),
+    )
+
+
+def facsimile_list(*, document: Document) -> QuerySet[Facsimile]:
+    """A document's facsimiles in their order."""
+    return Facsimile.objects.filter(document=document).order_by("position")
+
+
+def facsimile_detail_queryset() -> QuerySet[Facsimile]:
+    return Facsimile.objects.select_related("document")
 
 
 def source_list(*, kind: str | None = None, query: str | None = None) -> QuerySet[Source]:
