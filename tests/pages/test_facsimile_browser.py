@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests import images
 from tests.factories import DocumentFactory, FacsimileFactory
+from tests.pages.conftest import NARROW
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,3 +94,14 @@ def test_attaching_from_the_reader_shows_the_refusal_then_the_thumbnail(
     expect(page.locator(".facsimile-thumb img")).to_be_visible()
     page.wait_for_function("document.querySelector('.facsimile-thumb img').naturalWidth > 0")
     assert tab.errors == []
+
+
+def test_the_facsimiles_fit_a_phone_screen(visit, document) -> None:
+    FacsimileFactory(document=document, data=images.jpeg(3000, 1000), filename="x" * 120 + ".jpg")
+    tab = visit("reader", viewport=NARROW)
+    page = open_reader(tab, document)
+    expect(page.locator(".facsimile-thumb img")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click(".facsimile-thumb")
+    expect(page.locator("#facsimile-viewer")).to_have_attribute("data-ready", "true")
+    assert page.locator("#viewer-image").bounding_box()["width"] <= 390
