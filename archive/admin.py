@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from archive import permissions, services
-from archive.ingest import check_size, refuse_bulk_file
+from archive.ingest import IngestRefused, check_size, refuse_bulk_file
+from archive.ingest.images import check_image_size, inspect_image
 from archive.models import (
     Document,
+    Facsimile,
     ProvenanceEvent,
     Source,
     SourceAlias,
@@ -379,6 +381,121 @@ class WithdrawnFilter(SetOrNotFilter):
     parameter_name, field, labels = "withdrawn", "withdrawn_at", ("Current", "Withdrawn")
 
 
+class FacsimileInline(admin.TabularInline):
+    """A document's facsimiles, read-only; attaching goes through the facsimile admin's add
+    form (and so through `facsimile_attach`)."""
+
+    model = Facsimile
+    fields = ["position", "preview", "original_filename", "format", "size", "sha256", "state"]
+    readonly_fields = fields
+    ordering = ["position"]
+    extra = 0
+    can_delete = False
+    template = "admin/archive/facsimile_inline.html"
+
+    @admin.display(description="Preview")
+    def preview(self, facsimile: Facsimile) -> str:
+        if facsimile.derivative_state != "ready":
+            return "—"
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" style="max-height:80px"></a>',
+            reverse("api:facsimile-original", kwargs={"pk": facsimile.pk}),
+            reverse("api:facsimile-thumbnail", kwargs={"pk": facsimile.pk}),
+        )
+
+    @admin.display(description="Pixels")
+    def size(self, facsimile: Facsimile) -> str:
+        pages = f", {facsimile.page_count} pages" if facsimile.page_count > 1 else ""
+        return f"{facsimile.width} × {facsimile.height}{pages}"
+
+    @admin.display(description="Derivatives")
+    def state(self, facsimile: Facsimile) -> str:
+        error = f": {facsimile.derivative_error}" if facsimile.derivative_error else ""
+        return f"{facsimile.get_derivative_state_display()}{error}"
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class FacsimileAttachForm(forms.ModelForm):
+    file = forms.FileField(help_text="JPEG, PNG, TIFF or WebP; kept exactly as sent.")
+
+    class Meta:
+        model = Facsimile
+        fields = ["document"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # The same checks the service makes, run here so a refusal is shown on the form.
+        try:
+            check_image_size(upload.size)
+            inspect_image(upload.read())
+        except IngestRefused as refusal:
+            raise forms.ValidationError(refusal.message) from None
+        upload.seek(0)
+        return upload
+
+
+@admin.register(Facsimile)
+class FacsimileAdmin(admin.ModelAdmin):
+    """Facsimiles are attached here (through `facsimile_attach`) and otherwise only shown."""
+
+    list_display = ["__str__", "format", "width", "height", "derivative_state", "created_at"]
+    list_select_related = ["document"]
+    list_filter = ["format", "derivative_state"]
+    search_fields = ["sha256", "original_filename", "document__title"]
+    raw_id_fields = ["document"]
+    readonly_fields = [
+        "position",
+        "sha256",
+        "size_bytes",
+        "format",
+        "media_type",
+        "width",
+        "height",
+        "page_count",
+        "original_filename",
+        "created_at",
+        "derivative_state",
+        "derivative_error",
+        "derivatives_made_at",
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = FacsimileAttachForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return ["document", "file"] if obj is None else ["document", *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [] if obj is None else ["document", *self.readonly_fields]
+
+    def save_model(self, request, obj: Facsimile, form: forms.ModelForm, change: bool) -> None:
+        upload = form.cleaned_data["file"]
+        result = services.facsimile_attach(
+            document=form.cleaned_data["document"],
+            data=upload.read(),
+            filename=upload.name,
+            actor=request.user,
+            method=services.IngestMethod.ADMIN,
+        )
+        # The admin goes on with `obj` (log entry, redirect): make it the attached row.
+        attached = result.facsimile
+        obj.pk, obj.position, obj.created_at = attached.pk, attached.position, attached.created_at
+        obj._state.adding, obj._state.db = False, attached._state.db
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
     form = DocumentForm
@@ -397,7 +514,7 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["title", "sha256", "original_outlet__name", "reprinter__name"]
     date_hierarchy = "original_published_on"
     autocomplete_fields = ["original_outlet", "reprinter"]
-    inlines = [ProvenanceEventInline]
+    inlines = [ProvenanceEventInline, FacsimileInline]
     actions = ["withdraw_documents", "restore_documents"]
     readonly_fields = [
         "layout",

@@ -221,6 +221,9 @@ class EventType(models.TextChoices):
     FIXITY_CHECK = "fixity_check", "Fixity check"
     WITHDRAWAL = "withdrawal", "Withdrawal"
     RESTORATION = "restoration", "Restoration"
+    FACSIMILE_ATTACHED = "facsimile_attached", "Facsimile attached"
+    DERIVATIVES_MADE = "derivatives_made", "Facsimile derivatives made"
+    DERIVATIVE_FAILURE = "derivative_failure", "Facsimile derivative failure"
 
 
 class EventOutcome(models.TextChoices):
@@ -359,3 +362,123 @@ class SourceEvent(models.Model):
         return (
             f"{self.get_event_type_display()} of {self.source} at {self.occurred_at:%Y-%m-%d %H:%M}"
         )
+
+
+class ImageFormat(models.TextChoices):
+    """Formats a facsimile may come in, by Pillow's names for them."""
+
+    JPEG = "JPEG", "JPEG"
+    PNG = "PNG", "PNG"
+    TIFF = "TIFF", "TIFF"
+    WEBP = "WEBP", "WebP"
+
+
+class DerivativeState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class FacsimileQuerySet(models.QuerySet["Facsimile"]):
+    def needing_derivatives(self) -> FacsimileQuerySet:
+        return self.exclude(derivative_state=DerivativeState.READY)
+
+
+class Facsimile(models.Model):
+    """A scan or photograph of the printed reprint, kept bit for bit beside its document.
+
+    The original's fields never change (a database trigger refuses it); the thumbnail and
+    display image are derived from it after the attachment commits, and may be remade.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="facsimiles")
+    position = models.PositiveIntegerField(help_text="1 for the document's first facsimile.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # The stored original: immutable once written.
+    sha256 = models.CharField(
+        "SHA-256", max_length=SHA256_HEX_LENGTH, editable=False, help_text="Fixity value."
+    )
+    size_bytes = models.PositiveBigIntegerField(editable=False)
+    format = models.CharField(max_length=10, choices=ImageFormat.choices, editable=False)
+    media_type = models.CharField(max_length=100, editable=False)
+    width = models.PositiveIntegerField(editable=False, help_text="Pixels, as stored.")
+    height = models.PositiveIntegerField(editable=False, help_text="Pixels, as stored.")
+    page_count = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Pages (TIFF) or frames; only the first is shown."
+    )
+    original_filename = models.CharField(
+        max_length=500, editable=False, help_text="File name as received."
+    )
+
+    # The derivatives (thumbnail and display image), named by the original's SHA-256.
+    derivative_state = models.CharField(
+        max_length=10, choices=DerivativeState.choices, default=DerivativeState.PENDING
+    )
+    derivative_error = models.TextField(blank=True, help_text="Why the last attempt failed.")
+    derivatives_made_at = models.DateTimeField(null=True, blank=True)
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True)
+    display_width = models.PositiveIntegerField(null=True, blank=True)
+    display_height = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = FacsimileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document_id", "position"]
+        constraints = [
+            # Per document, not global: one printed page can carry two reprinted articles,
+            # so the same scan may belong to two documents (its bytes are stored once).
+            models.UniqueConstraint(
+                fields=["document", "sha256"], name="%(app_label)s_%(class)s_unique_sha256"
+            ),
+            models.UniqueConstraint(
+                fields=["document", "position"], name="%(app_label)s_%(class)s_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("sha256"), SHA256_HEX_LENGTH),
+                name="%(app_label)s_%(class)s_sha256_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(size_bytes__gt=0), name="%(app_label)s_%(class)s_original_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(width__gt=0) & Q(height__gt=0) & Q(page_count__gt=0),
+                name="%(app_label)s_%(class)s_dimensions_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1), name="%(app_label)s_%(class)s_position_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=ImageFormat.values),
+                name="%(app_label)s_%(class)s_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(derivative_state__in=DerivativeState.values),
+                name="%(app_label)s_%(class)s_derivative_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(derivative_state=DerivativeState.READY)
+                | (
+                    Q(derivatives_made_at__isnull=False)
+                    & Q(thumbnail_width__isnull=False)
+                    & Q(thumbnail_height__isnull=False)
+                    & Q(display_width__isnull=False)
+                    & Q(display_height__isnull=False)
+                ),
+                name="%(app_label)s_%(class)s_ready_has_derivatives",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Facsimile {self.position} of document {self.document_id}: {self.original_filename}"
+
+    @property
+    def notes(self) -> list[str]:
+        """What a viewer should know about how the facsimile is shown."""
+        if self.page_count > 1:
+            return [
+                f"the file has {self.page_count} pages; only the first is shown "
+                "(the original keeps them all)"
+            ]
+        return []

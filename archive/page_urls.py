@@ -9,5 +9,10 @@ app_name = "pages"
 urlpatterns = [
     path("", pages.search_page, name="search"),
     path("documents/<int:pk>/", pages.document_page, name="document"),
+    path(
+        "documents/<int:pk>/facsimiles/",
+        pages.facsimile_attach_page,
+        name="facsimile-attach",
+    ),
     path("upload/", pages.upload_page, name="upload"),
 ]

@@ -7,21 +7,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotations.models import SourceRole, Visibility
 from annotations.selectors import is_curator
 from archive.ingest import IngestRefused, check_size, refuse_bulk_file
+from archive.ingest.images import check_image_size
 from archive.search import SearchIndexUnavailable, similar_documents
 from archive.search_requests import FACET_PARAMETERS, run_search
-from archive.selectors import document_detail_queryset, documents_in_order
+from archive.selectors import document_detail_queryset, documents_in_order, visible_documents
 from archive.serializers import SearchParamsSerializer
-from archive.services import IngestMethod, document_ingest
+from archive.services import IngestMethod, document_ingest, facsimile_attach
 from kaynak.errors import KaynakError
 
 PAGE_SIZE = 20
@@ -143,6 +146,8 @@ def document_page(request: HttpRequest, pk: int) -> HttpResponse:
         "document.html",
         {
             "document": document,
+            "facsimiles": list(document.facsimiles.all()),
+            "facsimile_form": FacsimileForm(),
             "events": list(document.events.all()),
             "similar": similar,
             "similar_error": similar_error,
@@ -183,3 +188,50 @@ def upload_page(request: HttpRequest) -> HttpResponse:
             return redirect("pages:document", pk=result.document.pk)
         context["duplicate"] = result.document
     return render(request, "upload.html", context)
+
+
+class FacsimileForm(forms.Form):
+    file = forms.FileField(label="Scan or photo of the printed reprint", allow_empty_file=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = filesizeformat(settings.KAYNAK_MAX_IMAGE_BYTES)
+        self.fields[
+            "file"
+        ].help_text = f"JPEG, PNG, TIFF or WebP, up to {limit}; kept exactly as sent."
+
+
+@login_required
+def facsimile_attach_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a facsimile through the one facsimile service; a refusal says why."""
+    document = get_object_or_404(visible_documents(request.user), pk=pk)
+    form = FacsimileForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "document": document}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_image_size(upload.size)
+            result = facsimile_attach(
+                document=document,
+                data=upload.read(),
+                filename=upload.name,
+                actor=request.user,
+                method=IngestMethod.WEB,
+            )
+        except IngestRefused as refusal:
+            context["refusal"] = f"{upload.name} was not attached: {refusal.message}."
+            return render(request, "facsimile_upload.html", context, status=400)
+        facsimile = result.facsimile
+        if result.created:
+            notes = "".join(f" Note: {note}." for note in facsimile.notes)
+            messages.success(
+                request, f"Attached {upload.name} as facsimile {facsimile.position}.{notes}"
+            )
+        else:
+            messages.info(
+                request,
+                f"{upload.name} is already facsimile {facsimile.position} of this document; "
+                "your submission was recorded in its history.",
+            )
+        return redirect(reverse("pages:document", kwargs={"pk": document.pk}) + "#facsimiles")
+    return render(request, "facsimile_upload.html", context, status=400 if form.errors else 200)

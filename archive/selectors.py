@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from archive.models import (
     Document,
     EventType,
+    Facsimile,
     ProvenanceEvent,
     Source,
     SourceAlias,
@@ -67,8 +68,23 @@ def document_list(
 def document_detail_queryset(user: AbstractBaseUser) -> QuerySet[Document]:
     events = ProvenanceEvent.objects.select_related("actor").order_by("sequence")
     return (
-        visible_documents(user).with_sources().prefetch_related(Prefetch("events", queryset=events))
+        visible_documents(user)
+        .with_sources()
+        .prefetch_related(
+            Prefetch("events", queryset=events),
+            Prefetch("facsimiles", queryset=Facsimile.objects.order_by("position")),
+        )
     )
+
+
+def facsimile_list(*, document: Document) -> QuerySet[Facsimile]:
+    """A document's facsimiles in their order."""
+    return Facsimile.objects.filter(document=document).order_by("position")
+
+
+def facsimile_detail_queryset(user: AbstractBaseUser) -> QuerySet[Facsimile]:
+    """Facsimiles of the documents `user` may see."""
+    return Facsimile.objects.select_related("document").filter(document__in=visible_documents(user))
 
 
 def _count(queryset: QuerySet, field: str) -> Subquery:

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from archive.models import Document, ProvenanceEvent, Source, SourceEvent, SourceKind
+from archive.models import (
+    DerivativeState,
+    Document,
+    Facsimile,
+    ProvenanceEvent,
+    Source,
+    SourceEvent,
+    SourceKind,
+)
 from archive.services.documents import EDITABLE_FIELDS
 
 
@@ -128,6 +137,100 @@ class StoredOriginalSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
+def _absolute(serializer: serializers.Field, name: str, pk: int) -> str:
+    path = reverse(name, kwargs={"pk": pk})
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+class FacsimileOriginalSerializer(serializers.Serializer):
+    sha256 = serializers.CharField()
+    size_bytes = serializers.IntegerField()
+    format = serializers.CharField(help_text="JPEG, PNG, TIFF or WEBP.")
+    media_type = serializers.CharField()
+    width = serializers.IntegerField(help_text="Pixels, as stored (before EXIF orientation).")
+    height = serializers.IntegerField()
+    page_count = serializers.IntegerField(help_text="Pages (TIFF) or frames; the first is shown.")
+    filename = serializers.CharField(source="original_filename")
+    download_url = serializers.SerializerMethodField(
+        help_text="The exact bytes received, as an attachment."
+    )
+
+    def get_download_url(self, facsimile: Facsimile) -> str:
+        return _absolute(self, "api:facsimile-original", facsimile.pk)
+
+
+class DerivativeSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="A JPEG, upright, without metadata.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class FacsimileDerivativesSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=DerivativeState.choices,
+        source="derivative_state",
+        help_text=(
+            "`pending` until made after the attachment commits; `failed` keeps the reason in "
+            "`error` until `manage.py facsimile_derivatives` succeeds."
+        ),
+    )
+    error = serializers.CharField(source="derivative_error")
+    thumbnail = serializers.SerializerMethodField()
+    display = serializers.SerializerMethodField()
+
+    def _rendition(self, facsimile: Facsimile, kind: str) -> dict | None:
+        if facsimile.derivative_state != DerivativeState.READY:
+            return None
+        return {
+            "url": _absolute(self, f"api:facsimile-{kind}", facsimile.pk),
+            "width": getattr(facsimile, f"{kind}_width"),
+            "height": getattr(facsimile, f"{kind}_height"),
+        }
+
+    @extend_schema_field(DerivativeSerializer(allow_null=True))
+    def get_thumbnail(self, facsimile: Facsimile) -> dict | None:
+        return self._rendition(facsimile, "thumbnail")
+
+    @extend_schema_field(DerivativeSerializer(allow_null=True))
+    def get_display(self, facsimile: Facsimile) -> dict | None:
+        return self._rendition(facsimile, "display")
+
+
+class FacsimileSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:facsimile-detail")
+    original = FacsimileOriginalSerializer(source="*")
+    derivatives = FacsimileDerivativesSerializer(source="*")
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="How the facsimile is shown, e.g. that only the first of a TIFF's pages is.",
+    )
+
+    class Meta:
+        model = Facsimile
+        fields = [
+            "id",
+            "url",
+            "document",
+            "position",
+            "created_at",
+            "original",
+            "derivatives",
+            "notes",
+        ]
+
+
+class FacsimileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text=(
+            "A scan or photograph of the printed reprint: JPEG, PNG, TIFF or WebP, within "
+            "KAYNAK_MAX_IMAGE_BYTES and KAYNAK_MAX_IMAGE_PIXELS. Kept exactly as sent."
+        ),
+    )
+
+
 class DocumentSummarySerializer(serializers.ModelSerializer):
     original_outlet = SourceRefSerializer(allow_null=True)
     reprinter = SourceRefSerializer(allow_null=True)
@@ -154,6 +257,7 @@ class DocumentSummarySerializer(serializers.ModelSerializer):
 
 class DocumentDetailSerializer(DocumentSummarySerializer):
     original = StoredOriginalSerializer(source="*")
+    facsimiles = FacsimileSerializer(many=True)
     events = ProvenanceEventSerializer(many=True)
 
     class Meta(DocumentSummarySerializer.Meta):
@@ -165,6 +269,7 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
             "source_line",
             "text",
             "original",
+            "facsimiles",
             "events",
         ]
 

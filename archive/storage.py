@@ -33,6 +33,19 @@ def original_path(sha256: str) -> Path:
     return originals_dir() / sha256[:2] / sha256
 
 
+def derivatives_dir() -> Path:
+    return Path(settings.KAYNAK_DATA_DIR) / "derivatives"
+
+
+def derivative_path(sha256: str, kind: str) -> Path:
+    """Where the `kind` ("thumbnail", "display") rendering of the stored image `sha256` lives.
+
+    Named by the original's checksum, so facsimiles sharing the bytes share the renderings;
+    unlike originals they are not evidence, and may be remade at will.
+    """
+    return derivatives_dir() / sha256[:2] / f"{sha256}.{kind}.jpg"
+
+
 @dataclass(frozen=True)
 class StoredFile:
     path: Path

@@ -25,6 +25,27 @@ urlpatterns = [
     path(
         "documents/<int:pk>/restore/", views.DocumentRestoreView.as_view(), name="document-restore"
     ),
+    path(
+        "documents/<int:pk>/facsimiles/",
+        views.DocumentFacsimilesView.as_view(),
+        name="document-facsimiles",
+    ),
+    path("facsimiles/<int:pk>/", views.FacsimileDetailView.as_view(), name="facsimile-detail"),
+    path(
+        "facsimiles/<int:pk>/original",
+        views.FacsimileOriginalView.as_view(),
+        name="facsimile-original",
+    ),
+    path(
+        "facsimiles/<int:pk>/thumbnail",
+        views.FacsimileThumbnailView.as_view(),
+        name="facsimile-thumbnail",
+    ),
+    path(
+        "facsimiles/<int:pk>/display",
+        views.FacsimileDisplayView.as_view(),
+        name="facsimile-display",
+    ),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
     path("sources/<slug:slug>/aliases/", views.SourceAliasesView.as_view(), name="source-aliases"),

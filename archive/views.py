@@ -23,7 +23,8 @@ from rest_framework.views import APIView
 
 from archive import storage
 from archive.ingest import check_size, refuse_bulk_file
-from archive.models import Document, Source, SourceAlias
+from archive.ingest.images import DERIVATIVE_MEDIA_TYPE, check_image_size
+from archive.models import DerivativeState, Document, Source, SourceAlias
 from archive.permissions import (
     DocumentCuration,
     DocumentWithdrawal,
@@ -37,6 +38,8 @@ from archive.selectors import (
     document_detail_queryset,
     document_list,
     documents_in_order,
+    facsimile_detail_queryset,
+    facsimile_list,
     merges_not_undone,
     source_events,
     source_list,
@@ -51,6 +54,8 @@ from archive.serializers import (
     DocumentUpdateSerializer,
     DocumentUploadSerializer,
     ErrorSerializer,
+    FacsimileSerializer,
+    FacsimileUploadSerializer,
     SearchParamsSerializer,
     SearchResultsSerializer,
     SimilarDocumentSerializer,
@@ -69,6 +74,7 @@ from archive.services import (
     document_restore,
     document_update,
     document_withdraw,
+    facsimile_attach,
     kaynak_agent,
     source_alias_add,
     source_alias_remove,
@@ -86,6 +92,7 @@ NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such document.")
 NO_SUCH_SOURCE = OpenApiResponse(ErrorSerializer, description="No such source.")
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Only curators may do this.")
 API_AGENT = kaynak_agent("API")
+FACSIMILE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such facsimile.")
 INDEX_UNAVAILABLE = OpenApiResponse(
     ErrorSerializer, description="The search index is damaged; `detail` names the repair."
 )
@@ -568,3 +575,199 @@ class SimilarDocumentsView(APIView):
         return Response(
             SimilarDocumentSerializer(body, many=True, context={"request": request}).data
         )
+
+
+# --- Facsimiles ------------------------------------------------------------------------------
+
+
+class DocumentFacsimilesView(GenericAPIView):
+    parser_classes = [MultiPartParser, FormParser]
+    pagination_class = StandardPagination
+    serializer_class = FacsimileSerializer
+
+    @extend_schema(
+        operation_id="documents_facsimiles_list",
+        description="The document's facsimiles (scans of the printed reprint), in order.",
+        responses={200: FacsimileSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(visible_documents(request.user), pk=pk)
+        page = self.paginate_queryset(facsimile_list(document=document))
+        serializer = FacsimileSerializer(page, many=True, context={"request": request})
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        operation_id="documents_facsimiles_attach",
+        description=(
+            "Attach a scan or photograph of the printed reprint. The bytes are kept exactly, "
+            "with their SHA-256; a thumbnail and a display image are made after the "
+            "attachment commits (`derivatives.state`). A multi-page TIFF is accepted and its "
+            "first page shown, as `notes` says."
+        ),
+        request=FacsimileUploadSerializer,
+        responses={
+            201: OpenApiResponse(FacsimileSerializer, description="Attached."),
+            200: OpenApiResponse(
+                FacsimileSerializer,
+                description="These bytes were attached to this document before: that facsimile.",
+            ),
+            400: REFUSAL,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        document = get_object_or_404(visible_documents(request.user), pk=pk)
+        upload_form = FacsimileUploadSerializer(data=request.data)
+        upload_form.is_valid(raise_exception=True)
+        upload = upload_form.validated_data["file"]
+        check_image_size(upload.size)  # before reading a huge upload into memory
+        result = facsimile_attach(
+            document=document,
+            data=upload.read(),
+            filename=upload.name,
+            actor=request.user,
+            method=IngestMethod.API,
+        )
+        body = FacsimileSerializer(result.facsimile, context={"request": request}).data
+        if not result.created:
+            return Response(body, status=status.HTTP_200_OK)
+        location = reverse("api:facsimile-detail", kwargs={"pk": result.facsimile.pk})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class FacsimileDetailView(APIView):
+    @extend_schema(
+        operation_id="facsimiles_retrieve",
+        responses={200: FacsimileSerializer, 401: UNAUTHENTICATED, 404: FACSIMILE_NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
+        return Response(FacsimileSerializer(facsimile, context={"request": request}).data)
+
+
+def _stored_file_response(
+    handle, *, filename: str, content_type: str, as_attachment: bool, etag: str
+) -> FileResponse:
+    response = FileResponse(
+        handle, as_attachment=as_attachment, filename=filename, content_type=content_type
+    )
+    response["ETag"] = etag
+    # Never let a browser guess another type from the bytes (an image that is also HTML).
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+class FacsimileOriginalView(APIView):
+    content_negotiation_class = AnyContentNegotiation
+
+    @extend_schema(
+        operation_id="facsimiles_original",
+        description=(
+            "The exact bytes received, always as an attachment (never shown inline). `ETag` "
+            "is the quoted SHA-256 and `Repr-Digest` carries it too."
+        ),
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The stored original image."
+            ),
+            304: OpenApiResponse(description="Not modified (If-None-Match matched)."),
+            401: UNAUTHENTICATED,
+            404: FACSIMILE_NOT_FOUND,
+        },
+        parameters=[
+            OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
+        ],
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
+        etag = f'"{facsimile.sha256}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        try:
+            handle = storage.open_original(facsimile.sha256)
+        except FileNotFoundError:
+            raise StoredOriginalMissing() from None
+        response = _stored_file_response(
+            handle,
+            filename=facsimile.original_filename,
+            content_type=facsimile.media_type,
+            as_attachment=True,
+            etag=etag,
+        )
+        digest = base64.b64encode(bytes.fromhex(facsimile.sha256)).decode()
+        response["Repr-Digest"] = f"sha-256=:{digest}:"
+        return response
+
+
+class DerivativeUnavailable(APIException):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "derivative_unavailable"
+
+
+class FacsimileDerivativeView(APIView):
+    """The thumbnail or the display image, shown inline: made by Kaynak, so its type is known."""
+
+    content_negotiation_class = AnyContentNegotiation
+    kind = "display"
+
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
+        if facsimile.derivative_state != DerivativeState.READY:
+            raise DerivativeUnavailable(
+                f"the {self.kind} image of facsimile {pk} is {facsimile.derivative_state}"
+                + (f": {facsimile.derivative_error}" if facsimile.derivative_error else "")
+            )
+        etag = f'"{facsimile.sha256}.{self.kind}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        try:
+            handle = storage.derivative_path(facsimile.sha256, self.kind).open("rb")
+        except FileNotFoundError:
+            raise DerivativeUnavailable(
+                f"the {self.kind} image of facsimile {pk} is missing from disk; run "
+                "`manage.py facsimile_derivatives --all`"
+            ) from None
+        stem = facsimile.original_filename.rsplit(".", 1)[0] or "facsimile"
+        return _stored_file_response(
+            handle,
+            filename=f"{stem}.{self.kind}.jpg",
+            content_type=DERIVATIVE_MEDIA_TYPE,
+            as_attachment=False,
+            etag=etag,
+        )
+
+
+_DERIVATIVE_RESPONSES = {
+    (200, DERIVATIVE_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="A JPEG."),
+    304: OpenApiResponse(description="Not modified (If-None-Match matched)."),
+    401: UNAUTHENTICATED,
+    404: OpenApiResponse(
+        ErrorSerializer, description="No such facsimile, or its derivatives are not made yet."
+    ),
+}
+
+
+class FacsimileThumbnailView(FacsimileDerivativeView):
+    kind = "thumbnail"
+
+    @extend_schema(
+        operation_id="facsimiles_thumbnail",
+        description="At most 320 pixels on its longest side, upright, without metadata.",
+        responses=_DERIVATIVE_RESPONSES,
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return super().get(request, pk)
+
+
+class FacsimileDisplayView(FacsimileDerivativeView):
+    kind = "display"
+
+    @extend_schema(
+        operation_id="facsimiles_display",
+        description="At most 1600 pixels on its longest side, upright, without metadata.",
+        responses=_DERIVATIVE_RESPONSES,
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return super().get(request, pk)

@@ -100,6 +100,14 @@ KAYNAK_DATA_DIR = env_path("KAYNAK_DATA_DIR", BASE_DIR / "var" / "data")
 KAYNAK_INDEX_IN_BACKGROUND = env_bool("KAYNAK_INDEX_IN_BACKGROUND", True)
 # Largest single document accepted by ingest, in bytes (20 MiB by default).
 KAYNAK_MAX_UPLOAD_BYTES = env_int("KAYNAK_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
+# Facsimiles (scans and photos of printed reprints): the largest file accepted, in bytes
+# (50 MiB), and the most pixels an image's header may claim (100 megapixels), checked before
+# any pixel is decoded so a small file cannot make the server allocate gigabytes.
+KAYNAK_MAX_IMAGE_BYTES = env_int("KAYNAK_MAX_IMAGE_BYTES", 50 * 1024 * 1024, minimum=1)
+KAYNAK_MAX_IMAGE_PIXELS = env_int("KAYNAK_MAX_IMAGE_PIXELS", 100_000_000, minimum=1)
+# Make a facsimile's thumbnail and display image as soon as its attachment commits (in the
+# committing thread); off, they wait for `manage.py facsimile_derivatives` (bulk loads).
+KAYNAK_DERIVATIVES_ON_ATTACH = env_bool("KAYNAK_DERIVATIVES_ON_ATTACH", True)
 # Uploads above Django's in-memory limit spool to disk; the ingest limit is enforced by the
 # service, so the request limit only has to let a maximal document through.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -7,8 +7,9 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
-from archive.models import Document, Source, SourceKind
-from archive.services import IngestMethod, document_ingest, source_create
+from archive.models import Document, Facsimile, Source, SourceKind
+from archive.services import IngestMethod, document_ingest, facsimile_attach, source_create
+from tests import images as test_images
 
 BANNER = "AVRASYA İNCELEMELERİ MERKEZİ CENTER FOR EURASIAN STUDIES"
 DEFAULT_BODY = (
@@ -98,3 +99,22 @@ class DocumentFactory(factory.Factory):
             actor=kwargs["actor"],
             method=IngestMethod.COMMAND,
         ).document
+
+
+class FacsimileFactory(factory.Factory):
+    """Facsimiles are attached through `facsimile_attach`: stored bytes and event included.
+    Derivatives follow the commit, as in real use (tests run the callbacks when they need
+    them)."""
+
+    class Meta:
+        model = Facsimile
+
+    document = factory.LazyFunction(lambda: DocumentFactory())
+    data = factory.Sequence(lambda number: test_images.jpeg(seed=number))
+    filename = factory.Sequence(lambda number: f"clipping-{number}.jpg")
+    actor = None
+    method = IngestMethod.COMMAND
+
+    @classmethod
+    def _create(cls, model_class: type, *args: Any, **kwargs: Any) -> Facsimile:
+        return facsimile_attach(**kwargs).facsimile

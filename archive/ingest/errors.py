@@ -11,3 +11,9 @@ class IngestRefused(KaynakError):
 
 class NotThisLayout(Exception):
     """Raised by a parser that does not recognise the layout, so the next one is tried."""
+
+
+class ImageRefused(IngestRefused):
+    """The submitted bytes cannot become a facsimile; `message` says why."""
+
+    code = "image_refused"

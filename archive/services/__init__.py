@@ -2,6 +2,11 @@
 its provenance in the same transaction."""
 
 from archive.services.documents import document_restore, document_update, document_withdraw
+from archive.services.facsimiles import (
+    FacsimileResult,
+    facsimile_attach,
+    facsimile_make_derivatives,
+)
 from archive.services.fixity import document_fixity_check
 from archive.services.ingest import (
     IngestMethod,
@@ -23,6 +28,7 @@ from archive.services.sources import (
 )
 
 __all__ = [
+    "FacsimileResult",
     "IngestMethod",
     "IngestReport",
     "IngestResult",
@@ -33,6 +39,8 @@ __all__ = [
     "document_update",
     "document_withdraw",
     "documents_ingest_many",
+    "facsimile_attach",
+    "facsimile_make_derivatives",
     "kaynak_agent",
     "provenance_record",
     "source_alias_add",

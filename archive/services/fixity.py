@@ -13,7 +13,8 @@ from archive.services.provenance import provenance_record
 def document_fixity_check(
     *, document: Document, actor: AbstractBaseUser | None, agent: str
 ) -> ProvenanceEvent:
-    """Verify the document's event chain and re-hash its stored original; record the result."""
+    """Verify the document's event chain and re-hash its stored original and those of its
+    facsimiles; record the result."""
     problems = []
     chain_break = provenance_chain_break(document=document)
     if chain_break:
@@ -23,6 +24,23 @@ def document_fixity_check(
         problems.append("the stored original is missing")
     elif actual != document.sha256:
         problems.append(f"the stored original has changed: its SHA-256 is now {actual}")
+    facsimiles = []
+    for facsimile in document.facsimiles.order_by("position"):
+        facsimile_actual = storage.hash_stored_original(facsimile.sha256)
+        facsimiles.append(
+            {
+                "facsimile": facsimile.pk,
+                "expected_sha256": facsimile.sha256,
+                "actual_sha256": facsimile_actual,
+            }
+        )
+        name = f"facsimile {facsimile.position} ({facsimile.original_filename})"
+        if facsimile_actual is None:
+            problems.append(f"the stored original of {name} is missing")
+        elif facsimile_actual != facsimile.sha256:
+            problems.append(
+                f"the stored original of {name} has changed: its SHA-256 is now {facsimile_actual}"
+            )
     return provenance_record(
         document=document,
         event_type=EventType.FIXITY_CHECK,
@@ -32,6 +50,7 @@ def document_fixity_check(
         detail={
             "expected_sha256": document.sha256,
             "actual_sha256": actual,
+            "facsimiles": facsimiles,
             "problems": problems,
         },
     )

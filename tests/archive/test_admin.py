@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from archive.models import Document, Source, SourceAlias
-from tests.factories import DocumentFactory, SourceFactory, UserFactory
+from archive.models import Document, EventType, Facsimile, Source, SourceAlias
+from tests import images
+from tests.factories import DocumentFactory, FacsimileFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +99,54 @@ def test_source_changelist_searches_aliases(admin_client) -> None:
     response = admin_client.get("/admin/archive/source/?q=Avrasya")
     assert "Center for Eurasian Studies" in response.text
     assert "Northern Ledger" not in response.text
+
+
+def test_document_admin_lists_facsimiles_read_only_with_an_attach_link(admin_client) -> None:
+    facsimile = FacsimileFactory(filename="clipping-in-admin.jpg")
+    page = admin_client.get(f"/admin/archive/document/{facsimile.document_id}/change/").text
+    assert "clipping-in-admin.jpg" in page
+    assert facsimile.sha256 in page
+    assert f'href="/admin/archive/facsimile/add/?document={facsimile.document_id}"' in page
+    assert 'name="facsimiles-0-original_filename"' not in page
+
+
+def test_admin_attaches_a_facsimile_through_the_service(admin_client) -> None:
+    document = DocumentFactory()
+    form = admin_client.get(f"/admin/archive/facsimile/add/?document={document.pk}")
+    assert form.status_code == 200
+    response = admin_client.post(
+        "/admin/archive/facsimile/add/",
+        {"document": document.pk, "file": SimpleUploadedFile("scan.png", images.png())},
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    facsimile = Facsimile.objects.get()
+    assert (facsimile.document, facsimile.format, facsimile.position) == (document, "PNG", 1)
+    event = document.events.get(event_type=EventType.FACSIMILE_ATTACHED)
+    assert (event.agent, event.detail["method"]) == ("kaynak 0.1.0 admin upload", "admin")
+    assert event.actor.username == "admin"
+
+
+def test_admin_shows_why_a_facsimile_was_refused(admin_client) -> None:
+    document = DocumentFactory()
+    response = admin_client.post(
+        "/admin/archive/facsimile/add/",
+        {
+            "document": document.pk,
+            "file": SimpleUploadedFile("bomb.png", images.decompression_bomb()),
+        },
+    )
+    assert response.status_code == 200
+    assert "more than the limit of 100,000,000 pixels" in response.content.decode()
+    assert Facsimile.objects.count() == 0
+
+
+def test_facsimiles_cannot_be_changed_or_deleted_in_the_admin(admin_client) -> None:
+    facsimile = FacsimileFactory()
+    page = admin_client.get(f"/admin/archive/facsimile/{facsimile.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="original_filename"' not in page.text
+    response = admin_client.post(
+        f"/admin/archive/facsimile/{facsimile.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert Facsimile.objects.filter(pk=facsimile.pk).exists()

@@ -220,3 +220,15 @@ def test_withdrawn_documents_are_gone_for_researchers_everywhere(
     staff = as_user("curator")
     assert staff.get(f"/api/documents/{document.pk}/").data["withdrawal_reason"] == "x"
     assert staff.get("/api/documents/").data["count"] == 1
+
+
+def test_a_withdrawn_documents_facsimiles_are_gone_for_researchers(as_user, curator) -> None:
+    from tests.factories import FacsimileFactory
+
+    facsimile = FacsimileFactory()
+    document_withdraw(document=facsimile.document, actor=curator, agent="t", reason="x")
+    client = as_user("researcher")
+    assert client.get(f"/api/facsimiles/{facsimile.pk}/").status_code == 404
+    assert client.get(f"/api/facsimiles/{facsimile.pk}/original").status_code == 404
+    assert client.get(f"/api/documents/{facsimile.document_id}/facsimiles/").status_code == 404
+    assert as_user("curator").get(f"/api/facsimiles/{facsimile.pk}/").status_code == 200

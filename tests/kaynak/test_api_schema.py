@@ -58,3 +58,13 @@ def test_upload_declares_a_binary_file_field(schema: dict) -> None:
 def test_schema_and_docs_are_served(client) -> None:
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_facsimile_attach_declares_a_binary_file_and_both_answers(schema: dict) -> None:
+    operation = schema["paths"]["/api/documents/{id}/facsimiles/"]["post"]
+    ref = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+    file_field = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]["file"]
+    assert (file_field["type"], file_field["format"]) == ("string", "binary")
+    assert {"200", "201", "400", "401", "404"} <= set(operation["responses"])
+    thumbnail = schema["paths"]["/api/facsimiles/{id}/thumbnail"]["get"]["responses"]["200"]
+    assert list(thumbnail["content"]) == ["image/jpeg"]

@@ -11,7 +11,8 @@ from archive.services import document_fixity_check, kaynak_agent
 
 class Command(BaseCommand):
     help = (
-        "Verify every document's provenance hash chain and re-hash its stored original; "
+        "Verify every document's provenance hash chain and re-hash its stored original and its "
+        "facsimiles' originals; "
         "record a fixity_check event for each. Exits non-zero on any failure."
     )
 

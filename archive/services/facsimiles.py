@@ -1,0 +1,202 @@
+"""Facsimiles: attaching a scan of the printed reprint to its document, and making the
+thumbnail and display image researchers see.
+
+The API, the upload page and the admin all attach through `facsimile_attach`. The image is
+checked completely before anything is stored (a refusal leaves no row and no file); the
+derivatives are made after the attachment commits, and a failure there is recorded in the
+document's history and left for `manage.py facsimile_derivatives` to retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from archive import storage
+from archive.ingest.images import inspect_image, render_derivatives
+from archive.models import (
+    DerivativeState,
+    Document,
+    EventOutcome,
+    EventType,
+    Facsimile,
+)
+from archive.services.ingest import IngestMethod
+from archive.services.provenance import kaynak_agent, provenance_record
+
+logger = logging.getLogger(__name__)
+
+# Longest side, in pixels, of each derivative.
+THUMBNAIL_SIZE = 320
+DISPLAY_SIZE = 1600
+DERIVATIVE_KINDS = {"thumbnail": THUMBNAIL_SIZE, "display": DISPLAY_SIZE}
+
+_FILENAME_MAX = Facsimile._meta.get_field("original_filename").max_length
+
+
+@dataclass(frozen=True)
+class FacsimileResult:
+    facsimile: Facsimile
+    created: bool
+
+
+def facsimile_attach(
+    *,
+    document: Document,
+    data: bytes,
+    filename: str,
+    actor: AbstractBaseUser | None,
+    method: IngestMethod,
+) -> FacsimileResult:
+    """Attach an image of the printed reprint to `document`, keeping its bytes unchanged.
+
+    Raises ImageRefused (a 400 in the API) for anything that is not a whole JPEG, PNG, TIFF
+    or WebP within the size and pixel limits. The same bytes attached to the same document
+    again return the existing facsimile and record a duplicate_submission event.
+    """
+    # Decoding happens before the transaction: on SQLite the write lock is taken at BEGIN,
+    # and nobody else should wait while a large scan is checked.
+    info = inspect_image(data)
+    sha256 = storage.sha256_hex(data)
+    detail = {
+        "method": method.value,
+        "filename": filename,
+        "sha256": sha256,
+        "size_bytes": len(data),
+        "format": info.format,
+        "width": info.width,
+        "height": info.height,
+        "page_count": info.page_count,
+    }
+    stored: storage.StoredFile | None = None
+    try:
+        with transaction.atomic():
+            # The document's row lock serialises attachments to it, so positions do not
+            # collide and the same scan sent twice at once is attached once.
+            Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
+            existing = Facsimile.objects.filter(document=document, sha256=sha256).first()
+            if existing is not None:
+                provenance_record(
+                    document=document,
+                    event_type=EventType.DUPLICATE_SUBMISSION,
+                    actor=actor,
+                    agent=method.agent,
+                    detail={**detail, "facsimile": existing.pk},
+                )
+                return FacsimileResult(existing, created=False)
+            stored = storage.store_original(data, sha256)
+            storage.make_durable([stored])
+            last = Facsimile.objects.filter(document=document).aggregate(last=Max("position"))
+            facsimile = Facsimile.objects.create(
+                document=document,
+                position=(last["last"] or 0) + 1,
+                sha256=sha256,
+                size_bytes=len(data),
+                format=info.format,
+                media_type=info.media_type,
+                width=info.width,
+                height=info.height,
+                page_count=info.page_count,
+                original_filename=filename[:_FILENAME_MAX],
+            )
+            notes = facsimile.notes
+            provenance_record(
+                document=document,
+                event_type=EventType.FACSIMILE_ATTACHED,
+                actor=actor,
+                agent=method.agent,
+                outcome=EventOutcome.WARNING if notes else EventOutcome.SUCCESS,
+                detail={**detail, "facsimile": facsimile.pk, **({"notes": notes} if notes else {})},
+            )
+            if settings.KAYNAK_DERIVATIVES_ON_ATTACH:
+                facsimile_id = facsimile.pk
+                transaction.on_commit(lambda: _make_derivatives_after_commit(facsimile_id))
+    except BaseException:
+        if stored is not None:
+            storage.discard_original(stored)
+        raise
+    return FacsimileResult(facsimile, created=True)
+
+
+def _make_derivatives_after_commit(facsimile_id: int) -> None:
+    """The attachment has committed and its response is on its way: nothing here may turn it
+    into an error. A failure is recorded by the service; anything else is logged."""
+    try:
+        facsimile = Facsimile.objects.select_related("document").get(pk=facsimile_id)
+        facsimile_make_derivatives(
+            facsimile=facsimile, actor=None, agent=kaynak_agent("derivatives after attachment")
+        )
+    except Exception:
+        logger.exception(
+            "derivatives of facsimile %s were not made; run `manage.py facsimile_derivatives`",
+            facsimile_id,
+        )
+
+
+def facsimile_make_derivatives(
+    *, facsimile: Facsimile, actor: AbstractBaseUser | None, agent: str
+) -> Facsimile:
+    """Render the thumbnail and display image from the stored original and record the result
+    in the document's history: `derivatives_made`, or `derivative_failure` (outcome failure,
+    state failed, the reason kept) without raising, so one bad file never stops a batch."""
+    targets = {
+        storage.derivative_path(facsimile.sha256, kind): size
+        for kind, size in DERIVATIVE_KINDS.items()
+    }
+    try:
+        made = render_derivatives(storage.original_path(facsimile.sha256), targets)
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        with transaction.atomic():
+            facsimile.derivative_state = DerivativeState.FAILED
+            facsimile.derivative_error = reason
+            facsimile.save(update_fields=["derivative_state", "derivative_error"])
+            provenance_record(
+                document=facsimile.document,
+                event_type=EventType.DERIVATIVE_FAILURE,
+                actor=actor,
+                agent=agent,
+                outcome=EventOutcome.FAILURE,
+                detail={"facsimile": facsimile.pk, "sha256": facsimile.sha256, "error": reason},
+            )
+        logger.warning("derivatives of facsimile %s failed: %s", facsimile.pk, reason)
+        return facsimile
+
+    thumbnail = made[storage.derivative_path(facsimile.sha256, "thumbnail")]
+    display = made[storage.derivative_path(facsimile.sha256, "display")]
+    with transaction.atomic():
+        facsimile.derivative_state = DerivativeState.READY
+        facsimile.derivative_error = ""
+        facsimile.derivatives_made_at = timezone.now()
+        facsimile.thumbnail_width, facsimile.thumbnail_height = thumbnail.width, thumbnail.height
+        facsimile.display_width, facsimile.display_height = display.width, display.height
+        facsimile.save(
+            update_fields=[
+                "derivative_state",
+                "derivative_error",
+                "derivatives_made_at",
+                "thumbnail_width",
+                "thumbnail_height",
+                "display_width",
+                "display_height",
+            ]
+        )
+        provenance_record(
+            document=facsimile.document,
+            event_type=EventType.DERIVATIVES_MADE,
+            actor=actor,
+            agent=agent,
+            detail={
+                "facsimile": facsimile.pk,
+                "sha256": facsimile.sha256,
+                "thumbnail": [thumbnail.width, thumbnail.height],
+                "display": [display.width, display.height],
+            },
+        )
+    return facsimile
