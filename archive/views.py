@@ -280,24 +280,32 @@ class DocumentOriginalView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
-        etag = f'"{document.sha256}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        try:
-            handle = storage.open_original(document.sha256)
-        except FileNotFoundError:
-            raise StoredOriginalMissing() from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
+        return _original_response(
+            request,
+            sha256=document.sha256,
             filename=document.original_filename,
             content_type=_content_type(document),
         )
-        response["ETag"] = etag
-        digest = base64.b64encode(bytes.fromhex(document.sha256)).decode()
-        response["Repr-Digest"] = f"sha-256=:{digest}:"
-        response["Cache-Control"] = "private, max-age=31536000, immutable"
-        return response
+
+
+def _original_response(
+    request: Request, *, sha256: str, filename: str, content_type: str
+) -> HttpResponse:
+    """Stored original bytes, always as an attachment, never sniffed into another type;
+    `ETag` (and `If-None-Match`) and `Repr-Digest` carry the SHA-256."""
+    etag = f'"{sha256}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    try:
+        handle = storage.open_original(sha256)
+    except FileNotFoundError:
+        raise StoredOriginalMissing() from None
+    response = _stored_file_response(
+        handle, filename=filename, content_type=content_type, as_attachment=True, etag=etag
+    )
+    digest = base64.b64encode(bytes.fromhex(sha256)).decode()
+    response["Repr-Digest"] = f"sha-256=:{digest}:"
+    return response
 
 
 class SourceListView(GenericAPIView):
@@ -682,23 +690,12 @@ class FacsimileOriginalView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
-        etag = f'"{facsimile.sha256}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        try:
-            handle = storage.open_original(facsimile.sha256)
-        except FileNotFoundError:
-            raise StoredOriginalMissing() from None
-        response = _stored_file_response(
-            handle,
+        return _original_response(
+            request,
+            sha256=facsimile.sha256,
             filename=facsimile.original_filename,
             content_type=facsimile.media_type,
-            as_attachment=True,
-            etag=etag,
         )
-        digest = base64.b64encode(bytes.fromhex(facsimile.sha256)).decode()
-        response["Repr-Digest"] = f"sha-256=:{digest}:"
-        return response
 
 
 class DerivativeUnavailable(APIException):

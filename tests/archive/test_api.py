@@ -140,6 +140,7 @@ def test_original_is_the_exact_bytes_as_an_attachment(researcher_client: APIClie
     assert response["Repr-Digest"] == f"sha-256=:{base64.b64encode(digest.digest()).decode()}:"
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert "filename*=utf-8''%C3%B6zel%20haber.txt" in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     response.close()
