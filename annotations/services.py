@@ -131,6 +131,14 @@ def _resolve_group(visibility: str, group_id: int | None, user: AbstractBaseUser
 
 
 def _snapshot(annotation: Annotation) -> dict[str, Any]:
+    # Labels a service has just written are on the instance (see _set_labels); others are
+    # read from the database.
+    tags = getattr(annotation, "tag_list", None)
+    if tags is None:
+        tags = annotation.tags.all()
+    source_tags = getattr(annotation, "source_tag_list", None)
+    if source_tags is None:
+        source_tags = annotation.source_tags.select_related("source")
     return {
         "start": annotation.start,
         "end": annotation.end,
@@ -138,10 +146,9 @@ def _snapshot(annotation: Annotation) -> dict[str, Any]:
         "comment": annotation.comment,
         "visibility": annotation.visibility,
         "group": annotation.group_id,
-        "tags": sorted(tag.name for tag in annotation.tags.all()),
+        "tags": sorted(tag.name for tag in tags),
         "source_tags": sorted(
-            [source_tag.source.slug, source_tag.role]
-            for source_tag in annotation.source_tags.select_related("source")
+            [source_tag.source.slug, source_tag.role] for source_tag in source_tags
         ),
         "hidden": annotation.hidden_at is not None,
     }
@@ -201,11 +208,14 @@ def _locked(annotation: Annotation, expected_version: int) -> Annotation:
 def _set_labels(
     annotation: Annotation, tags: list[Tag] | None, sources: list[tuple[Source, str]] | None
 ) -> None:
+    """Replace the labels given (None: leave them), and keep what was written on the
+    instance, as `tag_list` and `source_tag_list`, for the revision's snapshot."""
     if tags is not None:
         annotation.tags.set(tags)
+        annotation.tag_list = list(tags)
     if sources is not None:
         annotation.source_tags.all().delete()
-        SourceTag.objects.bulk_create(
+        annotation.source_tag_list = SourceTag.objects.bulk_create(
             SourceTag(annotation=annotation, source=source, role=role) for source, role in sources
         )
 
@@ -262,8 +272,13 @@ def annotation_create(
         group=resolved_group,
         creator=creator,
     )
-    # A new annotation has no labels to replace: only add what was given.
-    _set_labels(annotation, resolved_tags or None, resolved_sources or None)
+    if resolved_tags:
+        annotation.tags.add(*resolved_tags)
+    annotation.source_tag_list = SourceTag.objects.bulk_create(
+        SourceTag(annotation=annotation, source=source, role=role)
+        for source, role in resolved_sources
+    )
+    annotation.tag_list = list(resolved_tags)
     _record(annotation, action=RevisionAction.CREATED, actor=creator, before=None)
     return annotation
 

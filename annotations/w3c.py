@@ -68,9 +68,9 @@ def annotation_to_w3c(
                 "format": "text/plain",
             }
         )
-    for tag in annotation.tags.all():
+    for tag in annotation.tag_list:
         bodies.append({"type": "TextualBody", "purpose": "tagging", "value": tag.name})
-    for number, source_tag in enumerate(annotation.source_tags.all(), start=1):
+    for number, source_tag in enumerate(annotation.source_tag_list, start=1):
         bodies.append(
             {
                 "id": f"{iri}#source-{number}",

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import as_reprint, load_articles, peak_rss_mib, setup_django
+from corpus import QueryCount, as_reprint, load_articles, peak_rss_mib, setup_django
 
 CREATES = 1000
 PAGE_SIZE = 100
@@ -49,7 +49,6 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from annotations.services import tag_create
     from archive.search import flush_index_updates
@@ -82,8 +81,7 @@ def main() -> None:
                 tags=["Benchmark tag"],
                 source_tags=[{"source": source.slug, "role": "quoted"}],
             )
-        connection.queries_log.clear()  # it holds 9,000 queries; a full log counts none
-        with CaptureQueriesContext(connection) as captured:
+        with QueryCount() as captured:
             started = time.perf_counter()
             response = client.post(url, body, content_type="application/json")
             elapsed = time.perf_counter() - started
@@ -96,8 +94,7 @@ def main() -> None:
     pages, page_queries = [], []
     for _ in range(3):
         for page in range(1, CREATES // PAGE_SIZE + 1):
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as captured:
+            with QueryCount() as captured:
                 started = time.perf_counter()
                 response = client.get(url, {"page": page, "page_size": PAGE_SIZE})
                 pages.append(time.perf_counter() - started)

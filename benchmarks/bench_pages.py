@@ -35,7 +35,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import ROOT, as_reprint, load_articles, peak_rss_mib, setup_django
+from corpus import ROOT, QueryCount, as_reprint, load_articles, peak_rss_mib, setup_django
 
 ANNOTATIONS = 500
 RUNS = 20
@@ -137,8 +137,6 @@ def annotate(document, reader, colleague, group) -> None:
 
 def timed_gets(client, requests: list[tuple[str, dict]], runs: int):
     """(seconds, queries) per request: each request once to warm up, then `runs` times."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     timings, queries = [], []
     for path, params in requests:
@@ -146,8 +144,7 @@ def timed_gets(client, requests: list[tuple[str, dict]], runs: int):
         if response.status_code != 200:
             sys.exit(f"GET {path} {params}: {response.status_code} {response.content[:300]!r}")
         for _ in range(runs):
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as captured:
+            with QueryCount() as captured:
                 started = time.perf_counter()
                 client.get(path, params)
                 timings.append(time.perf_counter() - started)
@@ -157,13 +154,10 @@ def timed_gets(client, requests: list[tuple[str, dict]], runs: int):
 
 def annotation_loads(client, url: str) -> tuple[list[float], list[int], int]:
     """The reader script's loop: the first page of 100, then each `next`, as one load."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     timings, queries, count = [], [], 0
     for run in range(RUNS + 1):
-        connection.queries_log.clear()
-        with CaptureQueriesContext(connection) as captured:
+        with QueryCount() as captured:
             started = time.perf_counter()
             next_url, count = f"{url}?page_size=100", 0
             while next_url:

@@ -70,5 +70,30 @@ def setup_django(workdir: Path, database_url: str | None) -> None:
     django.setup()
 
 
+class QueryCount:
+    """Count the queries a block runs, without Django's debug cursor: that one formats and
+    keeps every statement, which would add its own cost to the times measured."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _count(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self) -> QueryCount:
+        from django.db import connection
+
+        self._wrapper = connection.execute_wrapper(self._count)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._wrapper.__exit__(*exc_info)
+
+    def __len__(self) -> int:
+        return self.count
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
