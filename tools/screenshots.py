@@ -4,10 +4,11 @@
 
 Builds a throwaway archive under var/screenshots/work/ (its own SQLite database and data
 folder): the sample documents through `demo_setup` (the one ingest path), a few overlapping
-annotations with tags and source tags through the annotation services. Then it serves it with
+annotations with tags and source tags through the annotation services, and an invented scan
+attached as a facsimile. Then it serves it with
 `manage.py runserver` on a free port, signs in as the researcher in Debian's Chromium and
 writes full-page PNGs of the search page (with facets), the reader (overlapping highlights,
-the annotation panel open) and the upload page, 1280 and 390 pixels wide, to var/screenshots/.
+the annotation panel open), the facsimile viewer and the upload page, 1280 and 390 pixels wide, to var/screenshots/.
 """
 
 from __future__ import annotations
@@ -124,8 +125,33 @@ def build_archive() -> int:
             source_tags=source_tags,
             visibility=visibility,
         )
+    attach_clipping(document, curator)
     flush_index_updates(timeout=300)
     return document.pk
+
+
+def attach_clipping(document, actor) -> None:
+    """An invented scan of the printed reprint: the title and grey lines for the body."""
+    from PIL import Image, ImageDraw
+
+    from archive.services import IngestMethod, facsimile_attach
+
+    page = Image.new("RGB", (1200, 1700), (246, 241, 228))
+    draw = ImageDraw.Draw(page)
+    draw.text((90, 90), "CENTER FOR EURASIAN STUDIES", fill=(40, 40, 40))
+    draw.text((90, 150), document.title[:60], fill=(20, 20, 20))
+    for line in range(40):
+        width = 1020 if line % 7 else 640
+        draw.rectangle((90, 240 + line * 34, 90 + width, 252 + line * 34), fill=(120, 118, 112))
+    scan = io.BytesIO()
+    page.save(scan, "JPEG", quality=80)
+    facsimile_attach(
+        document=document,
+        data=scan.getvalue(),
+        filename="clipping-scan.jpg",
+        actor=actor,
+        method=IngestMethod.COMMAND,
+    )
 
 
 def free_port() -> int:
@@ -211,6 +237,11 @@ def photograph(base: str, document_id: int) -> list[str]:
             expect(page.locator("#panel-replies li").first).to_be_visible()
             # On a phone the panel is a sheet over the text: show it as the screen shows it.
             shot("reader-panel", full_page=width_name == "wide")
+
+            page.goto(f"{base}/documents/{document_id}/")
+            page.locator(".facsimile-thumb").first.click()
+            expect(page.locator("#viewer-image")).to_be_visible()
+            shot("facsimile-viewer", full_page=False)
 
             page.goto(f"{base}/upload/")
             shot("upload")
