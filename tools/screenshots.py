@@ -8,7 +8,8 @@ annotations with tags and source tags through the annotation services, and an in
 attached as a facsimile. Then it serves it with
 `manage.py runserver` on a free port, signs in as the researcher in Debian's Chromium and
 writes full-page PNGs of the search page (with facets), the reader (overlapping highlights,
-the annotation panel open), the facsimile viewer and the upload page, 1280 and 390 pixels wide, to var/screenshots/.
+the annotation panel open), the facsimile viewer and the upload page, 1280 and 390 pixels
+wide, to var/screenshots/.
 """
 
 from __future__ import annotations
