@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -60,7 +59,7 @@ from annotations.services import (
 from archive.selectors import visible_documents
 from archive.serializers import ErrorSerializer
 from archive.views import AnyContentNegotiation
-from kaynak.api import StandardPagination
+from kaynak.api import StandardPagination, if_match_tags
 
 
 class WebAnnotationRenderer(JSONRenderer):
@@ -105,12 +104,6 @@ W3C_NOTE = (
 )
 
 
-class PreconditionRequired(APIException):
-    status_code = 428
-    default_detail = "Send If-Match with the ETag you read, so no one else's change is lost."
-    default_code = "precondition_required"
-
-
 def wants_w3c(request: Request) -> bool:
     return getattr(request.accepted_renderer, "format", None) == "jsonld"
 
@@ -121,11 +114,8 @@ def sent_w3c(request: Request) -> bool:
 
 def expected_version(request: Request, annotation: Annotation) -> int:
     """The version the client last read, from If-Match (`"<id>.<version>"`)."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
-        raise PreconditionRequired()
-    for value in header.split(","):
-        pk, _, version = value.strip().removeprefix("W/").strip('"').partition(".")
+    for tag in if_match_tags(request):
+        pk, _, version = tag.partition(".")
         if pk == str(annotation.pk) and version.isdigit():
             return int(version)
     return -1  # no version of this annotation: stale by definition

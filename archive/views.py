@@ -83,8 +83,9 @@ from archive.services import (
     source_unmerge,
     source_update,
 )
+from archive.services.documents import document_etag
 from archive.text import normalize_name
-from kaynak.api import StandardPagination
+from kaynak.api import StandardPagination, if_match_tags
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -92,6 +93,13 @@ NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such document.")
 NO_SUCH_SOURCE = OpenApiResponse(ErrorSerializer, description="No such source.")
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Only curators may do this.")
 API_AGENT = kaynak_agent("API")
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the document as read (from GET).",
+)
 FACSIMILE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such facsimile.")
 INDEX_UNAVAILABLE = OpenApiResponse(
     ErrorSerializer, description="The search index is damaged; `detail` names the repair."
@@ -160,27 +168,39 @@ class DocumentDetailView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
-        return Response(DocumentDetailSerializer(document, context={"request": request}).data)
+        body = DocumentDetailSerializer(document, context={"request": request}).data
+        return Response(body, headers={"ETag": f'"{document_etag(document)}"'})
 
     @extend_schema(
         operation_id="documents_update",
         description="Correct metadata (curators). Records a metadata_change event with each "
-        "field before and after, and re-indexes the document.",
+        "field before and after, and re-indexes the document. Send the ETag you read in "
+        "If-Match: an edit to metadata someone changed since is refused (412), not applied "
+        "over theirs.",
         request=DocumentUpdateSerializer,
+        parameters=[IF_MATCH],
         responses={
             200: DocumentDetailSerializer,
             400: REFUSAL,
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: NOT_FOUND,
+            412: OpenApiResponse(ErrorSerializer, description="Changed by someone else."),
+            428: OpenApiResponse(ErrorSerializer, description="If-Match is missing."),
         },
     )
     def patch(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
+        tags = if_match_tags(request)
+        expected = next((tag for tag in tags if tag.startswith(f"{pk}.")), "")
         form = DocumentUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         document_update(
-            document=document, actor=request.user, agent=API_AGENT, **form.validated_data
+            document=document,
+            actor=request.user,
+            agent=API_AGENT,
+            expected_etag=expected,
+            **form.validated_data,
         )
         return self.get(request, pk)
 

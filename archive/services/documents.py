@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from typing import Any
 
@@ -29,6 +31,28 @@ EDITABLE_FIELDS = (
 )
 
 
+class StaleDocument(KaynakError):
+    """The client edited metadata that someone else has changed since it read them."""
+
+    code = "stale"
+    status_code = 412
+
+
+def document_etag(document: Document) -> str:
+    """A tag of the document's editable state (metadata and withdrawal), to send back in
+    If-Match: it changes exactly when an edit could be lost, not with fixity checks."""
+    state = {
+        name: _recorded(getattr(document, f"{name}_id" if name in _SOURCE_FIELDS else name))
+        for name in EDITABLE_FIELDS
+    }
+    state["withdrawn_at"] = document.withdrawn_at and document.withdrawn_at.isoformat()
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:20]
+    return f"{document.pk}.{digest}"
+
+
+_SOURCE_FIELDS = {"original_outlet", "reprinter"}
+
+
 def _recorded(value: Any) -> Any:
     """A field value as the event records it: sources by id and name, dates as ISO text."""
     if hasattr(value, "pk"):
@@ -40,10 +64,23 @@ def _recorded(value: Any) -> Any:
 
 @transaction.atomic
 def document_update(
-    *, document: Document, actor: AbstractBaseUser | None, agent: str, **changes: Any
+    *,
+    document: Document,
+    actor: AbstractBaseUser | None,
+    agent: str,
+    expected_etag: str | None = None,
+    **changes: Any,
 ) -> Document:
     """Correct a document's metadata, recording each change (before and after) in a
-    metadata_change event and re-indexing the document after commit."""
+    metadata_change event and re-indexing the document after commit. With `expected_etag`
+    (the `document_etag` the editor read), refused as stale if someone changed it since."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if expected_etag is not None and expected_etag != document_etag(document):
+        raise StaleDocument(
+            f"document {document.pk} was changed by someone else since you read it; "
+            "read it again and redo your edit",
+            current_etag=document_etag(document),
+        )
     changed = field_changes(document, changes, editable=EDITABLE_FIELDS)
     if not changed:
         return document

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from annotations.services import annotation_create
 from archive.models import Document, EventType, Source, SourceEvent, SourceEventType
 from archive.services import document_withdraw, source_merge
+from archive.services.documents import document_etag
 from tests.factories import DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,10 @@ def pair(curator) -> tuple[Source, Source]:
     return SourceFactory(name="Harbour Gazette"), SourceFactory(name="Coastal Times")
 
 
+def if_match(document: Document) -> str:
+    return f'"{document_etag(document)}"'
+
+
 def merged_pair(pair, curator) -> SourceEvent:
     gazette, times = pair
     return source_merge(sources=[gazette], into=times, actor=curator, reason="same")
@@ -54,7 +59,10 @@ OPERATIONS = {
         format="json",
     ),
     "document_update": lambda c, pair, doc: c.patch(
-        f"/api/documents/{doc.pk}/", {"title": "A CORRECTED TITLE"}, format="json"
+        f"/api/documents/{doc.pk}/",
+        {"title": "A CORRECTED TITLE"},
+        format="json",
+        HTTP_IF_MATCH=if_match(doc),
     ),
     "withdraw": lambda c, pair, doc: c.post(
         f"/api/documents/{doc.pk}/withdraw/", {"reason": "duplicate"}, format="json"
@@ -181,6 +189,7 @@ def test_document_update_records_before_and_after(as_user) -> None:
         f"/api/documents/{document.pk}/",
         {"original_outlet": outlet.slug, "original_published_on": "2017-09-03"},
         format="json",
+        HTTP_IF_MATCH=if_match(document),
     )
     assert response.status_code == 200, response.data
     event = document.events.get(event_type=EventType.METADATA_CHANGE)
@@ -197,7 +206,10 @@ def test_document_update_records_before_and_after(as_user) -> None:
 def test_document_text_cannot_be_edited_through_the_api(as_user) -> None:
     document = DocumentFactory()
     response = as_user("curator").patch(
-        f"/api/documents/{document.pk}/", {"text": "rewritten"}, format="json"
+        f"/api/documents/{document.pk}/",
+        {"text": "rewritten"},
+        format="json",
+        HTTP_IF_MATCH=if_match(document),
     )
     assert response.status_code == 400
     assert "text cannot be edited" in str(response.data)
@@ -232,3 +244,50 @@ def test_a_withdrawn_documents_facsimiles_are_gone_for_researchers(as_user, cura
     assert client.get(f"/api/facsimiles/{facsimile.pk}/original").status_code == 404
     assert client.get(f"/api/documents/{facsimile.document_id}/facsimiles/").status_code == 404
     assert as_user("curator").get(f"/api/facsimiles/{facsimile.pk}/").status_code == 200
+
+
+def test_a_metadata_edit_without_if_match_is_refused_with_428(as_user) -> None:
+    document = DocumentFactory()
+    response = as_user("curator").patch(
+        f"/api/documents/{document.pk}/", {"title": "A CORRECTED TITLE"}, format="json"
+    )
+    assert response.status_code == 428
+    assert Document.objects.get(pk=document.pk).title == document.title
+
+
+def test_two_curators_editing_one_document_cannot_lose_an_edit(as_user, curator) -> None:
+    document = DocumentFactory()
+    first, second = as_user("curator"), as_user("curator")
+    read_by_first = first.get(f"/api/documents/{document.pk}/")["ETag"]
+    read_by_second = second.get(f"/api/documents/{document.pk}/")["ETag"]
+    assert read_by_first == read_by_second == if_match(document)
+
+    saved = first.patch(
+        f"/api/documents/{document.pk}/",
+        {"title": "THE FIRST CORRECTION"},
+        format="json",
+        HTTP_IF_MATCH=read_by_first,
+    )
+    assert saved.status_code == 200
+    assert saved["ETag"] != read_by_first
+
+    stale = second.patch(
+        f"/api/documents/{document.pk}/",
+        {"byline": "By a second hand"},
+        format="json",
+        HTTP_IF_MATCH=read_by_second,
+    )
+    assert stale.status_code == 412
+    assert "changed by someone else" in stale.data["detail"]
+    assert stale.data["current_etag"] == saved["ETag"].strip('"')
+    document.refresh_from_db()
+    assert (document.title, document.byline) == ("THE FIRST CORRECTION", "")
+
+
+def test_a_fixity_check_does_not_make_a_read_stale(as_user) -> None:
+    from archive.services import document_fixity_check
+
+    document = DocumentFactory()
+    etag = as_user("curator").get(f"/api/documents/{document.pk}/")["ETag"]
+    document_fixity_check(document=document, actor=None, agent="test")
+    assert as_user("curator").get(f"/api/documents/{document.pk}/")["ETag"] == etag
