@@ -58,7 +58,7 @@ from annotations.services import (
 )
 from archive.selectors import visible_documents
 from archive.serializers import ErrorSerializer
-from archive.views import AnyContentNegotiation
+from archive.views import IF_MATCH, PRECONDITIONS, AnyContentNegotiation
 from kaynak.api import StandardPagination, if_match_tags
 
 
@@ -85,17 +85,6 @@ ERROR = OpenApiResponse(ErrorSerializer, description="Refused; `detail` says why
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not allowed for this user.")
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such thing visible to this user.")
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="The ETag of the version being changed (from GET).",
-)
-PRECONDITIONS = {
-    412: OpenApiResponse(ErrorSerializer, description="Changed by someone else meanwhile."),
-    428: OpenApiResponse(ErrorSerializer, description="If-Match is missing."),
-}
 W3C_NOTE = (
     "With `Accept: application/ld+json; "
     'profile="http://www.w3.org/ns/anno.jsonld"` the answer is in the W3C Web Annotation '

@@ -4,6 +4,7 @@ API calls, so each records its event and re-indexes after commit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -18,8 +19,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from archive import permissions, services
-from archive.ingest import IngestRefused, check_size, refuse_bulk_file
-from archive.ingest.images import check_image_size, inspect_image
+from archive.ingest import check_single_upload
+from archive.ingest.images import check_image_size
 from archive.models import (
     Document,
     Facsimile,
@@ -52,6 +53,38 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def upload_view(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    form: forms.Form,
+    receive: Callable[[dict[str, Any]], tuple[str, str, int]],
+    *,
+    title: str,
+) -> HttpResponse:
+    """An admin add page that takes a file through a service: `receive` hands the cleaned
+    form to it and says where to go next; a refusal is shown on the form."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        try:
+            url, message, level = receive(form.cleaned_data)
+        except KaynakError as refusal:
+            form.add_error("file", _refusal(refusal))
+        else:
+            model_admin.message_user(request, message, level)
+            return HttpResponseRedirect(url)
+    return TemplateResponse(
+        request,
+        "admin/archive/upload.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "opts": model_admin.model._meta,
+            "form": form,
+        },
+    )
 
 
 # --- Sources ------------------------------------------------------------------------------
@@ -370,8 +403,7 @@ class IngestForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         try:
-            refuse_bulk_file(upload.name)
-            check_size(upload.size)
+            check_single_upload(upload.name, upload.size)
         except KaynakError as refusal:
             raise _refusal(refusal) from None
         return upload
@@ -420,22 +452,18 @@ class FacsimileInline(admin.TabularInline):
         return False
 
 
-class FacsimileAttachForm(forms.ModelForm):
+class FacsimileAttachForm(forms.Form):
+    document = forms.ModelChoiceField(
+        queryset=Document.objects.all(), widget=forms.TextInput, help_text="The document's id."
+    )
     file = forms.FileField(help_text="JPEG, PNG, TIFF or WebP; kept exactly as sent.")
-
-    class Meta:
-        model = Facsimile
-        fields = ["document"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        # The same checks the service makes, run here so a refusal is shown on the form.
         try:
-            check_image_size(upload.size)
-            inspect_image(upload.read())
-        except IngestRefused as refusal:
-            raise forms.ValidationError(refusal.message) from None
-        upload.seek(0)
+            check_image_size(upload.size)  # before the upload is read
+        except KaynakError as refusal:
+            raise _refusal(refusal) from None
         return upload
 
 
@@ -464,30 +492,37 @@ class FacsimileAdmin(admin.ModelAdmin):
         "derivatives_made_at",
     ]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = FacsimileAttachForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
     def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
-        return ["document", "file"] if obj is None else ["document", *self.readonly_fields]
+        return ["document", *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
-        return [] if obj is None else ["document", *self.readonly_fields]
+        return ["document", *self.readonly_fields]
 
-    def save_model(self, request, obj: Facsimile, form: forms.ModelForm, change: bool) -> None:
-        upload = form.cleaned_data["file"]
-        result = services.facsimile_attach(
-            document=form.cleaned_data["document"],
-            data=upload.read(),
-            filename=upload.name,
-            actor=request.user,
-            method=services.IngestMethod.ADMIN,
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        """Adding a facsimile is attaching an image, through the one facsimile service."""
+        form = FacsimileAttachForm(
+            request.POST or None, request.FILES or None, initial=request.GET.dict()
         )
-        # The admin goes on with `obj` (log entry, redirect): make it the attached row.
-        attached = result.facsimile
-        obj.pk, obj.position, obj.created_at = attached.pk, attached.position, attached.created_at
-        obj._state.adding, obj._state.db = False, attached._state.db
+
+        def attach(data: dict[str, Any]) -> tuple[str, str, int]:
+            upload = data["file"]
+            result = services.facsimile_attach(
+                document=data["document"],
+                data=upload.read(),
+                filename=upload.name,
+                actor=request.user,
+                method=services.IngestMethod.ADMIN,
+            )
+            url = reverse("admin:archive_document_change", args=[data["document"].pk])
+            if result.created:
+                return url, f"Attached {upload.name} as {result.facsimile}.", messages.SUCCESS
+            return (
+                url,
+                f"{upload.name} was attached before, as {result.facsimile}.",
+                messages.WARNING,
+            )
+
+        return upload_view(self, request, form, attach, title="Attach a facsimile")
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -567,50 +602,33 @@ class DocumentAdmin(admin.ModelAdmin):
         return permissions.can_withdraw(request.user)
 
     def save_model(self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool):
+        # The service reads the stored row itself (`obj` already carries the form's values).
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        # `obj` already carries the form's values; the service compares with the stored row.
-        stored = Document.objects.get(pk=obj.pk)
-        services.document_update(document=stored, actor=request.user, agent=ADMIN_AGENT, **changes)
+        services.document_update(document=obj, actor=request.user, agent=ADMIN_AGENT, **changes)
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
         """Adding a document is ingesting a file, through the one ingest service."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
         form = IngestForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = services.document_ingest(
-                    data=upload.read(),
-                    filename=upload.name,
-                    actor=request.user,
-                    method=services.IngestMethod.ADMIN,
-                )
-            except KaynakError as refusal:
-                form.add_error("file", _refusal(refusal))
-            else:
-                document = result.document
-                if result.created:
-                    self.message_user(request, f"Ingested “{document.title}”.", messages.SUCCESS)
-                else:
-                    self.message_user(
-                        request,
-                        f"These bytes were ingested before, as “{document.title}”.",
-                        messages.WARNING,
-                    )
-                return HttpResponseRedirect(
-                    reverse("admin:archive_document_change", args=[document.pk])
-                )
-        return TemplateResponse(
-            request,
-            "admin/archive/document/ingest.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Ingest a document",
-                "opts": self.model._meta,
-                "form": form,
-            },
-        )
+
+        def ingest(data: dict[str, Any]) -> tuple[str, str, int]:
+            upload = data["file"]
+            result = services.document_ingest(
+                data=upload.read(),
+                filename=upload.name,
+                actor=request.user,
+                method=services.IngestMethod.ADMIN,
+            )
+            document = result.document
+            url = reverse("admin:archive_document_change", args=[document.pk])
+            if result.created:
+                return url, f"Ingested “{document.title}”.", messages.SUCCESS
+            return (
+                url,
+                f"These bytes were ingested before, as “{document.title}”.",
+                messages.WARNING,
+            )
+
+        return upload_view(self, request, form, ingest, title="Ingest a document")
 
     def _with_reason(self, request, queryset, *, action: str, title: str, explanation: str):
         form = ReasonForm(request.POST if "apply" in request.POST else None)

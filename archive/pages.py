@@ -18,7 +18,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotations.models import SourceRole, Visibility
 from annotations.selectors import is_curator
-from archive.ingest import IngestRefused, check_size, refuse_bulk_file
+from archive.ingest import IngestRefused, check_single_upload
 from archive.ingest.images import check_image_size
 from archive.search import SearchIndexUnavailable, similar_documents
 from archive.search_requests import FACET_PARAMETERS, run_search
@@ -172,8 +172,7 @@ def upload_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            refuse_bulk_file(upload.name)
-            check_size(upload.size)
+            check_single_upload(upload.name, upload.size)
             result = document_ingest(
                 data=upload.read(),
                 filename=upload.name,

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from archive import storage
-from archive.ingest import check_size, refuse_bulk_file
+from archive.ingest import check_single_upload
 from archive.ingest.images import DERIVATIVE_MEDIA_TYPE, check_image_size
 from archive.models import DerivativeState, Document, Source, SourceAlias
 from archive.permissions import (
@@ -93,13 +93,18 @@ NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such document.")
 NO_SUCH_SOURCE = OpenApiResponse(ErrorSerializer, description="No such source.")
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Only curators may do this.")
 API_AGENT = kaynak_agent("API")
+# Changes that must not overwrite someone else's (documents' metadata, annotations).
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
     required=True,
-    description="The ETag of the document as read (from GET).",
+    description="The ETag of the version being changed (from GET).",
 )
+PRECONDITIONS = {
+    412: OpenApiResponse(ErrorSerializer, description="Changed by someone else meanwhile."),
+    428: OpenApiResponse(ErrorSerializer, description="If-Match is missing."),
+}
 FACSIMILE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such facsimile.")
 INDEX_UNAVAILABLE = OpenApiResponse(
     ErrorSerializer, description="The search index is damaged; `detail` names the repair."
@@ -143,8 +148,7 @@ class DocumentListView(GenericAPIView):
         upload_form = DocumentUploadSerializer(data=request.data)
         upload_form.is_valid(raise_exception=True)
         upload = upload_form.validated_data["file"]
-        refuse_bulk_file(upload.name)
-        check_size(upload.size)  # before reading a huge upload into memory
+        check_single_upload(upload.name, upload.size)  # before reading it into memory
         result = document_ingest(
             data=upload.read(),
             filename=upload.name,
@@ -185,8 +189,7 @@ class DocumentDetailView(APIView):
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: NOT_FOUND,
-            412: OpenApiResponse(ErrorSerializer, description="Changed by someone else."),
-            428: OpenApiResponse(ErrorSerializer, description="If-Match is missing."),
+            **PRECONDITIONS,
         },
     )
     def patch(self, request: Request, pk: int) -> Response:
@@ -277,14 +280,14 @@ def _content_type(document: Document) -> str:
     return document.media_type
 
 
-class DocumentOriginalView(APIView):
-    content_negotiation_class = AnyContentNegotiation
-
-    @extend_schema(
-        operation_id="documents_original",
+def original_schema(operation_id: str, *, not_found: OpenApiResponse):
+    """The schema of a stored original's download (see `_original_response`)."""
+    return extend_schema(
+        operation_id=operation_id,
         description=(
-            "The exact bytes received, as an attachment. `ETag` is the quoted SHA-256 and "
-            "`Repr-Digest` carries it too, so a client can verify what it downloaded."
+            "The exact bytes received, always as an attachment (never shown inline). `ETag` "
+            "is the quoted SHA-256 and `Repr-Digest` carries it too, so a client can verify "
+            "what it downloaded."
         ),
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
@@ -292,12 +295,18 @@ class DocumentOriginalView(APIView):
             ),
             304: OpenApiResponse(description="Not modified (If-None-Match matched)."),
             401: UNAUTHENTICATED,
-            404: NOT_FOUND,
+            404: not_found,
         },
         parameters=[
             OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
         ],
     )
+
+
+class DocumentOriginalView(APIView):
+    content_negotiation_class = AnyContentNegotiation
+
+    @original_schema("documents_original", not_found=NOT_FOUND)
     def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
         return _original_response(
@@ -690,24 +699,7 @@ def _stored_file_response(
 class FacsimileOriginalView(APIView):
     content_negotiation_class = AnyContentNegotiation
 
-    @extend_schema(
-        operation_id="facsimiles_original",
-        description=(
-            "The exact bytes received, always as an attachment (never shown inline). `ETag` "
-            "is the quoted SHA-256 and `Repr-Digest` carries it too."
-        ),
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The stored original image."
-            ),
-            304: OpenApiResponse(description="Not modified (If-None-Match matched)."),
-            401: UNAUTHENTICATED,
-            404: FACSIMILE_NOT_FOUND,
-        },
-        parameters=[
-            OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
-        ],
-    )
+    @original_schema("facsimiles_original", not_found=FACSIMILE_NOT_FOUND)
     def get(self, request: Request, pk: int) -> HttpResponse:
         facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
         return _original_response(

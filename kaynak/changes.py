@@ -1,4 +1,4 @@
-"""Field edits as the services record them: which fields may change, and what did."""
+"""Edits as the services record them: which fields may change, what did, and why."""
 
 from __future__ import annotations
 
@@ -25,3 +25,16 @@ def field_changes(
         for name, value in changes.items()
         if getattr(instance, name) != value
     }
+
+
+def clean_reason(reason: str | None) -> str:
+    """A reason as recorded: whitespace collapsed, empty when none was given."""
+    return " ".join((reason or "").split())
+
+
+def require_reason(reason: str | None, doing: str) -> str:
+    """The cleaned reason, refused when empty: `doing` says what needs one ("merge")."""
+    reason = clean_reason(reason)
+    if not reason:
+        raise KaynakError(f"say why you {doing} (a reason is recorded)", code="no_reason")
+    return reason

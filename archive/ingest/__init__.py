@@ -1,7 +1,14 @@
 """The only code that knows file formats: decoding, layouts, and reading paths."""
 
 from archive.ingest.errors import ImageRefused, IngestRefused, NotThisLayout
-from archive.ingest.files import IngestPlan, Submission, Unreadable, plan_paths, refuse_bulk_file
+from archive.ingest.files import (
+    IngestPlan,
+    Submission,
+    Unreadable,
+    check_single_upload,
+    plan_paths,
+    refuse_bulk_file,
+)
 from archive.ingest.parsers import PARSERS, ParsedDocument, SourceName, parse
 from archive.ingest.validation import check_size, validate_parsed
 
@@ -15,6 +22,7 @@ __all__ = [
     "SourceName",
     "Submission",
     "Unreadable",
+    "check_single_upload",
     "check_size",
     "parse",
     "plan_paths",

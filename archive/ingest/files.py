@@ -147,6 +147,13 @@ def _file_submission(path: Path) -> Submission | Unreadable:
     return Submission(data=data, filename=path.name, label=str(path), context={"path": str(path)})
 
 
+def check_single_upload(filename: str, size: int) -> None:
+    """Refuse, before its bytes are read, an upload meant as one document that is a bulk
+    file or over the size limit (API, upload page and admin alike)."""
+    refuse_bulk_file(filename)
+    check_size(size)
+
+
 def refuse_bulk_file(filename: str) -> None:
     """Single-document entry points (API, upload page) refuse JSON Lines bulk files."""
     if is_jsonl(Path(filename)):

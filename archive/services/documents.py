@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,7 +13,7 @@ from archive.models import Document, EventType
 from archive.rules import check_dates
 from archive.search import schedule_index_update
 from archive.services.provenance import provenance_record
-from kaynak.changes import field_changes
+from kaynak.changes import clean_reason, field_changes, require_reason
 from kaynak.errors import KaynakError
 
 # What a curator may correct; the text and the stored original never change.
@@ -117,9 +117,7 @@ def document_withdraw(
 ) -> Document:
     """Take a document out of search and out of everyone's sight but curators', keeping its
     original, annotations and history; `document_restore` brings it back."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise KaynakError("say why the document is withdrawn", code="no_reason")
+    reason = require_reason(reason, "withdraw the document")
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.is_withdrawn:
         raise KaynakError(
@@ -127,17 +125,15 @@ def document_withdraw(
             f"{document.withdrawn_at:%Y-%m-%d %H:%M} UTC)",
             code="already_withdrawn",
         )
-    document.withdrawn_at, document.withdrawal_reason = timezone.now(), reason
-    document.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-    provenance_record(
-        document=document,
+    return _set_withdrawal(
+        document,
+        withdrawn_at=timezone.now(),
+        reason=reason,
         event_type=EventType.WITHDRAWAL,
         actor=actor,
         agent=agent,
         detail={"reason": reason},
     )
-    schedule_index_update([document.pk])
-    return document
 
 
 @transaction.atomic
@@ -151,17 +147,34 @@ def document_restore(
         "withdrawn_at": document.withdrawn_at,
         "withdrawal_reason": document.withdrawal_reason,
     }
-    reason = " ".join((reason or "").split())
-    if reason:
-        detail["reason"] = reason
-    document.withdrawn_at, document.withdrawal_reason = None, ""
-    document.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-    provenance_record(
-        document=document,
+    if clean_reason(reason):
+        detail["reason"] = clean_reason(reason)
+    return _set_withdrawal(
+        document,
+        withdrawn_at=None,
+        reason="",
         event_type=EventType.RESTORATION,
         actor=actor,
         agent=agent,
         detail=detail,
+    )
+
+
+def _set_withdrawal(
+    document: Document,
+    *,
+    withdrawn_at: datetime | None,
+    reason: str,
+    event_type: EventType,
+    actor: AbstractBaseUser | None,
+    agent: str,
+    detail: dict[str, Any],
+) -> Document:
+    """Write the withdrawal state, its provenance event, and the index update after commit."""
+    document.withdrawn_at, document.withdrawal_reason = withdrawn_at, reason
+    document.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    provenance_record(
+        document=document, event_type=event_type, actor=actor, agent=agent, detail=detail
     )
     schedule_index_update([document.pk])
     return document

@@ -12,7 +12,7 @@ from archive.ingest import SourceName
 from archive.models import Document, Source, SourceAlias, SourceEvent, SourceEventType, SourceKind
 from archive.search import schedule_index_update
 from archive.text import normalize_name
-from kaynak.changes import field_changes
+from kaynak.changes import field_changes, require_reason
 from kaynak.errors import KaynakError
 from kaynak.slugs import unique_slug
 
@@ -115,7 +115,6 @@ def source_update(
     """Change a source's name, kind, description or url, recording before and after. A new
     name becomes an alias and the old one stays one, so documents that spell it the old way
     still resolve here."""
-    field_changes(source, changes, editable=SOURCE_FIELDS)  # refuses unknown fields early
     source = (
         Source.objects.select_for_update(of=("self",))
         .select_related("merged_into")
@@ -221,13 +220,6 @@ def _reindex_documents_of(source_ids: Iterable[int]) -> None:
     schedule_index_update(_affected_documents(source_ids))
 
 
-def _require_reason(reason: str, doing: str) -> str:
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise KaynakError(f"say why you {doing} (a reason is recorded)", code="no_reason")
-    return reason
-
-
 @transaction.atomic
 def source_merge(
     *, sources: Sequence[Source], into: Source, actor: AbstractBaseUser | None, reason: str
@@ -238,7 +230,7 @@ def source_merge(
     # Annotations build on the archive; imported here to keep that direction at import time.
     from annotations.models import SourceTag
 
-    reason = _require_reason(reason, "merge")
+    reason = require_reason(reason, "merge")
     ids = sorted({source.pk for source in sources})
     if not ids:
         raise KaynakError("choose at least one source to merge", code="nothing_to_merge")
@@ -345,7 +337,7 @@ def source_unmerge(
     Refused, naming each conflict, when later edits changed any of them."""
     from annotations.models import SourceTag
 
-    reason = _require_reason(reason, "undo the merge")
+    reason = require_reason(reason, "undo the merge")
     event = SourceEvent.objects.select_related("source").get(pk=event.pk)
     if event.event_type != SourceEventType.MERGE:
         raise KaynakError(
@@ -403,9 +395,7 @@ def source_unmerge(
     repointed = Source.objects.filter(pk__in=moved_tombstones, merged_into=into).count()
     if repointed != len(moved_tombstones):
         conflicts.append("a source merged earlier no longer points to the target")
-    if into.name and any(
-        alias.normalized_name == normalize_name(into.name) for alias in aliases.values()
-    ):
+    if any(alias.normalized_name == normalize_name(into.name) for alias in aliases.values()):
         conflicts.append(f"{into.name!r} was renamed to a name the merge brought; rename it back")
     if conflicts:
         raise KaynakError(

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from annotations.services import SourceTagInput, annotation_create
 from archive.models import Document, EventType, Source, SourceEvent, SourceEventType
 from archive.services import document_withdraw, source_merge
 from tests.factories import DocumentFactory, SourceFactory, reprint_bytes
@@ -66,15 +67,22 @@ def test_source_changelist_queries_do_not_grow_with_sources(curator_client, rese
     assert changelist_queries(curator_client) == five
 
 
-def test_source_changelist_shows_document_and_tag_counts(curator_client) -> None:
+def test_source_changelist_shows_document_and_tag_counts(curator_client, researcher) -> None:
     outlet = SourceFactory(name="Harbour Gazette")
-    for _ in range(3):
-        DocumentFactory(outlet_line="Harbour Gazette, September 4 2017")
+    documents = [DocumentFactory(outlet_line="Harbour Gazette, September 4 2017") for _ in range(3)]
+    Document.objects.filter(pk=documents[0].pk).update(reprinter=outlet)
+    for role in ("quoted", "claimed_by"):
+        annotation_create(
+            document=documents[1],
+            creator=researcher,
+            quote="bridge",
+            source_tags=[SourceTagInput(outlet.slug, role)],
+        )
     page = curator_client.get(f"{SOURCES}?q=harbour")
     row = page.text[page.text.index("Harbour Gazette") :]
     assert '<td class="field-documents_as_outlet">3</td>' in row
-    assert '<td class="field-documents_as_reprinter">0</td>' in row
-    assert outlet.pk
+    assert '<td class="field-documents_as_reprinter">1</td>' in row
+    assert '<td class="field-source_tags">2</td>' in row
 
 
 @pytest.mark.parametrize(
@@ -115,6 +123,37 @@ def test_renaming_in_the_admin_records_the_curator(curator_client, curator) -> N
     event = SourceEvent.objects.get(source=source, event_type=SourceEventType.CHANGE)
     assert event.actor == curator
     assert event.detail["changes"]["kind"] == {"before": "outlet", "after": "agency"}
+
+
+@pytest.mark.parametrize("persona", ["curator", "researcher", "anonymous"])
+def test_editing_a_source_and_its_aliases_in_the_admin_by_persona(persona_client, persona):
+    source = SourceFactory(name="Harbour Gazette")
+    alias = source.aliases.get()
+    response = persona_client(persona).post(
+        f"{SOURCES}{source.pk}/change/",
+        {
+            "name": "Harbour Gazette",
+            "kind": "government",
+            "description": "",
+            "url": "",
+            "aliases-TOTAL_FORMS": "2",
+            "aliases-INITIAL_FORMS": "1",
+            "aliases-0-id": str(alias.pk),
+            "aliases-0-source": str(source.pk),
+            "aliases-0-name": alias.name,
+            "aliases-1-name": "The Gazette",
+            **NO_EVENT_FORMS,
+        },
+    )
+    source.refresh_from_db()
+    types = set(SourceEvent.objects.filter(source=source).values_list("event_type", flat=True))
+    if persona == "curator":
+        assert response.status_code == 302
+        assert source.kind == "government"
+        assert {SourceEventType.CHANGE, SourceEventType.ALIAS_ADDED} <= types
+    else:
+        assert refused_admin(response)
+        assert (source.kind, types) == ("outlet", {SourceEventType.CREATION})
 
 
 def merge_post(client: Client, sources: list[Source], into: Source, reason: str = "same paper"):
