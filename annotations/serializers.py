@@ -207,7 +207,8 @@ class ReplyInputSerializer(serializers.Serializer):
 
 
 class RevisionSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username")
+    # Empty for a revision the system made (a source merge without a person behind it).
+    actor = serializers.CharField(source="actor.username", allow_null=True)
 
     class Meta:
         model = AnnotationRevision
