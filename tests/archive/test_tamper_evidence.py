@@ -309,6 +309,7 @@ def test_the_export_verifies_an_untampered_archive(document, tmp_path: Path, cur
     document_update(document=document, actor=curator, agent="test", byline="A. Writer")
     out, err = fixity("--against", str(tmp_path / "checkpoint.json"))
     assert "failed: 0 against checkpoint 1." in out
+    assert err == ""
 
 
 def test_a_signed_export_catches_an_edited_file(document, tmp_path: Path, settings) -> None:
