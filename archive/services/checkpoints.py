@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from archive.models import EventType, ProvenanceCheckpoint, ProvenanceEvent
@@ -98,7 +98,11 @@ def provenance_checkpoint_if_due(
             return None
         if merkle_root(_current_heads()) == previous.merkle_root:
             return None
-    return provenance_checkpoint()
+    try:
+        with transaction.atomic():
+            return provenance_checkpoint()
+    except IntegrityError:
+        return None  # another process made this checkpoint meanwhile (the number is unique)
 
 
 # --- Checks ---------------------------------------------------------------------------------
