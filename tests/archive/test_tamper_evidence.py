@@ -351,3 +351,14 @@ def test_fixity_events_record_the_checkpoint_they_verified(document) -> None:
         "number": 1,
         "hash": checkpoint.checkpoint_hash,
     }
+
+
+def test_an_export_to_a_folder_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="checkpoint 1 was made but not exported"):
+        call_command(
+            "provenance_checkpoint",
+            "--export",
+            str(tmp_path / "no" / "such.json"),
+            stdout=StringIO(),
+        )
+    assert ProvenanceCheckpoint.objects.count() == 1

@@ -31,6 +31,11 @@ class Command(BaseCommand):
             f"Merkle root {checkpoint.merkle_root}."
         )
         if options["export"]:
-            payload = checkpoint_export(checkpoint, options["export"])
+            try:
+                payload = checkpoint_export(checkpoint, options["export"])
+            except OSError as error:
+                raise CommandError(
+                    f"checkpoint {checkpoint.number} was made but not exported: {error}"
+                ) from None
             signed = " (signed)" if "signature" in payload else " (not signed)"
             self.stdout.write(f"Exported to {options['export']}{signed}.")
