@@ -509,8 +509,11 @@ def source_tags_unmerge_apply(
     with _revised_by_merge(
         _annotations_of(list(back)) | {tag["annotation"] for tag in removals}, actor, reason
     ):
+        by_source: dict[int, list[int]] = {}
         for tag_id, source_id in back.items():
-            SourceTag.objects.filter(pk=tag_id).update(source=source_id)
+            by_source.setdefault(source_id, []).append(tag_id)
+        for source_id, tag_ids in by_source.items():
+            SourceTag.objects.filter(pk__in=tag_ids).update(source=source_id)
         SourceTag.objects.bulk_create(
             SourceTag(annotation_id=tag["annotation"], source_id=tag["source"], role=tag["role"])
             for tag in removals

@@ -373,6 +373,14 @@ def _record_document_moves(
     )
 
 
+def _by_value(pairs: Iterable[Sequence[int]]) -> dict[int, list[int]]:
+    """[[key, value], ...] grouped as {value: [key, ...]}."""
+    grouped: dict[int, list[int]] = {}
+    for key, value in pairs:
+        grouped.setdefault(value, []).append(key)
+    return grouped
+
+
 def _named(sources: dict[int, Source], pk: int) -> dict[str, Any]:
     """A source as metadata changes record it."""
     return {"id": pk, "name": sources[pk].name}
@@ -451,10 +459,13 @@ def source_unmerge(
         Source.objects.filter(pk=tombstone).update(merged_into=previous)
     for alias_id, source_id in moved_aliases.items():
         SourceAlias.objects.filter(pk=alias_id).update(source=source_id)
-    for document_id, source_id in dict(detail["documents_as_outlet"]).items():
-        Document.objects.filter(pk=document_id).update(original_outlet=source_id)
-    for document_id, source_id in dict(detail["documents_as_reprinter"]).items():
-        Document.objects.filter(pk=document_id).update(reprinter=source_id)
+    # One UPDATE per source put back, not per document.
+    for field, key in (
+        ("original_outlet", "documents_as_outlet"),
+        ("reprinter", "documents_as_reprinter"),
+    ):
+        for source_id, document_ids in _by_value(detail[key]).items():
+            Document.objects.filter(pk__in=document_ids).update(**{field: source_id})
     source_tags().unmerge_apply(
         moves=detail["source_tags"],
         removals=detail["source_tags_removed"],

@@ -158,3 +158,15 @@ def test_a_stale_etag_gets_412_after_a_merge(outlets, researcher, curator) -> No
     history = client.get(f"{url}history/")
     assert history.status_code == 200, history.content
     assert history.json()[-1]["actor"] == "curator"
+
+
+def test_unmerge_records_its_events_in_a_number_of_queries_that_does_not_grow(curator) -> None:
+    def queries_for(count: int) -> int:
+        main, copy = SourceFactory(), SourceFactory()
+        documents_of(copy, count, curator)
+        merge = source_merge(sources=[copy], into=main, actor=curator, reason="one paper")
+        with CaptureQueriesContext(connection) as captured:
+            source_unmerge(event=merge, actor=curator, reason="two papers")
+        return len(captured)
+
+    assert queries_for(2) == queries_for(9)
