@@ -58,7 +58,9 @@ class SourceTagHandler(Protocol):
 
 
 class _NoSourceTags:
-    def merge_plan(self, *, source_ids: Sequence[int], into_id: int):
+    def merge_plan(
+        self, *, source_ids: Sequence[int], into_id: int
+    ) -> tuple[list[TagMove], list[TagRemoval]]:
         return [], []
 
     def merge_apply(self, **kwargs: Any) -> None:
