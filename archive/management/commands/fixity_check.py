@@ -7,13 +7,21 @@ from tqdm import tqdm
 
 from archive.models import Document, EventOutcome
 from archive.services import document_fixity_check, kaynak_agent
+from archive.services.storage_check import (
+    MissingOriginal,
+    describe_missing,
+    describe_orphan,
+    storage_check,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Verify every document's provenance hash chain and re-hash its stored original and its "
         "facsimiles' originals; "
-        "record a fixity_check event for each. Exits non-zero on any failure."
+        "record a fixity_check event for each. Without --document, then checks the stored "
+        "files as `storage_check` does: orphans are a warning, rows whose file is missing a "
+        "failure. Exits non-zero on any failure."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -48,5 +56,27 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Checked: {checked}, passed: {checked - len(failures)}, failed: {len(failures)}."
         )
+        missing = self._check_storage() if not options["document"] else []
         if failures:
             raise CommandError(f"Fixity check failed for {len(failures)} document(s).")
+        if missing:
+            raise CommandError(f"{len(missing)} row(s) refer to a missing stored file.")
+
+    def _check_storage(self) -> list[MissingOriginal]:
+        """The archive-wide half: files no row refers to, and (for facsimiles of documents
+        not checked above, or a file removed meanwhile) rows whose file is missing."""
+        report = storage_check()
+        if report.orphans:
+            self.stdout.write(
+                f"WARNING: {len(report.orphans)} stored file(s) no document or facsimile "
+                "refers to (run `manage.py storage_check --delete-orphans` to collect them):"
+            )
+            for orphan in report.orphans:
+                self.stdout.write(f"  - {describe_orphan(orphan)}")
+        for missing in report.missing:
+            self.stderr.write(f"MISSING {describe_missing(missing)}")
+        self.stdout.write(
+            f"Stored files: {report.files}, orphans: {len(report.orphans)}, "
+            f"rows whose original is missing: {len(report.missing)}."
+        )
+        return report.missing
