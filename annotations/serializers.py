@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -161,13 +162,44 @@ class AnnotationCreateSerializer(serializers.Serializer):
 
 
 class AnnotationUpdateSerializer(serializers.Serializer):
+    """What the creator may change. Anything else sent is refused by name, not ignored: a
+    client that sends `start` believes it moved the span."""
+
     comment = serializers.CharField(
         allow_blank=True, trim_whitespace=False, max_length=COMMENT_MAX_LENGTH
     )
-    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        help_text="Leaving `group` leaves the group too; entering it needs `group`.",
+    )
     group = serializers.IntegerField(allow_null=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=100))
     source_tags = SourceTagInputSerializer(many=True)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # Checked before the fields, so a PUT missing fields still hears about these.
+        if isinstance(data, Mapping):
+            others = sorted(set(data) - set(self.fields))
+            if others:
+                raise serializers.ValidationError(
+                    {name: [self._not_editable(name)] for name in others}
+                )
+        return super().to_internal_value(data)
+
+    def _not_editable(self, name: str) -> str:
+        editable = f"only {', '.join(self.fields)} can be changed"
+        if name in SPAN_FIELDS:
+            return f"{name} is read-only (annotate the new span instead); {editable}"
+        if name in READ_ONLY_FIELDS:
+            return f"{name} is read-only; {editable}"
+        return f"unknown field {name!r}; {editable}"
+
+
+SPAN_FIELDS = {"start", "end", "quote", "prefix", "suffix", "offset_unit", "document"}
+# What an annotation shows or was created with that no update may change.
+READ_ONLY_FIELDS = (
+    set(AnnotationSerializer.Meta.fields) | set(AnnotationCreateSerializer().fields)
+) - set(AnnotationUpdateSerializer().fields)
 
 
 class AnnotationFilterSerializer(serializers.Serializer):
