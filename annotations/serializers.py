@@ -12,13 +12,13 @@ from annotations.anchoring import OffsetUnit
 from annotations.models import (
     COMMENT_MAX_LENGTH,
     Annotation,
-    AnnotationRevision,
     Reply,
+    RevisionAction,
     SourceRole,
     Tag,
     Visibility,
 )
-from annotations.selectors import is_curator
+from annotations.selectors import can_read_hide_reason
 from annotations.services import SourceTagInput
 from archive.serializers import SourceRefSerializer
 
@@ -116,12 +116,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if annotation.hidden_at is None or request is None:
             return None
-        user = request.user
-        return (
-            annotation.hidden_reason
-            if user.pk == annotation.creator_id or is_curator(user)
-            else None
-        )
+        return annotation.hidden_reason if can_read_hide_reason(request.user, annotation) else None
 
 
 class AnnotationCreateSerializer(serializers.Serializer):
@@ -238,12 +233,32 @@ class ReplyInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
 
 
-class RevisionSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username")
+class RevisionChangeSerializer(serializers.Serializer):
+    before = serializers.JSONField(required=False, help_text="Left out when withheld.")
+    after = serializers.JSONField(required=False, help_text="Left out when withheld.")
 
-    class Meta:
-        model = AnnotationRevision
-        fields = ["version", "action", "actor", "occurred_at", "changes", "reason"]
+
+class RevisionSerializer(serializers.Serializer):
+    """A revision as `selectors.revision_history` lets the reader see it."""
+
+    version = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=RevisionAction.choices)
+    actor = serializers.CharField(help_text="Username of who made the change.")
+    occurred_at = serializers.DateTimeField()
+    changes = serializers.DictField(
+        child=RevisionChangeSerializer(),
+        help_text="Each changed field, before and after; a side you could not read at the "
+        "time (see `withheld`) is left out, so only the field's name shows.",
+    )
+    withheld = serializers.ListField(
+        child=serializers.ChoiceField(choices=["before", "after"]),
+        help_text="`before`, `after`: the states of the annotation you could not read then.",
+    )
+    reason = serializers.CharField(
+        allow_null=True,
+        help_text="A curator's reason for hiding or deleting; null unless you are the "
+        "creator or a curator.",
+    )
 
 
 def update_changes(data: dict[str, Any]) -> dict[str, Any]:
