@@ -238,8 +238,9 @@ class RevisionChangeSerializer(serializers.Serializer):
     after = serializers.JSONField(required=False, help_text="Left out when withheld.")
 
 
+# Over selectors.RevisionEntry: what revision_history lets the reader see.
 class RevisionSerializer(serializers.Serializer):
-    """A revision as `selectors.revision_history` lets the reader see it."""
+    """One change of an annotation, as you may see it."""
 
     version = serializers.IntegerField()
     action = serializers.ChoiceField(choices=RevisionAction.choices)
