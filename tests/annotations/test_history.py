@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from annotations import w3c
 from annotations.models import Visibility
 from annotations.selectors import can_read_state, visible_annotations
 from annotations.services import annotation_hide, annotation_update
@@ -194,3 +195,26 @@ def test_the_past_state_rule_agrees_with_who_reads_the_annotation_now(
     assert can_read_state(user, annotation, state, group_ids=group_ids) == (
         visible_annotations(user).filter(pk=annotation.pk).exists()
     )
+
+
+@pytest.mark.parametrize("persona", ["colleague", "outsider"])
+def test_the_w3c_form_and_the_exports_carry_no_history(
+    request_fixture, annotate, client_for, owner, curator, document, persona
+) -> None:
+    annotation = annotate(visibility=Visibility.PRIVATE, comment="my private hunch")
+    update(annotation, owner, visibility=Visibility.PUBLIC, comment="for everyone")
+    annotation_hide(annotation=annotation, actor=curator, reason="names a private person")
+    annotation_hide(annotation=annotation, actor=curator, reason="", hidden=False)
+    client = client_for(request_fixture.getfixturevalue(persona))
+    bodies = [
+        client.get(f"/api/annotations/{annotation.pk}/", HTTP_ACCEPT=w3c.MEDIA_TYPE),
+        client.get(f"/api/documents/{document.pk}/annotations/?page=1", HTTP_ACCEPT=w3c.MEDIA_TYPE),
+        *(
+            client.get(f"/api/documents/{document.pk}/annotations/export/?as={kind}")
+            for kind in ("jsonld", "csv", "jsonl")
+        ),
+    ]
+    for response in bodies:
+        assert response.status_code == 200
+        assert "for everyone" in response.content.decode()
+        assert_shows_nothing_of(response.content.decode(), "my private hunch", "names a private")
