@@ -26,6 +26,7 @@ from archive.ingest import (
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
+from archive.permissions import can_see_withdrawn
 from archive.search import schedule_index_update
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
@@ -312,13 +313,36 @@ def _ingestion_event(
     )
 
 
+class UnavailableDuplicate(IngestRefused):
+    """The bytes are those of a document the submitter may not see (a withdrawn one)."""
+
+    code = "unavailable_duplicate"
+    status_code = 409
+
+
 def _repeat(
     document: Document,
     submission: Submission,
     actor: AbstractBaseUser | None,
     method: IngestMethod,
     record: bool,
-) -> IngestResult:
+) -> Outcome:
+    # No actor is the operator at the command line, who sees every document.
+    if document.is_withdrawn and actor is not None and not can_see_withdrawn(actor):
+        # The submitter learns only that the bytes are known; the attempt goes on the record.
+        if record:
+            provenance_record(
+                document=document,
+                event_type=EventType.DUPLICATE_SUBMISSION,
+                actor=actor,
+                agent=method.agent,
+                outcome=EventOutcome.FAILURE,
+                detail={
+                    **_submission_detail(submission, method),
+                    "refused": "the document is withdrawn",
+                },
+            )
+        return UnavailableDuplicate("these bytes match a document that is not available")
     if record:
         provenance_record(
             document=document,
