@@ -257,6 +257,19 @@ def _set_labels(
         )
 
 
+def _proposed(
+    annotation: Annotation, tags: list[Tag] | None, sources: list[tuple[Source, str]] | None
+) -> dict[str, Any]:
+    """The snapshot `annotation` would have with these labels, before anything is written."""
+    if tags is not None:
+        annotation.tag_list = list(tags)
+    if sources is not None:
+        annotation.source_tag_list = [
+            SourceTag(annotation=annotation, source=source, role=role) for source, role in sources
+        ]
+    return _snapshot(annotation)
+
+
 # --- Services --------------------------------------------------------------------------------
 
 
@@ -348,11 +361,14 @@ def annotation_update(
         current.comment = changes["comment"]
     if "visibility" in changes or "group" in changes:
         visibility = changes.get("visibility", current.visibility)
-        group_id = changes.get("group", current.group_id)
-        current.group = _resolve_group(visibility, group_id, actor)
+        # Leaving group visibility leaves the group, unless the client names one anyway.
+        kept = current.group_id if visibility == Visibility.GROUP else None
+        current.group = _resolve_group(visibility, changes.get("group", kept), actor)
         current.visibility = visibility
     tags = _resolve_tags(changes["tags"]) if "tags" in changes else None
     sources = _resolve_sources(changes["source_tags"]) if "source_tags" in changes else None
+    if _proposed(current, tags, sources) == before:
+        return current  # nothing changes: no new version, no empty revision
     current.version += 1
     current.save()
     _set_labels(current, tags, sources)

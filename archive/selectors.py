@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -194,3 +195,30 @@ def source_ids_by_slug(slugs: list[str]) -> dict[str, int]:
 
 def sources_by_id(ids: list[int]) -> dict[int, Source]:
     return Source.objects.in_bulk(ids)
+
+
+def originals_referenced(sha256s: Collection[str]) -> set[str]:
+    """Which of `sha256s` name the stored original of a document (withdrawn ones included)
+    or of a facsimile."""
+    documents = Document.objects.filter(sha256__in=sha256s).values_list("sha256", flat=True)
+    facsimiles = Facsimile.objects.filter(sha256__in=sha256s).values_list("sha256", flat=True)
+    return set(documents) | set(facsimiles)
+
+
+def facsimile_originals_referenced(sha256s: Collection[str]) -> set[str]:
+    """Which of `sha256s` name a facsimile's original (and so may have derivatives)."""
+    return set(Facsimile.objects.filter(sha256__in=sha256s).values_list("sha256", flat=True))
+
+
+def stored_original_owners() -> Iterator[tuple[str, int, str, str]]:
+    """Every row that refers to a stored original, as (kind, id, label, sha256): documents,
+    then facsimiles, in id order; read in chunks, so memory stays flat on a large archive."""
+    documents = Document.objects.order_by("pk").values_list("pk", "title", "sha256")
+    for pk, title, sha256 in documents.iterator(chunk_size=2000):
+        yield "document", pk, title, sha256
+    facsimiles = Facsimile.objects.order_by("pk").values_list(
+        "pk", "document_id", "position", "original_filename", "sha256"
+    )
+    for pk, document_id, position, filename, sha256 in facsimiles.iterator(chunk_size=2000):
+        label = f"facsimile {position} ({filename}) of document {document_id}"
+        yield "facsimile", pk, label, sha256

@@ -134,6 +134,11 @@ def test_a_merge_without_a_person_still_revises_annotations(outlets, researcher)
     source_merge(sources=[copy], into=main, actor=None, reason="a script merged them")
     revision = AnnotationRevision.objects.get(annotation=annotation, version=2)
     assert revision.actor is None
+    client = APIClient()
+    client.force_authenticate(researcher)
+    history = client.get(f"/api/annotations/{annotation.pk}/history/")
+    assert history.status_code == 200, history.content
+    assert history.json()[-1]["actor"] is None
 
 
 def test_a_stale_etag_gets_412_after_a_merge(outlets, researcher, curator) -> None:

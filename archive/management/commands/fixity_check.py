@@ -9,6 +9,12 @@ from tqdm import tqdm
 from archive.models import Document, EventOutcome
 from archive.services import document_fixity_check, kaynak_agent
 from archive.services.checkpoints import provenance_audit, read_export
+from archive.services.storage_check import (
+    MissingOriginal,
+    describe_missing,
+    describe_orphan,
+    storage_check,
+)
 from kaynak.errors import KaynakError
 
 
@@ -18,7 +24,9 @@ class Command(BaseCommand):
         "fields, and re-hash its stored original and its facsimiles' originals; verify the "
         "chains of annotation revisions and source events, and every chain against the newest "
         "checkpoint (or the exported one given with --against). Record a fixity_check event "
-        "for each document. Exits non-zero on any failure."
+        "for each document. Without --document, then checks the stored files as "
+        "`storage_check` does: orphans are a warning, rows whose file is missing a failure. "
+        "Exits non-zero on any failure."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -82,6 +90,7 @@ class Command(BaseCommand):
             f"Checked: {checked}, passed: {checked - document_failures}, "
             f"failed: {document_failures}{against_text}."
         )
+        missing = self._check_storage() if not options["document"] else []
         if failures:
             others = len(failures) - document_failures
             raise CommandError(
@@ -89,3 +98,24 @@ class Command(BaseCommand):
                 + (f" and {others} other item(s)" if others else "")
                 + "."
             )
+        if missing:
+            raise CommandError(f"{len(missing)} row(s) refer to a missing stored file.")
+
+    def _check_storage(self) -> list[MissingOriginal]:
+        """The archive-wide half: files no row refers to, and (for facsimiles of documents
+        not checked above, or a file removed meanwhile) rows whose file is missing."""
+        report = storage_check()
+        if report.orphans:
+            self.stdout.write(
+                f"WARNING: {len(report.orphans)} stored file(s) no document or facsimile "
+                "refers to (run `manage.py storage_check --delete-orphans` to collect them):"
+            )
+            for orphan in report.orphans:
+                self.stdout.write(f"  - {describe_orphan(orphan)}")
+        for missing in report.missing:
+            self.stderr.write(f"MISSING {describe_missing(missing)}")
+        self.stdout.write(
+            f"Stored files: {report.files}, orphans: {len(report.orphans)}, "
+            f"rows whose original is missing: {len(report.missing)}."
+        )
+        return report.missing
