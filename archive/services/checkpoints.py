@@ -202,7 +202,7 @@ def _checkpoint_chain_problems(audit: CheckpointAudit) -> None:
         previous_hash, expected = checkpoint.checkpoint_hash, checkpoint.number + 1
 
 
-def _witness_problems(latest: ProvenanceCheckpoint | None, audit: CheckpointAudit) -> None:
+def _witness_problems(audit: CheckpointAudit) -> None:
     """Each fixity check records the checkpoint it verified against, in a document's chain;
     the newest such record must still name an existing checkpoint (so deleting the newest
     checkpoint does not pass unseen once a fixity check has seen it)."""
@@ -234,9 +234,8 @@ def provenance_audit(*, against: dict[str, Any] | None = None) -> CheckpointAudi
     (which must match it)."""
     audit = CheckpointAudit()
     _checkpoint_chain_problems(audit)
-    latest = latest_checkpoint()
-    _witness_problems(latest, audit)
-    checkpoint = latest
+    _witness_problems(audit)
+    checkpoint = latest_checkpoint()
     if against is not None:
         checkpoint = _exported_checkpoint(against, audit)
     audit.checkpoint = checkpoint

@@ -19,6 +19,7 @@ from archive.models import (
     EventType,
     ProvenanceCheckpoint,
     ProvenanceEvent,
+    SourceEvent,
 )
 from archive.services import (
     IngestMethod,
@@ -217,6 +218,14 @@ def test_an_altered_annotation_revision_is_caught(document, researcher, triggers
     err = fixity_failing()
     assert f"FAILED annotation {annotation.pk}:" in err
     assert "revision chain broken: revision 1 (created) was altered after it was recorded" in err
+
+
+def test_an_altered_source_event_is_caught(document, triggers_dropped) -> None:
+    source = document.original_outlet
+    SourceEvent.objects.filter(source=source, sequence=1).update(reason="forged")
+    err = fixity_failing()
+    assert f"FAILED source {source.pk}:" in err
+    assert "event chain broken: event 1 (creation) was altered after it was recorded" in err
 
 
 def test_a_rewritten_annotation_history_is_caught_by_the_checkpoint(
