@@ -171,12 +171,22 @@ def checkpoint_problems(checkpoint: ProvenanceCheckpoint) -> list[str]:
     """Each way today's chains fail to extend `checkpoint` (its own integrity included)."""
     audit = CheckpointAudit(checkpoint=checkpoint)
     _own_problems(checkpoint, audit)
-    _prefix_problems(checkpoint, audit)
+    if _heads_hold(checkpoint):
+        _prefix_problems(checkpoint, audit)
     return audit.general + [problem for problems in audit.by_owner.values() for problem in problems]
 
 
+def _heads_hold(checkpoint: ProvenanceCheckpoint) -> bool:
+    """Whether the stored heads give the stored Merkle root (heads edited into any shape
+    at all count as not holding)."""
+    try:
+        return merkle_root(checkpoint.heads) == checkpoint.merkle_root
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
 def _own_problems(checkpoint: ProvenanceCheckpoint, audit: CheckpointAudit) -> None:
-    if merkle_root(checkpoint.heads) != checkpoint.merkle_root:
+    if not _heads_hold(checkpoint):
         audit.general.append(
             f"checkpoint {checkpoint.number}'s heads do not give its Merkle root: altered"
         )
@@ -239,7 +249,8 @@ def provenance_audit(*, against: dict[str, Any] | None = None) -> CheckpointAudi
     if against is not None:
         checkpoint = _exported_checkpoint(against, audit)
     audit.checkpoint = checkpoint
-    if checkpoint is not None:
+    # Heads that do not give their root were altered (reported above): nothing to check by.
+    if checkpoint is not None and _heads_hold(checkpoint):
         _prefix_problems(checkpoint, audit)
     for chain in registered_chains():
         if chain.name == "document":
@@ -276,6 +287,15 @@ def read_export(path: Path) -> dict[str, Any]:
         raise KaynakError(f"cannot read the checkpoint export {path}: {error}") from None
     if not isinstance(payload, dict) or payload.get("format") != EXPORT_FORMAT:
         raise KaynakError(f"{path} is not a Kaynak checkpoint export ({EXPORT_FORMAT})")
+    if not (
+        isinstance(payload.get("checkpoint"), dict)
+        and isinstance(payload.get("checkpoint_hash"), str)
+        and isinstance(payload.get("signature", {}), dict)
+    ):
+        raise KaynakError(
+            f"{path} is damaged: a checkpoint export has a checkpoint, its hash and, when "
+            "signed, a signature"
+        )
     return payload
 
 

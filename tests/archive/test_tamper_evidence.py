@@ -275,6 +275,15 @@ def test_an_altered_checkpoint_is_caught(document, triggers_dropped) -> None:
     assert "checkpoint 1 was altered after it was recorded" in err
 
 
+def test_checkpoint_heads_edited_into_nonsense_are_reported_not_a_crash(
+    document, triggers_dropped
+) -> None:
+    provenance_checkpoint()
+    ProvenanceCheckpoint.objects.update(heads={"document": "not a list of heads"})
+    err = fixity_failing()
+    assert "checkpoint 1's heads do not give its Merkle root: altered" in err
+
+
 def test_a_checkpoint_is_refused_when_chains_no_longer_extend_the_last(
     document, triggers_dropped
 ) -> None:
@@ -349,6 +358,13 @@ def test_an_export_that_is_not_one_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.json"
     path.write_text('{"hello": 1}')
     with pytest.raises(CommandError, match="is not a Kaynak checkpoint export"):
+        call_command("fixity_check", "--against", str(path), stdout=StringIO())
+
+
+def test_a_damaged_export_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "checkpoint.json"
+    path.write_text('{"format": "kaynak-checkpoint/1", "checkpoint": [1, 2]}')
+    with pytest.raises(CommandError, match="is damaged"):
         call_command("fixity_check", "--against", str(path), stdout=StringIO())
 
 
