@@ -91,7 +91,9 @@ def provenance_checkpoint_if_due(
     *, min_interval: timedelta = timedelta(seconds=60)
 ) -> ProvenanceCheckpoint | None:
     """A checkpoint if some chain changed since the newest one and that one is at least
-    `min_interval` old (the background worker calls this); otherwise None."""
+    `min_interval` old (the background worker calls this); otherwise None. Raises
+    CheckpointRefused, as `provenance_checkpoint` does, when the chains no longer extend the
+    newest checkpoint: the worker's failure then shows the tampering."""
     previous = latest_checkpoint()
     if previous is not None:
         if timezone.now() - previous.created_at < min_interval:

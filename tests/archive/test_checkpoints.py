@@ -10,7 +10,11 @@ from django.db import IntegrityError, connection, transaction
 
 from annotations.services import annotation_create
 from archive.models import ProvenanceCheckpoint, ProvenanceEvent, SourceEvent
-from archive.services.checkpoints import provenance_checkpoint, provenance_checkpoint_if_due
+from archive.services.checkpoints import (
+    CheckpointRefused,
+    provenance_checkpoint,
+    provenance_checkpoint_if_due,
+)
 from kaynak.chain import merkle_root
 from tests.factories import DocumentFactory
 
@@ -92,3 +96,11 @@ def test_events_stay_append_only_after_the_migrations(researcher) -> None:
                 connection.cursor() as cursor,
             ):
                 cursor.execute(statement)
+
+
+def test_the_worker_call_fails_loudly_after_tampering(triggers_dropped) -> None:
+    document = DocumentFactory()
+    provenance_checkpoint()
+    document.events.all().delete()
+    with pytest.raises(CheckpointRefused, match=f"document {document.pk} had 1 event"):
+        provenance_checkpoint_if_due(min_interval=timedelta(0))
