@@ -147,7 +147,7 @@ class RevisionEntry:
 
     version: int
     action: str
-    actor: str
+    actor: str | None  # None: the system itself (a source merge run without a person)
     occurred_at: datetime
     changes: dict[str, dict[str, Any]]  # field: {before, after}, a withheld side left out
     withheld: list[str]  # "before", "after": the sides this reader could not read then
@@ -177,7 +177,7 @@ def revision_history(*, annotation: Annotation, user: AbstractBaseUser) -> list[
             RevisionEntry(
                 version=revision.version,
                 action=revision.action,
-                actor=revision.actor.username,
+                actor=revision.actor.username if revision.actor else None,
                 occurred_at=revision.occurred_at,
                 changes={
                     field: {side: value for side, value in change.items() if readable.get(side)}

@@ -244,7 +244,11 @@ class RevisionSerializer(serializers.Serializer):
 
     version = serializers.IntegerField()
     action = serializers.ChoiceField(choices=RevisionAction.choices)
-    actor = serializers.CharField(help_text="Username of who made the change.")
+    actor = serializers.CharField(
+        allow_null=True,
+        help_text="Username of who made the change; null for the system itself (a source "
+        "merge run without a person).",
+    )
     occurred_at = serializers.DateTimeField()
     changes = serializers.DictField(
         child=RevisionChangeSerializer(),

@@ -30,6 +30,7 @@ from archive.permissions import can_see_withdrawn
 from archive.search import schedule_index_update
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
+from archive.state import document_state
 
 _FILENAME_MAX = Document._meta.get_field("original_filename").max_length
 
@@ -297,6 +298,9 @@ def _ingestion_event(
         "size_bytes": len(item.submission.data),
         "layout": parsed.layout,
         "encoding": parsed.encoding,
+        # The state as ingested, which every later change event's before and after continue
+        # (`fixity_check` replays them against the row).
+        "state": document_state(document),
     }
     if parsed.warnings:
         detail["warnings"] = list(parsed.warnings)
