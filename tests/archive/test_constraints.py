@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from archive.models import Document, Source, SourceAlias
-from archive.services import source_create
+from archive.services import source_create, source_merge, source_unmerge
 from kaynak.errors import KaynakError
 from tests.factories import DocumentFactory, SourceFactory
 
@@ -114,3 +114,138 @@ def test_raw_sql_insert_with_a_future_date_is_refused() -> None:
     table = Document._meta.db_table
     with refused("future"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET reprinted_on = %s WHERE id = %s", [future, document.pk])
+
+
+# Sources: a document names live sources only, and merges are one step deep. Each rule is
+# tried with raw SQL, as someone with direct database access would write.
+
+
+def merged_away(source: Source, *, into: Source | None = None) -> Source:
+    """Make `source` a tombstone of `into` (a new live source by default) through the
+    service; returns the live target."""
+    into = into or SourceFactory()
+    source_merge(sources=[source], into=into, actor=None, reason="one outlet under two names")
+    return into
+
+
+def execute(sql: str, params: list) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.parametrize("column", ["original_outlet_id", "reprinter_id"])
+def test_raw_update_naming_a_merged_source_on_a_document_is_refused(column: str) -> None:
+    document = DocumentFactory()
+    tombstone = SourceFactory()
+    merged_away(tombstone)
+    with refused("merged into another"):
+        execute(
+            f"UPDATE archive_document SET {column} = %s WHERE id = %s", [tombstone.pk, document.pk]
+        )
+    document.refresh_from_db()
+    assert getattr(document, column) != tombstone.pk
+
+
+@pytest.mark.parametrize("column", ["original_outlet_id", "reprinter_id"])
+def test_raw_insert_of_a_document_naming_a_merged_source_is_refused(column: str) -> None:
+    document = DocumentFactory()
+    tombstone = SourceFactory()
+    merged_away(tombstone)
+    columns = [field.column for field in Document._meta.concrete_fields if not field.primary_key]
+    # A copy of the row with another checksum and the tombstone in `column`.
+    values = ["%s" if name in {"sha256", column} else f'"{name}"' for name in columns]
+    params = [
+        "f" * 64 if name == "sha256" else tombstone.pk
+        for name in columns
+        if name in {"sha256", column}
+    ]
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    with refused("merged into another"):
+        execute(
+            f"INSERT INTO archive_document ({quoted}) "
+            f"SELECT {', '.join(values)} FROM archive_document WHERE id = %s",
+            [*params, document.pk],
+        )
+    assert Document.objects.count() == 1
+
+
+def test_a_document_may_name_a_live_source_in_raw_sql() -> None:
+    document = DocumentFactory()
+    live = SourceFactory()
+    execute("UPDATE archive_document SET reprinter_id = %s WHERE id = %s", [live.pk, document.pk])
+    document.refresh_from_db()
+    assert document.reprinter_id == live.pk
+
+
+@pytest.mark.parametrize("column", ["original_outlet_id", "reprinter_id"])
+def test_a_source_a_document_names_cannot_become_a_tombstone(column: str) -> None:
+    document = DocumentFactory()
+    named = getattr(document, column)
+    target = SourceFactory()
+    with refused("be merged while archive_document rows name it"):
+        execute("UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [target.pk, named])
+    assert Source.objects.get(pk=named).merged_into_id is None
+
+
+def test_a_source_cannot_be_merged_into_a_tombstone() -> None:
+    tombstone, lone = SourceFactory(), SourceFactory()
+    merged_away(tombstone)
+    with refused("no merge chains"):
+        execute(
+            "UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [tombstone.pk, lone.pk]
+        )
+    assert Source.objects.get(pk=lone.pk).merged_into_id is None
+
+
+def test_a_new_source_cannot_be_inserted_as_a_tombstone_of_a_tombstone() -> None:
+    tombstone = SourceFactory()
+    merged_away(tombstone)
+    with refused("no merge chains"):
+        execute(
+            "INSERT INTO archive_source "
+            "(name, slug, kind, description, url, created_at, merged_into_id) "
+            "SELECT 'Invented Copy', 'invented-copy', kind, description, url, created_at, %s "
+            "FROM archive_source WHERE id = %s",
+            [tombstone.pk, tombstone.pk],
+        )
+    assert not Source.objects.filter(slug="invented-copy").exists()
+
+
+def test_a_source_others_were_merged_into_cannot_itself_be_merged() -> None:
+    tombstone = SourceFactory()
+    target = merged_away(tombstone)
+    elsewhere = SourceFactory()
+    with refused("no merge chains"):
+        execute(
+            "UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [elsewhere.pk, target.pk]
+        )
+    assert Source.objects.get(pk=target.pk).merged_into_id is None
+
+
+def test_a_tombstone_may_be_repointed_to_another_live_source() -> None:
+    tombstone = SourceFactory()
+    merged_away(tombstone)
+    other = SourceFactory()
+    execute("UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [other.pk, tombstone.pk])
+    assert Source.objects.get(pk=tombstone.pk).merged_into_id == other.pk
+
+
+def test_merge_and_unmerge_pass_the_rules_with_documents_and_earlier_tombstones() -> None:
+    """The order of the services' writes keeps every rule at every statement: documents and
+    earlier tombstones move to the target before the merged sources become tombstones, and
+    back only after they are live again."""
+    document = DocumentFactory()
+    outlet, reprinter = document.original_outlet, document.reprinter
+    earlier = SourceFactory()
+    merged_away(earlier, into=outlet)
+    target = SourceFactory()
+    event = source_merge(
+        sources=[outlet, reprinter], into=target, actor=None, reason="all one publisher"
+    )
+    document.refresh_from_db()
+    assert (document.original_outlet_id, document.reprinter_id) == (target.pk, target.pk)
+    assert Source.objects.get(pk=earlier.pk).merged_into_id == target.pk
+    source_unmerge(event=event, actor=None, reason="they were not")
+    document.refresh_from_db()
+    assert (document.original_outlet_id, document.reprinter_id) == (outlet.pk, reprinter.pk)
+    assert Source.objects.get(pk=earlier.pk).merged_into_id == outlet.pk

@@ -1,0 +1,76 @@
+"""The rules annotations keep in the database: a span, its context, its document and its
+creator never change (annotate the new span instead); who hid or deleted an annotation is
+recorded exactly when it is hidden or deleted; and a source cannot be merged while source
+tags name it (the tag side is guarded since 0002)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import migrations, models
+
+from kaynak.db import (
+    create_immutable_columns_trigger,
+    drop_immutable_columns_trigger,
+    drop_unreferenced_tombstone_sql,
+    execute_all,
+    unreferenced_tombstone_sql,
+)
+
+ANNOTATION_TABLE = "annotations_annotation"
+SOURCE_TAG_TABLE = "annotations_sourcetag"
+# SQLite rebuilds the table to add the check constraints above and drops the triggers on it,
+# so the trigger is made after them.
+IMMUTABLE_COLUMNS = ["document_id", "start", "end", "quote", "prefix", "suffix", "creator_id"]
+
+
+def create_rules(apps, schema_editor) -> None:
+    create_immutable_columns_trigger(schema_editor, ANNOTATION_TABLE, IMMUTABLE_COLUMNS)
+    execute_all(
+        schema_editor,
+        unreferenced_tombstone_sql(
+            schema_editor.connection.vendor, SOURCE_TAG_TABLE, ["source_id"]
+        ),
+    )
+
+
+def drop_rules(apps, schema_editor) -> None:
+    drop_immutable_columns_trigger(schema_editor, ANNOTATION_TABLE)
+    execute_all(
+        schema_editor,
+        drop_unreferenced_tombstone_sql(schema_editor.connection.vendor, SOURCE_TAG_TABLE),
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("annotations", "0003_curator_group"),
+        ("archive", "0006_database_rules"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AddConstraint(
+            model_name="annotation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("hidden_at__isnull", True), ("hidden_by__isnull", True)),
+                    models.Q(("hidden_at__isnull", False), ("hidden_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="annotations_annotation_hidden_by_iff_hidden_at",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="annotation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("deleted_at__isnull", True), ("deleted_by__isnull", True)),
+                    models.Q(("deleted_at__isnull", False), ("deleted_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="annotations_annotation_deleted_by_iff_deleted_at",
+            ),
+        ),
+        migrations.RunPython(create_rules, drop_rules, elidable=False),
+    ]
