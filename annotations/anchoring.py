@@ -38,21 +38,41 @@ def _in_context(text: str, start: int, end: int) -> Span:
     )
 
 
-def utf16_to_code_points(text: str, offset: int, *, field: str) -> int:
-    """The code-point offset of UTF-16 offset `offset` in `text`."""
-    encoded = text.encode("utf-16-le")
-    if offset * 2 > len(encoded):
+# In UTF-16-LE, a unit's high byte is D8–DB exactly when the unit is a high surrogate, the
+# first half of a character beyond the Basic Multilingual Plane.
+_HIGH_SURROGATE_BYTES = frozenset(range(0xD8, 0xDC))
+_NOT_HIGH_SURROGATE_BYTES = bytes(set(range(256)) - _HIGH_SURROGATE_BYTES)
+
+
+def utf16_high_bytes(text: str) -> bytes:
+    """The high byte of each UTF-16 unit of `text`: what `utf16_to_code_points` needs, made
+    once for both offsets of a span."""
+    return text.encode("utf-16-le")[1::2]
+
+
+def utf16_to_code_points(
+    text: str, offset: int, *, field: str, high_bytes: bytes | None = None
+) -> int:
+    """The code-point offset of UTF-16 offset `offset` in `text`. Linear in C, with no
+    decoding: each surrogate pair before `offset` is one code point for two units."""
+    if text.isascii():  # one unit per code point, known without reading the text
+        units, pairs_before, splits_pair = len(text), 0, False
+    else:
+        high = utf16_high_bytes(text) if high_bytes is None else high_bytes
+        units = len(high)
+        pairs_before = len(high[:offset].translate(None, _NOT_HIGH_SURROGATE_BYTES))
+        splits_pair = 0 < offset <= units and high[offset - 1] in _HIGH_SURROGATE_BYTES
+    if offset > units:
         raise AnchorError(
-            f"{field} {offset} is past the end of the text ({len(encoded) // 2} UTF-16 units)",
-            fields={field: [f"past the end of the text ({len(encoded) // 2} UTF-16 units)"]},
+            f"{field} {offset} is past the end of the text ({units} UTF-16 units)",
+            fields={field: [f"past the end of the text ({units} UTF-16 units)"]},
         )
-    try:
-        return len(encoded[: offset * 2].decode("utf-16-le"))
-    except UnicodeDecodeError:
+    if splits_pair:
         raise AnchorError(
             f"{field} {offset} falls between the two halves of a surrogate pair",
             fields={field: ["falls inside a character (between a surrogate pair's halves)"]},
-        ) from None
+        )
+    return offset - pairs_before
 
 
 def span_from_offsets(
@@ -72,8 +92,9 @@ def span_from_offsets(
     if problems:
         raise AnchorError("offsets must not be negative", fields=problems)
     if unit == OffsetUnit.UTF16:
-        start = utf16_to_code_points(text, start, field="start")
-        end = utf16_to_code_points(text, end, field="end")
+        high = None if text.isascii() else utf16_high_bytes(text)
+        start = utf16_to_code_points(text, start, field="start", high_bytes=high)
+        end = utf16_to_code_points(text, end, field="end", high_bytes=high)
     if start >= end:
         raise AnchorError(
             f"start ({start}) must be before end ({end})",
@@ -95,22 +116,39 @@ def span_from_offsets(
     return span
 
 
+# A quote (with its context) found more often than this is refused without counting further:
+# it cannot identify one place, and counting every "e" of a 20 MiB text would tie up a worker.
+MAX_QUOTE_PLACES = 1000
+
+
 def span_from_quote(text: str, exact: str, *, prefix: str = "", suffix: str = "") -> Span:
-    """Anchor a TextQuoteSelector: `exact` must occur exactly once with this context."""
+    """Anchor a TextQuoteSelector: `exact` must occur exactly once with this context.
+
+    The prefix, quote and suffix lie side by side, so the places are those of the three
+    joined: one C-level search each (linear in the text, whatever the input), no slices of
+    the text, and at most MAX_QUOTE_PLACES + 1 of them.
+    """
     if not exact:
         raise AnchorError("the quote is empty", fields={"quote": ["must not be empty"]})
-    places = []
-    position = text.find(exact)
-    while position != -1:
-        end = position + len(exact)
-        if text[:position].endswith(prefix) and text[end:].startswith(suffix):
-            places.append(position)
-        position = text.find(exact, position + 1)
+    needle = prefix + exact + suffix
+    places: list[int] = []
+    position = text.find(needle)
+    while position != -1 and len(places) <= MAX_QUOTE_PLACES:
+        places.append(position + len(prefix))
+        position = text.find(needle, position + 1)
     if not places:
         raise AnchorError(
             "the quote (with its prefix and suffix) does not occur in the text",
             code="quote_not_found",
             fields={"quote": ["not found in the text"]},
+        )
+    if len(places) > MAX_QUOTE_PLACES:
+        raise AnchorError(
+            f"the quote (with its prefix and suffix) occurs more than {MAX_QUOTE_PLACES:,} "
+            "times: too common to anchor by quote; give the offsets (start, end), or a longer "
+            "prefix or suffix",
+            code="quote_too_common",
+            fields={"quote": [f"occurs more than {MAX_QUOTE_PLACES:,} times"]},
         )
     if len(places) > 1:
         raise AnchorError(
