@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from archive.models import Document, Source, SourceAlias
@@ -249,3 +252,95 @@ def test_merge_and_unmerge_pass_the_rules_with_documents_and_earlier_tombstones(
     document.refresh_from_db()
     assert (document.original_outlet_id, document.reprinter_id) == (outlet.pk, reprinter.pk)
     assert Source.objects.get(pk=earlier.pk).merged_into_id == outlet.pk
+
+
+def racing(first: Callable[[], None], second: Callable[[], None]) -> list[Exception | None]:
+    """Run `first` in a transaction that stays open a moment after its write, and `second`
+    from another connection meanwhile; each outcome is None or the database error raised.
+
+    PostgreSQL makes `second` wait on the row locks. The in-memory SQLite test database
+    shares one cache between connections and answers "table is locked" at once instead of
+    waiting as a file database does: `second` then tries again until `first` is done.
+    """
+    written = threading.Event()
+    outcomes: list[Exception | None] = [None, None]
+
+    def run(index: int, write: Callable[[], None]) -> None:
+        try:
+            if index == 1:
+                written.wait(timeout=10)
+            for _ in range(200):
+                try:
+                    with transaction.atomic():
+                        write()
+                        if index == 0:
+                            written.set()
+                            time.sleep(0.5)
+                    return
+                except OperationalError as error:
+                    if index == 0 or "locked" not in str(error):
+                        raise
+                    time.sleep(0.05)
+        except DatabaseError as error:
+            outcomes[index] = error
+        finally:
+            written.set()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate((first, second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+def raw(sql: str, params: list) -> Callable[[], None]:
+    def write() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    return write
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_named_a_source_while_it_is_merged_concurrently_keeps_the_rule() -> None:
+    """PostgreSQL: the trigger's FOR SHARE on the source makes the merge wait for the
+    document's commit and then see it; without it both writes would commit."""
+    document, source, target = DocumentFactory(), SourceFactory(), SourceFactory()
+    outcomes = racing(
+        raw(
+            "UPDATE archive_document SET reprinter_id = %s WHERE id = %s", [source.pk, document.pk]
+        ),
+        raw("UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [target.pk, source.pk]),
+    )
+    assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError), outcomes
+    assert Document.objects.get(pk=document.pk).reprinter_id == source.pk
+    assert Source.objects.get(pk=source.pk).merged_into_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_source_merged_while_a_document_names_it_concurrently_keeps_the_rule() -> None:
+    document, source, target = DocumentFactory(), SourceFactory(), SourceFactory()
+    outcomes = racing(
+        raw("UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [target.pk, source.pk]),
+        raw(
+            "UPDATE archive_document SET reprinter_id = %s WHERE id = %s", [source.pk, document.pk]
+        ),
+    )
+    assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError), outcomes
+    assert Document.objects.get(pk=document.pk).reprinter_id != source.pk
+    assert Source.objects.get(pk=source.pk).merged_into_id == target.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_merges_made_at_once_cannot_form_a_chain() -> None:
+    first, middle, last = SourceFactory(), SourceFactory(), SourceFactory()
+    outcomes = racing(
+        raw("UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [middle.pk, first.pk]),
+        raw("UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [last.pk, middle.pk]),
+    )
+    assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError), outcomes
+    chained = Source.objects.filter(merged_into__merged_into__isnull=False)
+    assert not chained.exists()
