@@ -234,10 +234,11 @@ def test_every_sample_document_parses(path: Path) -> None:
     assert parsed.warnings == ()
 
 
-# Files at the upload limit built to be slow: each is read (or refused) in about a second.
+# Files at the upload limit built to be slow: each is read (or refused) within a few seconds
+# even on a busy machine (about half a second alone; splitting 7 million lines is the cost).
 # Before: 25 s for a title of millions of capitalised lines, 8 s for a file without letters.
 UPLOAD_LIMIT = 20 * 1024 * 1024
-PARSE_BOUND_SECONDS = 1.5
+PARSE_BOUND_SECONDS = 3.0
 
 
 @pytest.mark.parametrize(
@@ -251,7 +252,7 @@ PARSE_BOUND_SECONDS = 1.5
     ],
     ids=["capitalised-lines", "endless-title", "no-letters", "endless-first-line", "closings"],
 )
-def test_adversarial_files_at_the_upload_limit_are_read_in_about_a_second(
+def test_adversarial_files_at_the_upload_limit_are_read_within_seconds(
     content, outcome: str
 ) -> None:
     data = content(UPLOAD_LIMIT - 400).encode()[:UPLOAD_LIMIT]
