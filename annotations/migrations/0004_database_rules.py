@@ -23,22 +23,37 @@ SOURCE_TAG_TABLE = "annotations_sourcetag"
 IMMUTABLE_COLUMNS = ["document_id", "start", "end", "quote", "prefix", "suffix", "creator_id"]
 
 
+# PostgreSQL: the tag side (0002) now takes FOR SHARE on the source, as the document side
+# does (see kaynak/db.py), so a tag and a merge of its source made at once cannot both pass.
+PG_TAG_LIVE_SOURCE = """
+CREATE OR REPLACE FUNCTION annotations_sourcetag_live_source() RETURNS trigger AS $$
+BEGIN
+    {lock}
+    IF (SELECT merged_into_id FROM archive_source WHERE id = NEW.source_id) IS NOT NULL THEN
+        RAISE EXCEPTION 'source % was merged into another; tag the source it was merged into',
+            NEW.source_id USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql
+"""
+LOCK = "PERFORM 1 FROM archive_source WHERE id = NEW.source_id FOR SHARE;"
+
+
 def create_rules(apps, schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
     create_immutable_columns_trigger(schema_editor, ANNOTATION_TABLE, IMMUTABLE_COLUMNS)
-    execute_all(
-        schema_editor,
-        unreferenced_tombstone_sql(
-            schema_editor.connection.vendor, SOURCE_TAG_TABLE, ["source_id"]
-        ),
-    )
+    execute_all(schema_editor, unreferenced_tombstone_sql(vendor, SOURCE_TAG_TABLE, ["source_id"]))
+    if vendor == "postgresql":
+        execute_all(schema_editor, [PG_TAG_LIVE_SOURCE.format(lock=LOCK)])
 
 
 def drop_rules(apps, schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
     drop_immutable_columns_trigger(schema_editor, ANNOTATION_TABLE)
-    execute_all(
-        schema_editor,
-        drop_unreferenced_tombstone_sql(schema_editor.connection.vendor, SOURCE_TAG_TABLE),
-    )
+    execute_all(schema_editor, drop_unreferenced_tombstone_sql(vendor, SOURCE_TAG_TABLE))
+    if vendor == "postgresql":
+        execute_all(schema_editor, [PG_TAG_LIVE_SOURCE.format(lock="")])
 
 
 class Migration(migrations.Migration):

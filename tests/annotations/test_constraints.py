@@ -7,8 +7,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from annotations.models import Annotation
+from annotations.models import Annotation, SourceTag
 from archive.models import Source
+from tests.archive.test_constraints import racing, raw
 from tests.factories import DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,33 @@ def test_a_source_that_tags_name_cannot_become_a_tombstone(annotate, outlet) -> 
             "UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [target.pk, outlet.pk]
         )
     assert Source.objects.get(pk=outlet.pk).merged_into_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_and_a_merge_of_its_source_made_at_once_keep_the_rule(annotate) -> None:
+    annotation, source, target = annotate(), SourceFactory(), SourceFactory()
+    tag = raw(
+        "INSERT INTO annotations_sourcetag (annotation_id, source_id, role) VALUES (%s, %s, %s)",
+        [annotation.pk, source.pk, "quoted"],
+    )
+    merge = raw(
+        "UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [target.pk, source.pk]
+    )
+    outcomes = racing(tag, merge)
+    assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError), outcomes
+    assert Source.objects.get(pk=source.pk).merged_into_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merge_and_a_tag_of_the_merged_source_made_at_once_keep_the_rule(annotate) -> None:
+    annotation, source, target = annotate(), SourceFactory(), SourceFactory()
+    merge = raw(
+        "UPDATE archive_source SET merged_into_id = %s WHERE id = %s", [target.pk, source.pk]
+    )
+    tag = raw(
+        "INSERT INTO annotations_sourcetag (annotation_id, source_id, role) VALUES (%s, %s, %s)",
+        [annotation.pk, source.pk, "quoted"],
+    )
+    outcomes = racing(merge, tag)
+    assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError), outcomes
+    assert not SourceTag.objects.filter(source=source).exists()
