@@ -38,21 +38,39 @@ def _in_context(text: str, start: int, end: int) -> Span:
     )
 
 
+# Code points encoded at a time when counting UTF-16 units: linear, in C, and never a copy
+# of a whole 20 MiB text.
+_UTF16_CHUNK = 1 << 16
+
+
 def utf16_to_code_points(text: str, offset: int, *, field: str) -> int:
-    """The code-point offset of UTF-16 offset `offset` in `text`."""
-    encoded = text.encode("utf-16-le")
-    if offset * 2 > len(encoded):
-        raise AnchorError(
-            f"{field} {offset} is past the end of the text ({len(encoded) // 2} UTF-16 units)",
-            fields={field: [f"past the end of the text ({len(encoded) // 2} UTF-16 units)"]},
-        )
-    try:
-        return len(encoded[: offset * 2].decode("utf-16-le"))
-    except UnicodeDecodeError:
-        raise AnchorError(
-            f"{field} {offset} falls between the two halves of a surrogate pair",
-            fields={field: ["falls inside a character (between a surrogate pair's halves)"]},
-        ) from None
+    """The code-point offset of UTF-16 offset `offset` in `text`. Chunks of the text are
+    encoded to count their units; only the chunk holding `offset` is decoded."""
+    if text.isascii():  # one unit per code point, known without reading the text
+        units = len(text)
+        if offset <= units:
+            return offset
+    else:
+        units = 0
+        for begin in range(0, len(text), _UTF16_CHUNK):
+            encoded = text[begin : begin + _UTF16_CHUNK].encode("utf-16-le")
+            if units + len(encoded) // 2 >= offset:
+                try:
+                    return begin + len(encoded[: (offset - units) * 2].decode("utf-16-le"))
+                except UnicodeDecodeError:
+                    raise AnchorError(
+                        f"{field} {offset} falls between the two halves of a surrogate pair",
+                        fields={
+                            field: ["falls inside a character (between a surrogate pair's halves)"]
+                        },
+                    ) from None
+            units += len(encoded) // 2
+        if offset == 0:
+            return 0
+    raise AnchorError(
+        f"{field} {offset} is past the end of the text ({units} UTF-16 units)",
+        fields={field: [f"past the end of the text ({units} UTF-16 units)"]},
+    )
 
 
 def span_from_offsets(
@@ -95,22 +113,39 @@ def span_from_offsets(
     return span
 
 
+# A quote (with its context) found more often than this is refused without counting further:
+# it cannot identify one place, and counting every "e" of a 20 MiB text would tie up a worker.
+MAX_QUOTE_PLACES = 1000
+
+
 def span_from_quote(text: str, exact: str, *, prefix: str = "", suffix: str = "") -> Span:
-    """Anchor a TextQuoteSelector: `exact` must occur exactly once with this context."""
+    """Anchor a TextQuoteSelector: `exact` must occur exactly once with this context.
+
+    The prefix, quote and suffix lie side by side, so the places are those of the three
+    joined: one C-level search each (linear in the text, whatever the input), no slices of
+    the text, and at most MAX_QUOTE_PLACES + 1 of them.
+    """
     if not exact:
         raise AnchorError("the quote is empty", fields={"quote": ["must not be empty"]})
-    places = []
-    position = text.find(exact)
-    while position != -1:
-        end = position + len(exact)
-        if text[:position].endswith(prefix) and text[end:].startswith(suffix):
-            places.append(position)
-        position = text.find(exact, position + 1)
+    needle = prefix + exact + suffix
+    places: list[int] = []
+    position = text.find(needle)
+    while position != -1 and len(places) <= MAX_QUOTE_PLACES:
+        places.append(position + len(prefix))
+        position = text.find(needle, position + 1)
     if not places:
         raise AnchorError(
             "the quote (with its prefix and suffix) does not occur in the text",
             code="quote_not_found",
             fields={"quote": ["not found in the text"]},
+        )
+    if len(places) > MAX_QUOTE_PLACES:
+        raise AnchorError(
+            f"the quote (with its prefix and suffix) occurs more than {MAX_QUOTE_PLACES:,} "
+            "times: too common to anchor by quote; give the offsets (start, end), or a longer "
+            "prefix or suffix",
+            code="quote_too_common",
+            fields={"quote": [f"occurs more than {MAX_QUOTE_PLACES:,} times"]},
         )
     if len(places) > 1:
         raise AnchorError(

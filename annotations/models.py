@@ -66,7 +66,8 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
 
 
 class Annotation(models.Model):
-    """A span of a document's text, in Unicode code points, with what a researcher says of it."""
+    """A span of a document's text, in Unicode code points, with what a researcher says of it.
+    Database triggers keep the span, its context, its document and its creator unchanged."""
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="annotations")
     start = models.PositiveIntegerField(help_text="First code point of the span.")
@@ -137,6 +138,17 @@ class Annotation(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"
+            ),
+            # Who hid or deleted it is part of the record: both set, or neither.
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True, hidden_by__isnull=True)
+                | Q(hidden_at__isnull=False, hidden_by__isnull=False),
+                name="%(app_label)s_%(class)s_hidden_by_iff_hidden_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=True, deleted_by__isnull=True)
+                | Q(deleted_at__isnull=False, deleted_by__isnull=False),
+                name="%(app_label)s_%(class)s_deleted_by_iff_deleted_at",
             ),
         ]
 

@@ -130,18 +130,33 @@ def parse_avim_reprint(data: bytes) -> ParsedDocument:
     decoded = decode(data)
     lines = decoded.text.split("\n")
     index = _next_filled(lines, 0)
+    # Spelling variants of the banner are looked for only in a line of about its length: a
+    # 20 MiB first line is not folded to learn that it is no banner.
     if index == len(lines) or (
-        lines[index].strip() != _AVIM_BANNER and normalize_name(lines[index]) != _AVIM_BANNER_KEY
+        lines[index].strip() != _AVIM_BANNER
+        and (
+            len(lines[index]) > 2 * len(_AVIM_BANNER)
+            or normalize_name(lines[index]) != _AVIM_BANNER_KEY
+        )
     ):
         raise NotThisLayout("no AVİM banner on the first line")
     warnings: list[str] = []
 
     title_lines: list[str] = []
+    title_length = -1
     index = _next_filled(lines, index + 1)
     while index < len(lines):
         line = lines[index].strip()
-        if NUMERIC_DATE.match(line) or not _is_capitalised(line):
+        # A title line is judged by its opening, and a title is refused as soon as it is
+        # too long: a file of millions of capitalised lines is not read to its end for that.
+        if NUMERIC_DATE.match(line) or not _is_capitalised(line[: TITLE_MAX_LENGTH + 1]):
             break
+        title_length += 1 + len(line)
+        if title_length > TITLE_MAX_LENGTH:
+            raise IngestRefused(
+                f"the title is over {TITLE_MAX_LENGTH:,} characters long (the limit)",
+                code="too_long",
+            )
         title_lines.append(line)
         index = _next_filled(lines, index + 1)
     found = lines[index].strip() if index < len(lines) else "the end of the file"
@@ -269,12 +284,15 @@ def parse_json_record(data: bytes) -> ParsedDocument:
 
 # --- Plain text -----------------------------------------------------------------------------
 
+# \w is str.isalnum() and the underscore (see the re module's documentation).
+_ALPHANUMERIC = re.compile(r"[^\W_]")
+
 
 def parse_plain_text(data: bytes) -> ParsedDocument:
     """Any text: the first non-empty line is the title, the whole text is the text."""
     decoded = decode(data)
     text = re.sub(r"\A(?:[^\S\n]*\n)+", "", decoded.text).rstrip()
-    if not any(ch.isalnum() for ch in text):
+    if not _ALPHANUMERIC.search(text):  # str.isalnum(), in C
         raise IngestRefused("the file contains no text", code="no_text")
     title = text.split("\n", 1)[0].strip()
     warnings = []

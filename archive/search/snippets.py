@@ -11,17 +11,35 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 
 from whoosh import query as whoosh_query
 
 from archive.search.analysis import STEMMERS, WORD_PATTERN, fold_term, split_apostrophe
+from archive.text import fold
 
-_WORD = re.compile(WORD_PATTERN)
+_WORD_CHAR = re.compile(r"\w")
+_JOINERS = ".'’"
 _EXACT_FIELDS = frozenset({"title", "body"})
 SURROUND = 70
 MAX_FRAGMENT = 240
 TOP_FRAGMENTS = 3
 BETWEEN = " … "
+# Bounds that keep a page of hits quick whatever the texts hold (a 20 MiB text of one word
+# repeated, or of one endless word): the opening this long is read for matches, at most this
+# many words that could match are checked, and longer words are never query words.
+SCAN_CHARS = 200_000
+MAX_CANDIDATES = 2_000
+MAX_WORD_CHARS = 100
+
+# The letters a word's first character folds to, for the scripts a reprint uses: a word can
+# match only if its first letter folds to the first letter of a query word or stem.
+_FOLDED_FIRST: dict[str, str] = {}
+for _code in chain(range(0x30, 0x250), range(0x370, 0x530), range(0x1E00, 0x1F00)):
+    _char = chr(_code)
+    if _WORD_CHAR.match(_char) and (_folded := fold(_char)):
+        _FOLDED_FIRST[_char] = _folded[0]
 
 
 @dataclass(frozen=True)
@@ -72,18 +90,48 @@ def _is_match(word: str, wanted: QueryWords, stems: frozenset[str], language: st
     return False
 
 
+@lru_cache(maxsize=256)
+def _candidates(first_letters: frozenset[str]) -> re.Pattern[str]:
+    """Words (from a letter on: a word's start is checked apart) whose first letter folds to
+    one of `first_letters`; the regular expression skips every other word in C."""
+    chars = {char for char, first in _FOLDED_FIRST.items() if first in first_letters}
+    chars |= {case for letter in first_letters for case in (letter, letter.upper())}
+    word_rest = WORD_PATTERN.removeprefix(r"\w+")
+    return re.compile(f"[{''.join(map(re.escape, sorted(chars)))}]\\w*{word_rest}")
+
+
+def _starts_word(text: str, start: int) -> bool:
+    """Whether the index's tokenizer starts a word at `start` (and not inside one, after a
+    letter or after a dot or apostrophe joining two letters)."""
+    before = text[start - 1] if start else " "
+    if _WORD_CHAR.match(before):
+        return False
+    return not (before in _JOINERS and start >= 2 and _WORD_CHAR.match(text[start - 2]))
+
+
 def _fragments(text: str, wanted: QueryWords, language: str) -> list[list]:
     """The first fragments of `text` with matches, in reading order: [start, end, matches].
 
     Reading stops once a match would open one fragment more than are shown: the first
-    matches make the snippet, and a long text need not be read to its end.
+    matches make the snippet, and a long text need not be read to its end. Only the first
+    SCAN_CHARS are read, and at most MAX_CANDIDATES words that could match are checked.
     """
     stems = wanted.stems.get(language, frozenset())
+    first_letters = frozenset(word[0] for word in chain(wanted.words, stems) if word)
+    if not first_letters:
+        return []
     fragments: list[list] = []
-    for match in _WORD.finditer(text):
-        if not _is_match(match.group(), wanted, stems, language):
-            continue
+    candidates = _candidates(first_letters).finditer(text, 0, SCAN_CHARS)
+    for checked, match in enumerate(candidates):
+        if checked == MAX_CANDIDATES:
+            break
         start, end = match.span()
+        if (
+            end - start > MAX_WORD_CHARS
+            or not _starts_word(text, start)
+            or not _is_match(match.group(), wanted, stems, language)
+        ):
+            continue
         last = fragments[-1] if fragments else None
         if last and start - last[1] < SURROUND and end + SURROUND - last[0] <= MAX_FRAGMENT:
             last[1] = min(len(text), end + SURROUND)
@@ -98,9 +146,11 @@ def _fragments(text: str, wanted: QueryWords, language: str) -> list[list]:
 
 
 def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and not text[start - 1].isspace():
+    """Widen to whole words, by at most SURROUND characters each way (a word can be endless)."""
+    floor, ceiling = max(0, start - SURROUND), min(len(text), end + SURROUND)
+    while start > floor and not text[start - 1].isspace():
         start -= 1
-    while end < len(text) and not text[end].isspace():
+    while end < ceiling and not text[end].isspace():
         end += 1
     return start, end
 

@@ -97,15 +97,26 @@ def test_the_database_refuses_a_source_tag_on_a_merged_away_source(annotate) -> 
 @pytest.mark.parametrize(
     ("update", "rule"),
     [
-        ({"start": 5, "end": 5}, "annotations_annotation_span_valid"),
         ({"comment": "x" * (COMMENT_MAX_LENGTH + 1)}, "annotations_annotation_comment_length"),
         ({"visibility": "group"}, "annotations_annotation_group_iff_group_visibility"),
     ],
 )
-def test_the_database_holds_the_span_comment_and_group_rules(annotate, update, rule) -> None:
+def test_the_database_holds_the_comment_and_group_rules(annotate, update, rule) -> None:
     annotation = annotate()
     with pytest.raises(IntegrityError, match=rule), transaction.atomic():
         Annotation.objects.filter(pk=annotation.pk).update(**update)
+
+
+def test_the_database_holds_the_span_rule(document, owner) -> None:
+    # A span never changes once written (tests/annotations/test_constraints.py): its rule
+    # is tried on the row as written.
+    with (
+        pytest.raises(IntegrityError, match="annotations_annotation_span_valid"),
+        transaction.atomic(),
+    ):
+        Annotation.objects.create(
+            document=document, creator=owner, start=5, end=5, quote="x", prefix="", suffix=""
+        )
 
 
 def test_revisions_are_append_only_in_the_database(annotate) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 from pathlib import Path
 
@@ -231,3 +232,43 @@ def test_every_sample_document_parses(path: Path) -> None:
     expected = "plain_text" if path.name.startswith(("09", "10")) else "avim_reprint"
     assert parsed.layout == expected
     assert parsed.warnings == ()
+
+
+# Files at the upload limit built to be slow: each is read (or refused) within a few seconds
+# even on a busy machine (about half a second alone; splitting 7 million lines is the cost).
+# Before: 25 s for a title of millions of capitalised lines, 8 s for a file without letters.
+UPLOAD_LIMIT = 20 * 1024 * 1024
+PARSE_BOUND_SECONDS = 3.0
+
+
+@pytest.mark.parametrize(
+    ("content", "outcome"),
+    [
+        (lambda size: reprint_text(title="\n".join(["AB"] * (size // 3))), "too_long"),
+        (lambda size: reprint_text(title="A" * size), "too_long"),
+        (lambda size: "{" * size, "no_text"),
+        (lambda size: "İ" * (size // 2), "plain_text"),
+        (lambda size: reprint_text(body="Kaynak/Source:\n" * (size // 16)), "avim_reprint"),
+    ],
+    ids=["capitalised-lines", "endless-title", "no-letters", "endless-first-line", "closings"],
+)
+def test_adversarial_files_at_the_upload_limit_are_read_within_seconds(
+    content, outcome: str
+) -> None:
+    data = content(UPLOAD_LIMIT - 400).encode()[:UPLOAD_LIMIT]
+    started = time.perf_counter()
+    try:
+        result = parse(data).layout
+    except IngestRefused as refusal:
+        result = refusal.code
+    elapsed = time.perf_counter() - started
+    assert result == outcome
+    assert elapsed < PARSE_BOUND_SECONDS, f"{elapsed:.2f} s"
+
+
+def test_a_title_over_the_limit_is_refused_as_too_long() -> None:
+    title = "\n".join(["A TITLE LINE IN CAPITALS"] * 50)
+    with pytest.raises(IngestRefused, match="title is over 1,000 characters") as refusal:
+        parse(reprint_bytes(title=title))
+    assert refusal.value.code == "too_long"
+    assert parse(reprint_bytes(title="\n".join(["A TITLE LINE IN CAPITALS"] * 40))).title

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import date
 
 import pytest
 
 from archive.search import SearchFilters, SearchQueryError, search, similar_documents
+from archive.search.searching import MAX_SUGGESTION_WORDS
 from tests.archive.search.conftest import body
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +266,51 @@ def test_a_prefix_expanding_to_too_many_words_is_refused(indexed, researcher, mo
     indexed(body="tariff tariffs tariffed tariffing tarification")
     with pytest.raises(SearchQueryError, match="matches more than 3 different words"):
         search("tarif*", user=researcher)
+
+
+def test_a_page_of_long_texts_matched_elsewhere_is_quick_and_shows_their_opening(
+    indexed, researcher
+) -> None:
+    """Snippets read a bounded opening of each text, loaded as such: before, each hit's
+    whole text was loaded and read word by word (about 1 s per 2 MiB of near-misses)."""
+    for number in range(3):
+        indexed(
+            title=f"HARBOUR LEDGER VOLUME {number}",
+            body="eve " * (512 * 1024),
+            outlet_line="Northern Ledger, May 12 2021",
+            reprint_date="14.05.2021",
+        )
+    search("volume", user=researcher)  # the first search opens the index
+    started = time.perf_counter()
+    results = search("harbour every", user=researcher)
+    elapsed = time.perf_counter() - started
+    assert results.total == 0
+    started = time.perf_counter()
+    results = search("ledger OR every", user=researcher)
+    elapsed += time.perf_counter() - started
+    assert results.total == 3
+    assert [hit.snippets[0][:28] for hit in results.hits] == [
+        "HARBOUR <mark>LEDGER</mark> VOLUME"[:28]
+    ] * 3
+    assert elapsed < 0.5, f"{elapsed:.2f} s"
+
+
+def test_a_long_misspelt_query_gets_no_suggestion_and_answers_quickly(indexed, researcher) -> None:
+    randomness = random.Random(1)
+    words = [
+        "".join(
+            randomness.choice("abcdefghijklmnoprstuvyz") for _ in range(randomness.randint(4, 9))
+        )
+        for _ in range(3000)
+    ]
+    indexed(body=" ".join(words))
+    search("warm", user=researcher)  # the first search opens the index
+    misspelt = [word + "q" for word in words[:60]]
+    started = time.perf_counter()
+    results = search(" ".join(misspelt), user=researcher)
+    elapsed = time.perf_counter() - started
+    assert (results.total, results.suggestion) == (0, None)
+    # Before the bound: about 2.5 s here, each word corrected against the whole word list.
+    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    short = search(" ".join(misspelt[:MAX_SUGGESTION_WORDS]), user=researcher)
+    assert short.suggestion == " ".join(words[:MAX_SUGGESTION_WORDS])
