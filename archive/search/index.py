@@ -172,9 +172,14 @@ def searcher_in_step() -> Iterator[InStepSearcher]:
             for document, terms in documents_for_index(fresh_ids):
                 writer.add_document(**document_fields(document, terms))
         fresh_reader = fresh.reader()
-        # The live index's segments first, so their document numbers (the mask) stay valid.
-        leaves = [reader for reader, _ in searcher.reader().leaf_readers()]
-        combined = Searcher(MultiReader([*leaves, fresh_reader]), closereader=False)
+        # The live index's segments first, so their document numbers (the mask) stay valid;
+        # an empty index's reader has no columns to sort or count by, and no documents.
+        leaves = [
+            reader for reader, _ in searcher.reader().leaf_readers() if reader.doc_count_all()
+        ]
+        combined = Searcher(
+            MultiReader([*leaves, fresh_reader]) if leaves else fresh_reader, closereader=False
+        )
         try:
             yield InStepSearcher(combined, mask)
         finally:

@@ -51,6 +51,21 @@ def test_ingest_indexes_the_document_after_commit(committed, researcher) -> None
     assert titles_found("lighthouse", researcher) == ["LIGHTHOUSE KEEPERS STRIKE"]
 
 
+def test_documents_are_found_before_the_worker_indexes_them(researcher) -> None:
+    """The worker is stopped: searches read the queued documents from the database."""
+    for number in range(3):
+        DocumentFactory(
+            title=f"QUEUED HARBOUR STORY {number}",
+            outlet_line="Northern Ledger, May 12 2016",
+            body=f"The harbour report number {number}.",
+        )
+    assert index_entries() == {}
+    results = search("harbour", user=researcher, sort="-published")
+    assert results.total == 3
+    assert [count for _, count in results.facets["outlet"]] == [3]
+    assert all("<mark>harbour</mark>" in hit.snippets[0] for hit in results.hits)
+
+
 def test_bulk_ingest_indexes_every_document_of_each_batch(committed, researcher) -> None:
     items = [
         Submission(data=reprint_bytes(title=f"BULK HEADLINE {n}"), filename=f"{n}.txt", label="")
