@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
@@ -301,18 +302,19 @@ def index_tasks() -> IndexTasks:
     """Index tasks waiting or running (a dead worker's included), and those that failed for
     the last time (retries exhausted) since the index was last repaired or rebuilt. An earlier
     attempt that failed is not counted: its retry is one of the others, or succeeded."""
-    rows = DBTaskResult.objects.filter(
-        task_path=update_search_index.module_path,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING, TaskResultStatus.FAILED],
-    ).order_by("enqueued_at")
     repaired = _repaired_at()
+    failures = Q(status=TaskResultStatus.FAILED)
+    if repaired is not None:
+        failures &= Q(finished_at__gt=repaired)
+    rows = DBTaskResult.objects.filter(
+        Q(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]) | failures,
+        task_path=update_search_index.module_path,
+    ).order_by("enqueued_at")
     waiting, failed = [], []
     for result in rows:
         if result.status != TaskResultStatus.FAILED:
             waiting.append(result)
-        elif result.args_kwargs["kwargs"].get("attempt", 1) >= settings.KAYNAK_TASK_ATTEMPTS and (
-            repaired is None or result.finished_at > repaired
-        ):
+        elif result.args_kwargs["kwargs"].get("attempt", 1) >= settings.KAYNAK_TASK_ATTEMPTS:
             failed.append(result)
     return IndexTasks(waiting=waiting, failed=failed)
 
@@ -322,8 +324,11 @@ def unindexed_documents(ids: Iterable[int]) -> list[int]:
     ids = sorted(set(ids))
     if not ids:
         return []
-    with shared_searcher() as searcher:
-        return [pk for pk in ids if searcher.document_number(id=str(pk)) is None]
+    try:
+        with shared_searcher() as searcher:
+            return [pk for pk in ids if searcher.document_number(id=str(pk)) is None]
+    except SearchIndexUnavailable:
+        return ids  # their update will wait (and retry) until the index is rebuilt
 
 
 def pending_document_ids() -> set[int]:

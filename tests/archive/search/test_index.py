@@ -16,6 +16,7 @@ from archive.search import (
     index_documents,
     open_index,
     rebuild_index,
+    remove_documents,
     search,
 )
 from archive.search.index import index_root, live_generation
@@ -64,6 +65,29 @@ def test_documents_are_found_before_the_worker_indexes_them(researcher) -> None:
     assert results.total == 3
     assert [count for _, count in results.facets["outlet"]] == [3]
     assert all("<mark>harbour</mark>" in hit.snippets[0] for hit in results.hits)
+
+
+def test_sending_a_duplicate_again_reindexes_it_when_its_entry_is_missing(
+    committed, researcher
+) -> None:
+    data = reprint_bytes(title="LOST FROM THE INDEX")
+    with committed():
+        document = document_ingest(
+            data=data, filename="a.txt", actor=researcher, method=IngestMethod.API
+        ).document
+    with committed():  # an entry present: a duplicate queues nothing
+        assert not document_ingest(
+            data=data, filename="a.txt", actor=researcher, method=IngestMethod.API
+        ).created
+        assert queued_index_updates() == []
+    remove_documents([document.pk])  # as an index restored from an old backup would be
+    with committed():
+        again = document_ingest(
+            data=data, filename="again.txt", actor=researcher, method=IngestMethod.API
+        )
+        assert not again.created
+        assert queued_index_updates() == [[document.pk]]
+    assert set(index_entries()) == {document.pk}
 
 
 def test_bulk_ingest_indexes_every_document_of_each_batch(committed, researcher) -> None:
