@@ -37,7 +37,7 @@ def revoke(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("archive", "0005_facsimiles"),
+        ("archive", "0006_tamper_evidence"),
         ("annotations", "0003_curator_group"),
         ("django_tasks_database", "0021_conditional_partial_index_ordering"),
     ]
