@@ -28,8 +28,8 @@ from annotations.models import (
 )
 from annotations.permissions import can_create_curated_tag, can_delete, can_edit, can_hide
 from archive.models import Document, Source
-from archive.search import schedule_index_update
 from archive.text import normalize_name
+from kaynak import hooks
 from kaynak.chain import recorded_json
 from kaynak.errors import KaynakError
 from kaynak.hooks import TagMove, TagRemoval
@@ -182,7 +182,7 @@ def _record(
         previous_hash=previous_hash or "",
     ).save(force_insert=True)
     if _searchable(before) or _searchable(after):
-        schedule_index_update([annotation.document_id])
+        hooks.annotations_changed([annotation.pk])
 
 
 def _revision(
