@@ -304,6 +304,9 @@ def _ingestion_event(
     }
     if parsed.warnings:
         detail["warnings"] = list(parsed.warnings)
+    if parsed.field_rules:
+        # Which rule of the parser set each field, so a curator can tell how it was read.
+        detail["field_rules"] = dict(parsed.field_rules)
     if parsed.extra:
         detail["extra_fields"] = dict(parsed.extra)
     return chained_event(
