@@ -111,6 +111,7 @@ def article_html(
     paragraphs: int = 5,
     charset: str = "utf-8",
     extra_head: str = "",
+    url: str = "https://courier.example.org/2019/05/04/night-market",
 ) -> str:
     """A saved article page with navigation, a cookie notice, share buttons, a subscription
     box and comments around the article."""
@@ -125,7 +126,7 @@ def article_html(
 <title>Night market reopens | {site}</title>
 <meta property="og:site_name" content="{site}">
 <meta property="article:published_time" content="{published}">
-<link rel="canonical" href="https://courier.example.org/2019/05/04/night-market">
+<link rel="canonical" href="{url}">
 <meta name="author" content="Lena Farrow">{extra_head}
 </head><body>
 <nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
