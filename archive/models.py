@@ -101,6 +101,12 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         """Documents not withdrawn."""
         return self.filter(withdrawn_at__isnull=True)
 
+    def needs_provenance(self) -> DocumentQuerySet:
+        """The review queue: current documents whose outlet or original date is not known."""
+        return self.current().filter(
+            Q(original_outlet__isnull=True) | Q(original_published_on__isnull=True)
+        )
+
 
 class Document(models.Model):
     """A received document: its parsed metadata, its text, and the exact bytes it came as."""
