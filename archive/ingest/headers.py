@@ -397,3 +397,13 @@ def parse_first_published(data: bytes) -> ParsedDocument:
         original_published_on=published_on,
         reprinted_on=reprinted_on,
     )
+
+
+# The shapes an item of a digest may be in, in the order they are tried.
+ITEM_PARSERS = (
+    parse_avim_publication,
+    parse_inline_pairs,
+    parse_published_line,
+    parse_outlet_then_date,
+    parse_first_published,
+)

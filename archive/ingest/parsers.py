@@ -20,6 +20,7 @@ from archive.ingest.dates import (
     split_trailing_date,
 )
 from archive.ingest.decoding import decode, normalize_text
+from archive.ingest.digests import parse_digest
 from archive.ingest.errors import IngestRefused, NotThisLayout
 from archive.ingest.headers import (
     parse_avim_publication,
@@ -285,6 +286,7 @@ PARSERS: dict[str, Parser] = {
     "avim_reprint": parse_avim_reprint,
     "json_record": parse_json_record,
     "web_page": parse_web_page,
+    "digest": parse_digest,
     "avim_publication": parse_avim_publication,
     "inline_pairs": parse_inline_pairs,
     "published_line": parse_published_line,

@@ -40,6 +40,10 @@ class ParsedDocument:
     # Which rule of the parser set each field ({"original_outlet": "outlet_then_date", …}),
     # recorded in the ingestion event.
     field_rules: Mapping[str, str] = field(default_factory=dict)
+    # A file holding several articles: one ParsedDocument per article, each with its
+    # character range in the file's decoded text (`file_range`). Empty for one document.
+    parts: tuple[ParsedDocument, ...] = ()
+    file_range: tuple[int, int] | None = None
 
 
 AVIM = SourceName(

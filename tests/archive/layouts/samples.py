@@ -137,3 +137,30 @@ def article_html(
 <section id="comments"><h3>Comments</h3><p>Lovely news, wrote a reader called Pim.</p></section>
 <footer>Copyright the Riverside Courier</footer>
 </body></html>"""
+
+
+DIGEST = """Harbour Digest, issue 12
+Today's topics: lanterns, bridges, tide clocks
+
+----------
+Lanterns Return to the Old Quay
+Trend, Azerbaijan
+April 8 2010
+
+The lantern makers of the old quay opened their workshops again on Monday.
+----------
+Bridges of Paper
+Source: Morning Ledger | Date: 3 March 2016
+
+The paper bridge over the canal held for six hours before the rain came.
+----------
+The tide clocks of Karavel | Opinion | Daily Sabah
+Published : 14.10.2014 01:55:20
+
+Karavel's tide clocks were wound by hand until last spring.
+"""
+
+DIGEST_WITH_UNREADABLE_ITEM = DIGEST.replace(
+    "Bridges of Paper\nSource: Morning Ledger | Date: 3 March 2016",
+    "Bridges of Paper\nsomewhere, some time",
+)
