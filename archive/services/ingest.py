@@ -179,13 +179,7 @@ def _ingest(
             continue
         pending.append(_Pending(index, submission, storage.sha256_hex(submission.data)))
 
-    # A digest's first article stands for its file: the same file again returns it.
-    existing = {
-        document.sha256: document
-        for document in Document.objects.filter(
-            sha256__in=[item.sha256 for item in pending]
-        ).first_of_each_file()
-    }
+    existing = documents_by_file([item.sha256 for item in pending])
     today = timezone.now().date()
     new: dict[str, _Pending] = {}
     repeats: list[_Pending] = []
@@ -216,6 +210,13 @@ def _ingest(
         document = first if isinstance(first, Document) else first.document
         outcomes[item.index] = _repeat(document, item.submission, actor, method, record_duplicates)
     return outcomes  # type: ignore[return-value]  # every slot is filled above
+
+
+def documents_by_file(sha256s: list[str]) -> dict[str, Document]:
+    """The document already holding each stored file; a digest's first article stands for its
+    file, so the same file again returns it."""
+    documents = Document.objects.filter(sha256__in=sha256s).first_of_each_file()
+    return {document.sha256: document for document in documents}
 
 
 def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: IngestMethod):
