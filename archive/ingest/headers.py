@@ -22,12 +22,17 @@ from archive.ingest.records import AVIM, ParsedDocument, SourceName
 # How far into a file a header may start, in non-empty lines.
 _HEAD_LINES = 8
 _NAME_MAX = 80
+_HEAD_SPLIT = 200
+_OUTLET_LINE_MAX = 200
 
 
 def _filled(text: str, limit: int = _HEAD_LINES) -> list[tuple[int, str]]:
     """The first `limit` non-empty lines as (line number, stripped line)."""
     found = []
-    for number, line in enumerate(text.split("\n")):
+    # Only the head is split: a header is in the first lines, and a long text is not copied.
+    for number, line in enumerate(text.split("\n", _HEAD_SPLIT)):
+        if number == _HEAD_SPLIT:
+            break  # the rest of the text, not a line
         if line.strip():
             found.append((number, line.strip()))
             if len(found) == limit:
@@ -279,6 +284,8 @@ def parse_outlet_then_date(data: bytes) -> ParsedDocument:
     head = _filled(decoded.text)
     what = "original publication date"
     for position, (line_number, line) in enumerate(head[:4]):
+        if len(line) > _OUTLET_LINE_MAX:
+            continue  # a paragraph, not a header line
         outlet = place = ""
         published_on: date | None = None
         rule = ""
@@ -293,13 +300,9 @@ def parse_outlet_then_date(data: bytes) -> ParsedDocument:
             if published_on:
                 outlet, place, rule = name.strip(), after_comma.strip(), "outlet_then_date"
                 last = next_line[0]
-        if not rule and "," in line:
+        if not rule and "," in line and _looks_like_name(name.strip()):
             split = split_trailing_date(after_comma, what=what)
-            if (
-                split
-                and _looks_like_name(name.strip())
-                and (not split[0] or _looks_like_name(split[0]))
-            ):
+            if split and (not split[0] or _looks_like_name(split[0])):
                 outlet, place, published_on, rule = (
                     name.strip(),
                     split[0],
@@ -349,6 +352,8 @@ _FIRST_PUBLISHED = (
     ),
 )
 _PARAGRAPHS = 4
+_SENTENCE_WINDOW = 6000
+_STATEMENT_WORDS = ("first published", "first appeared", "bu yazı")
 
 
 def parse_first_published(data: bytes) -> ParsedDocument:
@@ -357,7 +362,15 @@ def parse_first_published(data: bytes) -> ParsedDocument:
     the first paragraphs: outlet and date from it; the author's own later date line, if any, is
     the reprint date."""
     decoded = decode(data)
-    paragraphs = [part for part in re.split(r"\n\s*\n", decoded.text.strip()) if part.strip()]
+    # The statement is in the first paragraphs (or the last): only those are split, and only
+    # when a word of the statement is there at all (most texts are not in this shape).
+    text = decoded.text.strip()
+    window = (text[:_SENTENCE_WINDOW] + "\n" + text[-_SENTENCE_WINDOW:]).casefold()
+    if not any(words in window for words in _STATEMENT_WORDS):
+        raise NotThisLayout("no sentence saying where the text was first published")
+    head = [part for part in re.split(r"\n\s*\n", text[:_SENTENCE_WINDOW]) if part.strip()]
+    tail = [part for part in re.split(r"\n\s*\n", text[-_SENTENCE_WINDOW:]) if part.strip()]
+    paragraphs = head[:-1] + tail[-1:] if len(text) > _SENTENCE_WINDOW else head
     what = "original publication date"
     for paragraph in paragraphs[:_PARAGRAPHS] + paragraphs[-1:]:
         for pattern in _FIRST_PUBLISHED:
