@@ -85,6 +85,15 @@ def document_reextract(*, document: Document, layout: str | None, apply: bool) -
     except IngestRefused as refusal:
         result.refused = refusal.message
         return result
+    if parsed.parts or document.part:
+        # A digest's article is compared with the same article of the file read again.
+        if len(parsed.parts) != document.part_count:
+            result.refused = (
+                f"the file now reads as {len(parsed.parts) or 'one'} article(s), not "
+                f"{document.part_count or 'one'}; nothing is changed"
+            )
+            return result
+        parsed = parsed.parts[document.part - 1]
     result.layout = parsed.layout
     result.text_differs = parsed.text != document.text
     by_hand = fields_set_by_hand(document)

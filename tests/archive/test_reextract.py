@@ -85,3 +85,14 @@ def test_a_second_run_finds_nothing_to_change() -> None:
 def test_an_unknown_document_is_an_error() -> None:
     with pytest.raises(CommandError, match="No document with id 999"):
         reextract("--document", "999")
+
+
+def test_each_article_of_a_digest_is_compared_with_its_own_article(curator) -> None:
+    document_ingest(
+        data=samples.DIGEST.encode(), filename="digest.txt", actor=None, method=IngestMethod.API
+    )
+    second = Document.objects.get(part=2)
+    document_update(document=second, actor=curator, agent="test", byline="Ada Quill")
+    out = reextract("--document", str(second.pk))
+    assert "0 document(s) would change" in out
+    assert "Washington" not in out and "Trend" not in out
