@@ -8,6 +8,47 @@ from django.db import migrations, models
 # go with the old one: put them back, as 0004 does.
 _curation = importlib.import_module("archive.migrations.0004_curation")
 
+# Which article of its file a document is, and where it lies in the file's text, never change
+# (like the stored original itself). A separate trigger, so the document guards of 0002 stay
+# as they are; a later migration that makes SQLite rebuild the table must put this one back too.
+PG_PART_GUARD = """
+CREATE OR REPLACE FUNCTION archive_document_part_guard() RETURNS trigger AS $$
+BEGIN
+    IF NEW.part IS DISTINCT FROM OLD.part OR NEW.part_count IS DISTINCT FROM OLD.part_count
+        OR NEW.file_start IS DISTINCT FROM OLD.file_start
+        OR NEW.file_end IS DISTINCT FROM OLD.file_end THEN
+        RAISE EXCEPTION 'the place of document % in its file cannot change', OLD.id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER archive_document_part_guard BEFORE UPDATE ON archive_document
+    FOR EACH ROW EXECUTE FUNCTION archive_document_part_guard();
+"""
+SQLITE_PART_GUARD = """CREATE TRIGGER archive_document_part_immutable BEFORE UPDATE ON archive_document
+    WHEN NEW.part IS NOT OLD.part OR NEW.part_count IS NOT OLD.part_count
+        OR NEW.file_start IS NOT OLD.file_start OR NEW.file_end IS NOT OLD.file_end
+    BEGIN SELECT RAISE(ABORT, 'archive_document: the place of a document in its file cannot change'); END"""
+
+
+def create_part_guard(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_PART_GUARD, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_PART_GUARD)
+
+
+def drop_part_guard(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS archive_document_part_guard ON archive_document; "
+            "DROP FUNCTION IF EXISTS archive_document_part_guard();",
+            params=None,
+        )
+    elif schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS archive_document_part_immutable")
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -81,4 +122,5 @@ class Migration(migrations.Migration):
         migrations.RunPython(
             _curation.renew_document_guards, migrations.RunPython.noop, elidable=False
         ),
+        migrations.RunPython(create_part_guard, drop_part_guard, elidable=False),
     ]

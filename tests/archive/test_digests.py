@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import DatabaseError, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -93,3 +94,11 @@ def test_fixity_passes_for_a_digest(researcher_client) -> None:
     out = StringIO()
     call_command("fixity_check", "--no-progress", stdout=out, stderr=StringIO())
     assert "passed: 3, failed: 0" in out.getvalue()
+
+
+@pytest.mark.parametrize("column", ["part", "part_count", "file_start", "file_end"])
+def test_the_database_refuses_to_move_an_article_within_its_file(researcher_client, column):
+    upload(researcher_client, samples.DIGEST.encode())
+    second = Document.objects.get(part=2)
+    with pytest.raises(DatabaseError, match="place of"), transaction.atomic():
+        Document.objects.filter(pk=second.pk).update(**{column: 1 if column != "file_end" else 5})
