@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from archive.ingest.dates import DayOrder, read_date
 from archive.ingest.decoding import decode
 from archive.ingest.errors import IngestRefused, NotThisLayout
 from archive.ingest.headers import ITEM_PARSERS
-from archive.ingest.records import ParsedDocument
+from archive.ingest.language import guess_language
+from archive.ingest.records import ParsedDocument, SourceName
 
 _SEPARATOR = re.compile(r"^[ \t]*(?:-{5,}|={5,}|_{5,}|\*{5,})[ \t]*$", re.MULTILINE)
 MAX_ITEMS = 500
@@ -86,3 +88,86 @@ def parse_digest(data: bytes) -> ParsedDocument:
             )
         parts.append(dataclasses.replace(item, encoding=decoded.encoding, file_range=(begin, end)))
     return dataclasses.replace(parts[0], layout="digest", parts=tuple(parts), file_range=None)
+
+
+# --- A blog's listing page: `Author NAME DD.MM.YYYY`, then `Outlet (D Month YYYY) text…` ------
+
+_AUTHOR_LINE = re.compile(
+    r"^[ \t]*(?:author|yazar)[ \t]*:?[ \t]+(?P<name>\S[^\n]{0,148}?)[ \t]+"
+    r"(?P<date>\d{1,2}\.\d{1,2}\.\d{4})[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_OUTLET_OPENING = re.compile(r"^(?P<outlet>[^()\n]{2,80}?)\s*\((?P<date>[^()\n]{4,40})\)")
+
+
+def _listing_item(text: str, begin: int, end: int, author: re.Match[str], number: int):
+    """One post of a listing: the title line above the author line, the outlet and original
+    date opening the text, the author's date as the reprint date."""
+    title = text[begin : author.start()].strip()
+    body = text[author.end() : end].strip()
+    start_of_body = text.index(body, author.end()) if body else author.end()
+    opening = _OUTLET_OPENING.match(body)
+    label = f"item {number} of the listing ({(title or author.group().strip())[:60]!r})"
+    if not opening:
+        raise IngestRefused(
+            f"{label} does not open with `Outlet (date)`; the file is refused so that no "
+            "article is lost",
+            code="unreadable_item",
+        )
+    try:
+        published = read_date(
+            opening["date"], order=DayOrder.DAY_FIRST, what="original publication date"
+        )
+        reprinted = read_date(author["date"], order=DayOrder.DAY_FIRST, what="post date")
+    except IngestRefused as refusal:
+        raise IngestRefused(f"{label}: {refusal.message}", code=refusal.code) from None
+    if published is None:
+        raise IngestRefused(
+            f"{label}: {opening['date']!r} after the outlet is not a date", code="bad_date"
+        )
+    title = title or body.split("\n", 1)[0][:300]
+    return ParsedDocument(
+        layout="blog_listing",
+        title=title,
+        text=body,
+        language=guess_language(f"{title}\n{body}"),
+        media_type="text/plain",
+        encoding="",
+        original_outlet=SourceName(opening["outlet"].strip()),
+        original_published_on=published,
+        byline=author["name"].strip(),
+        reprinted_on=reprinted,
+        field_rules={
+            "title": "line_above_author",
+            "byline": "author_line",
+            "reprinted_on": "author_line",
+            "original_outlet": "outlet_opening",
+            "original_published_on": "outlet_opening",
+        },
+        file_range=(begin, max(start_of_body + len(body), author.end())),
+    )
+
+
+def parse_blog_listing(data: bytes) -> ParsedDocument:
+    decoded = decode(data)
+    text = decoded.text
+    authors = list(_AUTHOR_LINE.finditer(text))
+    if len(authors) < 2:
+        raise NotThisLayout("fewer than two `Author NAME DD.MM.YYYY` lines")
+    if len(authors) > MAX_ITEMS:
+        raise IngestRefused(
+            f"the listing has {len(authors)} items, over the limit of {MAX_ITEMS}",
+            code="too_many",
+        )
+    # Each item begins at its title: the non-empty line right above the author line.
+    starts = []
+    for author in authors:
+        above = text.rfind("\n", 0, max(author.start() - 1, 0))
+        line_above = text[above + 1 : author.start()].strip()
+        starts.append(above + 1 if line_above else author.start())
+    parts = []
+    for number, author in enumerate(authors, start=1):
+        end = starts[number] if number < len(authors) else len(text)
+        item = _listing_item(text, starts[number - 1], end, author, number)
+        parts.append(dataclasses.replace(item, encoding=decoded.encoding))
+    return dataclasses.replace(parts[0], layout="blog_listing", parts=tuple(parts), file_range=None)

@@ -20,7 +20,7 @@ from archive.ingest.dates import (
     split_trailing_date,
 )
 from archive.ingest.decoding import decode, normalize_text
-from archive.ingest.digests import parse_digest
+from archive.ingest.digests import parse_blog_listing, parse_digest
 from archive.ingest.errors import IngestRefused, NotThisLayout
 from archive.ingest.headers import (
     parse_avim_publication,
@@ -287,6 +287,7 @@ PARSERS: dict[str, Parser] = {
     "json_record": parse_json_record,
     "web_page": parse_web_page,
     "digest": parse_digest,
+    "blog_listing": parse_blog_listing,
     "avim_publication": parse_avim_publication,
     "inline_pairs": parse_inline_pairs,
     "published_line": parse_published_line,

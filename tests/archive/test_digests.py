@@ -102,3 +102,29 @@ def test_the_database_refuses_to_move_an_article_within_its_file(researcher_clie
     second = Document.objects.get(part=2)
     with pytest.raises(DatabaseError, match="place of"), transaction.atomic():
         Document.objects.filter(pk=second.pk).update(**{column: 1 if column != "file_end" else 5})
+
+
+def test_a_blog_listing_becomes_one_document_per_post(researcher_client) -> None:
+    response = upload(researcher_client, samples.BLOG_LISTING.encode(), "listing.txt")
+    assert response.status_code == 201, response.json()
+    first, second = Document.objects.order_by("part")
+    assert (first.title, first.original_outlet.name, first.byline) == (
+        "Lanterns Return to the Old Quay",
+        "Trend",
+        "Mira Coldwell",
+    )
+    assert (first.original_published_on.isoformat(), first.reprinted_on.isoformat()) == (
+        "2010-04-08",
+        "2010-04-12",
+    )
+    assert (second.original_outlet.name, second.part, second.part_count) == ("Morning Ledger", 2, 2)
+    assert samples.BLOG_LISTING[second.file_start : second.file_end].endswith(second.text)
+    event = second.events.get(event_type=EventType.INGESTION)
+    assert event.detail["split"]["parser"] == "blog_listing"
+
+
+def test_a_listing_with_a_post_without_its_outlet_is_refused_naming_it(researcher_client):
+    response = upload(researcher_client, samples.BLOG_LISTING_WITH_UNREADABLE_ITEM.encode())
+    assert response.status_code == 400
+    assert "item 2 of the listing ('Bridges of Paper')" in response.json()["detail"]
+    assert Document.objects.count() == 0

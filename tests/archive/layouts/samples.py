@@ -164,3 +164,21 @@ DIGEST_WITH_UNREADABLE_ITEM = DIGEST.replace(
     "Bridges of Paper\nSource: Morning Ledger | Date: 3 March 2016",
     "Bridges of Paper\nsomewhere, some time",
 )
+
+
+BLOG_LISTING = """Harbour Notes: recent posts
+
+Lanterns Return to the Old Quay
+Author Mira Coldwell 12.04.2010
+Trend (8 April 2010) The lantern makers of the old quay opened their workshops again on Monday.
+
+Nine of the twelve workshops had dried out.
+
+Bridges of Paper
+Author Teo Marsh 05.03.2016
+Morning Ledger (3 March 2016) The paper bridge over the canal held for six hours.
+"""
+
+BLOG_LISTING_WITH_UNREADABLE_ITEM = BLOG_LISTING.replace(
+    "Morning Ledger (3 March 2016) The paper", "The paper"
+)
