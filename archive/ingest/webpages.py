@@ -7,6 +7,7 @@ comments. The page is never rendered by Kaynak (its original is downloaded as an
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 
 import trafilatura
@@ -18,6 +19,10 @@ from archive.ingest.decoding import decode, normalize_text
 from archive.ingest.errors import IngestRefused, NotThisLayout
 from archive.ingest.language import guess_language
 from archive.ingest.records import ParsedDocument, SourceName
+
+# trafilatura warns "discarding data: None" on a page without article text; our refusal says
+# which page and why, so its warning would only be noise on the command's output.
+logging.getLogger("trafilatura.core").setLevel(logging.ERROR)
 
 _SNIFF_BYTES = 2048
 _HTML_START = re.compile(
