@@ -20,7 +20,12 @@ from annotations.models import SourceRole, Visibility
 from annotations.selectors import is_curator
 from archive.ingest import IngestRefused, check_single_upload
 from archive.ingest.images import check_image_size
-from archive.selectors import document_detail_queryset, documents_in_order, visible_documents
+from archive.selectors import (
+    document_detail_queryset,
+    document_siblings,
+    documents_in_order,
+    visible_documents,
+)
 from archive.services import IngestMethod, document_ingest, facsimile_attach
 from kaynak.errors import KaynakError
 from search.engine import SearchIndexUnavailable, similar_documents
@@ -146,6 +151,7 @@ def document_page(request: HttpRequest, pk: int) -> HttpResponse:
         "document.html",
         {
             "document": document,
+            "siblings": document_siblings(document, user=user),
             "facsimiles": list(document.facsimiles.all()),
             "facsimile_form": FacsimileForm(),
             "events": list(document.events.all()),
