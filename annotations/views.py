@@ -48,6 +48,7 @@ from annotations.services import (
     annotation_create,
     annotation_delete,
     annotation_hide,
+    annotation_unhide,
     annotation_update,
     reply_create,
     tag_create,
@@ -358,7 +359,7 @@ class AnnotationHideView(GenericAPIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        annotation_hide(annotation=annotation, actor=request.user, reason="", hidden=False)
+        annotation_unhide(annotation=annotation, actor=request.user)
         return _one(request, annotation)
 
 

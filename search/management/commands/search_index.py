@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from kaynak.errors import KaynakError
+from kaynak.progress import ProgressStream
 from search.documents import indexable_documents
 from search.engine import check_index, index_tasks, rebuild_index
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             total=indexable_documents().count(),
             unit="doc",
             disable=None if progress else True,
-            file=self.stderr._out,
+            file=ProgressStream(self.stderr),
         ) as bar:
             rebuild = rebuild_index(progress=bar.update)
         self.stdout.write(
