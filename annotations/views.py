@@ -13,9 +13,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -59,7 +58,7 @@ from annotations.services import (
 from archive.selectors import visible_documents
 from archive.serializers import ErrorSerializer
 from archive.views import IF_MATCH, PRECONDITIONS, AnyContentNegotiation
-from kaynak.api import StandardPagination, if_match_tags
+from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination, if_match_tags
 
 
 class WebAnnotationRenderer(JSONRenderer):

@@ -15,7 +15,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -85,7 +85,7 @@ from archive.services import (
 )
 from archive.services.documents import document_etag
 from archive.text import normalize_name
-from kaynak.api import StandardPagination, if_match_tags
+from kaynak.api import JSONParser, StandardPagination, if_match_tags
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")

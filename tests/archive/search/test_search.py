@@ -263,3 +263,9 @@ def test_a_prefix_expanding_to_too_many_words_is_refused(indexed, researcher, mo
     indexed(body="tariff tariffs tariffed tariffing tarification")
     with pytest.raises(SearchQueryError, match="matches more than 3 different words"):
         search("tarif*", user=researcher)
+
+
+def test_did_you_mean_corrects_the_words_around_one_split_by_an_emoji(archive, researcher) -> None:
+    results = search("ferri zz😀qq", user=researcher)
+    assert results.total == 0
+    assert results.suggestion == "ferry zz😀qq"
