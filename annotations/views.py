@@ -367,6 +367,8 @@ class AnnotationHideView(GenericAPIView):
 
 class AnnotationRepliesView(GenericAPIView):
     serializer_class = ReplySerializer
+    # A thread is answered whole, as is an annotation's history: the schema says so too.
+    pagination_class = None
 
     @extend_schema(
         operation_id="annotation_replies_list",
@@ -394,6 +396,7 @@ class AnnotationRepliesView(GenericAPIView):
 
 class AnnotationHistoryView(GenericAPIView):
     serializer_class = RevisionSerializer
+    pagination_class = None
 
     @extend_schema(
         operation_id="annotation_history",
@@ -469,7 +472,13 @@ class AnnotationExportView(GenericAPIView):
         ],
         responses={
             401: UNAUTHENTICATED,
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="as=jsonld: a W3C AnnotationCollection."
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="as=csv"),
+            (200, "application/x-ndjson"): OpenApiResponse(
+                OpenApiTypes.STR, description="as=jsonl: one annotation per line."
+            ),
             400: ERROR,
             404: NOT_FOUND,
         },

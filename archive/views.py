@@ -280,8 +280,9 @@ def _content_type(document: Document) -> str:
     return document.media_type
 
 
-def original_schema(operation_id: str, *, not_found: OpenApiResponse):
-    """The schema of a stored original's download (see `_original_response`)."""
+def original_schema(operation_id: str, *, not_found: OpenApiResponse, media_type: str):
+    """The schema of a stored original's download (see `_original_response`), in the media
+    type it was received as (`media_type` may be a range: `text/*`, `image/*`)."""
     return extend_schema(
         operation_id=operation_id,
         description=(
@@ -290,8 +291,8 @@ def original_schema(operation_id: str, *, not_found: OpenApiResponse):
             "what it downloaded."
         ),
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The stored original."
+            (200, media_type): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The stored original, as received."
             ),
             304: OpenApiResponse(description="Not modified (If-None-Match matched)."),
             401: UNAUTHENTICATED,
@@ -306,7 +307,8 @@ def original_schema(operation_id: str, *, not_found: OpenApiResponse):
 class DocumentOriginalView(APIView):
     content_negotiation_class = AnyContentNegotiation
 
-    @original_schema("documents_original", not_found=NOT_FOUND)
+    # Reprints arrive as text, JSON records or (from JSON Lines) single JSON lines.
+    @original_schema("documents_original", not_found=NOT_FOUND, media_type="*/*")
     def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
         return _original_response(
@@ -699,7 +701,7 @@ def _stored_file_response(
 class FacsimileOriginalView(APIView):
     content_negotiation_class = AnyContentNegotiation
 
-    @original_schema("facsimiles_original", not_found=FACSIMILE_NOT_FOUND)
+    @original_schema("facsimiles_original", not_found=FACSIMILE_NOT_FOUND, media_type="image/*")
     def get(self, request: Request, pk: int) -> HttpResponse:
         facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
         return _original_response(

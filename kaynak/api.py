@@ -13,6 +13,7 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import parsers, renderers, status
 from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -86,4 +87,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         else:
             body = {"detail": " ".join(exc.messages)}
         return Response({**body, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, DRFValidationError):
+        response.data = with_detail(response.data)
+    return response
+
+
+def with_detail(errors: Any) -> dict[str, Any]:
+    """A serializer's field errors with the `detail` every error body carries (the schema's
+    Error) in front: each field's first message, named; the fields stay as DRF reports them."""
+    if isinstance(errors, dict):
+        if "detail" in errors:
+            return errors
+        parts = []
+        for name, messages in errors.items():
+            first = messages[0] if isinstance(messages, list) and messages else messages
+            if isinstance(first, dict):  # a nested serializer's errors
+                first = with_detail(first)["detail"]
+            parts.append(str(first) if name == "non_field_errors" else f"{name}: {first}")
+        return {"detail": "; ".join(parts) or "Invalid input.", "code": "invalid", **errors}
+    if isinstance(errors, list):
+        return {"detail": " ".join(str(message) for message in errors), "code": "invalid"}
+    return {"detail": str(errors), "code": "invalid"}

@@ -155,6 +155,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kaynak.schema.declare_common_errors",
+        "annotations.openapi.declare_w3c_answers",
+    ],
 }
 
 LOGGING = {

@@ -22,3 +22,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("api-auth/", include("rest_framework.urls")),
 ]
+
+handler400 = "kaynak.views.bad_request"
+handler404 = "kaynak.views.not_found"
+handler500 = "kaynak.views.server_error"
