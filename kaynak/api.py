@@ -21,6 +21,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from kaynak.errors import KaynakError
 
+# The largest id a BigAutoField holds: id fields of inputs and filters stop there, so a longer
+# number is a 400, not an integer the database driver cannot bind (a 500 on SQLite).
+MAX_ID = 2**63 - 1
+
 
 class StandardPagination(PageNumberPagination):
     page_size = 25

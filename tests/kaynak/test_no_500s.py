@@ -58,3 +58,9 @@ def test_json_body_past_the_request_limit_is_refused_with_a_json_413(
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
     assert "bytes" in response.json()["detail"]
+
+
+def test_an_id_filter_past_the_largest_id_is_a_400(researcher_client: APIClient) -> None:
+    response = researcher_client.get("/api/annotations/", {"document": "9" * 40})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("document: ")
