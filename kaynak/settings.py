@@ -196,10 +196,10 @@ SECURE_PROXY_SSL_HEADER = (
 KAYNAK_TRUSTED_PROXIES = env_int("KAYNAK_TRUSTED_PROXIES", 0, minimum=0)
 
 # Content-Security-Policy (django-csp): scripts, styles, images and connections from this site
-# only, no inline code. The API's HTML helpers (Swagger UI, ReDoc, DRF's browsable pages) are
-# third-party pages built on inline scripts, so they go without the header.
+# only, no inline code. The API's HTML helpers (Swagger UI, ReDoc, DRF's browsable pages and
+# their sign-in) are third-party pages built on inline scripts, so they go without the header.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/api/"],
+    "EXCLUDE_URL_PREFIXES": ["/api/", "/api-auth/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
