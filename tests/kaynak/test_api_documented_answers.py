@@ -16,7 +16,11 @@ from kaynak.wsgi import application
 from tests.factories import DocumentFactory, FacsimileFactory, UserFactory
 from tests.kaynak.test_api_fuzz import CHECKS, UNCLOSED_DOWNLOADS
 
-pytestmark = [pytest.mark.django_db, UNCLOSED_DOWNLOADS]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("wsgi_keeps_the_test_connection"),
+    UNCLOSED_DOWNLOADS,
+]
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 BODY = "The ferry fare would double, the captain said at the quay."

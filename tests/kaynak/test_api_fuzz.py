@@ -43,6 +43,7 @@ UNCLOSED_DOWNLOADS = pytest.mark.filterwarnings(
     "ignore:Exception ignored in:pytest.PytestUnraisableExceptionWarning",
 )
 
+
 # Read once at collection, through the WSGI app (no server, no database: the schema is
 # generated from the code).
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
@@ -89,6 +90,7 @@ BOUNDED = hypothesis.settings(
 
 
 @schema.parametrize()
+@pytest.mark.usefixtures("wsgi_keeps_the_test_connection")
 @UNCLOSED_DOWNLOADS
 @BOUNDED
 @hypothesis.seed(SEED)
@@ -97,6 +99,7 @@ def test_api_answers_a_researcher_as_its_schema_says(case, researcher_token: str
 
 
 @schema.parametrize()
+@pytest.mark.usefixtures("wsgi_keeps_the_test_connection")
 @UNCLOSED_DOWNLOADS
 @BOUNDED
 @hypothesis.seed(SEED)
