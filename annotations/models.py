@@ -5,9 +5,11 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import Exact, LessThanOrEqual
+from django.utils import timezone
 
-from archive.models import Document, Source
+from archive.models import SHA256_HEX_LENGTH, Document, Source
+from kaynak.chain import canonical_json, instant, sha256_hex
 
 COMMENT_MAX_LENGTH = 10_000
 CONTEXT_LENGTH = 32
@@ -199,21 +201,37 @@ class RevisionAction(models.TextChoices):
 
 
 class AnnotationRevision(models.Model):
-    """One change of an annotation: append-only, enforced by database triggers."""
+    """One change of an annotation: append-only, enforced by database triggers, and
+    hash-chained per annotation (the version is the chain's sequence)."""
 
     annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="revisions")
     version = models.PositiveIntegerField(help_text="The annotation's version after the change.")
     action = models.CharField(max_length=10, choices=RevisionAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    occurred_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The person responsible; empty for the system itself.",
+    )
+    # Set before saving, not by auto_now_add, so the hash can cover it.
+    occurred_at = models.DateTimeField(default=timezone.now)
     changes = models.JSONField(default=dict, help_text="Field: {before, after}.")
     reason = models.TextField(blank=True)
+    previous_hash = models.CharField(max_length=SHA256_HEX_LENGTH, blank=True, editable=False)
+    revision_hash = models.CharField(max_length=SHA256_HEX_LENGTH, editable=False)
 
     class Meta:
         ordering = ["annotation_id", "version", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["annotation", "version"], name="%(app_label)s_%(class)s_unique_version"
+            ),
+            models.CheckConstraint(
+                condition=(Q(version=1) & Q(previous_hash=""))
+                | (Q(version__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
+                name="%(app_label)s_%(class)s_chain_link",
             ),
             models.CheckConstraint(
                 condition=Q(action__in=RevisionAction.values),
@@ -223,3 +241,21 @@ class AnnotationRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} v{self.version} of annotation {self.annotation_id}"
+
+    def canonical_content(self) -> bytes:
+        """The bytes that `revision_hash` covers: every field but the hash itself."""
+        return canonical_json(
+            {
+                "annotation": self.annotation_id,
+                "version": self.version,
+                "action": self.action,
+                "actor": self.actor_id,
+                "occurred_at": instant(self.occurred_at),
+                "changes": self.changes,
+                "reason": self.reason,
+                "previous_hash": self.previous_hash,
+            }
+        )
+
+    def compute_hash(self) -> str:
+        return sha256_hex(self.canonical_content())

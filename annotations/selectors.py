@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from annotations.models import Annotation, AnnotationRevision, Reply, SourceTag, Tag, Visibility
+from annotations.models import (
+    Annotation,
+    AnnotationRevision,
+    Reply,
+    RevisionAction,
+    SourceTag,
+    Tag,
+    Visibility,
+)
 from archive.models import SourceAlias
 from archive.text import normalize_name
 
@@ -29,6 +40,31 @@ def visible_annotations(user: AbstractBaseUser) -> QuerySet[Annotation]:
         visibility=Visibility.GROUP, group__in=user.groups.all()
     )
     return annotations.filter(Q(creator=user) | (shared & Q(hidden_at__isnull=True)))
+
+
+def can_read_state(
+    user: AbstractBaseUser,
+    annotation: Annotation,
+    state: Mapping[str, Any],
+    *,
+    group_ids: Collection[int],
+) -> bool:
+    """Whether `user` could read `annotation` as it was in `state` (a revision's visibility,
+    group and hidden flag): the rule of `visible_annotations`, for one past state, with the
+    user's groups (`group_ids`) as they are now. A state that does not say is unreadable."""
+    if is_curator(user) or annotation.creator_id == user.pk:
+        return True
+    if state.get("hidden") is not False:
+        return False
+    visibility = state.get("visibility")
+    return visibility == Visibility.PUBLIC or (
+        visibility == Visibility.GROUP and state.get("group") in group_ids
+    )
+
+
+def can_read_hide_reason(user: AbstractBaseUser, annotation: Annotation) -> bool:
+    """Why a curator hid (or deleted) an annotation is for its creator and curators only."""
+    return user.pk == annotation.creator_id or is_curator(user)
 
 
 @dataclass(frozen=True)
@@ -103,6 +139,55 @@ def reply_list(*, annotation: Annotation) -> QuerySet[Reply]:
 
 def revision_list(*, annotation: Annotation) -> QuerySet[AnnotationRevision]:
     return annotation.revisions.select_related("actor").order_by("version", "id")
+
+
+@dataclass(frozen=True)
+class RevisionEntry:
+    """One revision as one reader may see it."""
+
+    version: int
+    action: str
+    actor: str | None  # None: the system itself (a source merge run without a person)
+    occurred_at: datetime
+    changes: dict[str, dict[str, Any]]  # field: {before, after}, a withheld side left out
+    withheld: list[str]  # "before", "after": the sides this reader could not read then
+    reason: str | None  # None: withheld
+
+
+def revision_history(*, annotation: Annotation, user: AbstractBaseUser) -> list[RevisionEntry]:
+    """`annotation`'s revisions as `user` may read them: each side of a change (before, after)
+    only if `user` could read the annotation in that state; otherwise only which fields
+    changed, by whom and when. The API and the pages read history through this alone."""
+    group_ids = set(user.groups.values_list("pk", flat=True))
+    reason_shown = can_read_hide_reason(user, annotation)
+    # Revisions record only what changed: replay them for each state's visibility.
+    state: dict[str, Any] = {}
+    entries = []
+    for revision in revision_list(annotation=annotation):
+        before = dict(state)
+        state.update({field: change.get("after") for field, change in revision.changes.items()})
+        readable = {
+            # Nothing exists before creation or after deletion, so nothing is shown there.
+            "before": revision.action == RevisionAction.CREATED
+            or can_read_state(user, annotation, before, group_ids=group_ids),
+            "after": revision.action == RevisionAction.DELETED
+            or can_read_state(user, annotation, state, group_ids=group_ids),
+        }
+        entries.append(
+            RevisionEntry(
+                version=revision.version,
+                action=revision.action,
+                actor=revision.actor.username if revision.actor else None,
+                occurred_at=revision.occurred_at,
+                changes={
+                    field: {side: value for side, value in change.items() if readable.get(side)}
+                    for field, change in revision.changes.items()
+                },
+                withheld=[side for side, shown in readable.items() if not shown],
+                reason=revision.reason if reason_shown else None,
+            )
+        )
+    return entries
 
 
 def tag_list(*, query: str | None = None, curated: bool | None = None) -> QuerySet[Tag]:

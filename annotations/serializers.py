@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -11,13 +12,13 @@ from annotations.anchoring import OffsetUnit
 from annotations.models import (
     COMMENT_MAX_LENGTH,
     Annotation,
-    AnnotationRevision,
     Reply,
+    RevisionAction,
     SourceRole,
     Tag,
     Visibility,
 )
-from annotations.selectors import is_curator
+from annotations.selectors import can_read_hide_reason
 from annotations.services import SourceTagInput
 from archive.serializers import SourceRefSerializer
 from kaynak.api import MAX_ID
@@ -116,12 +117,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if annotation.hidden_at is None or request is None:
             return None
-        user = request.user
-        return (
-            annotation.hidden_reason
-            if user.pk == annotation.creator_id or is_curator(user)
-            else None
-        )
+        return annotation.hidden_reason if can_read_hide_reason(request.user, annotation) else None
 
 
 class AnnotationCreateSerializer(serializers.Serializer):
@@ -167,13 +163,44 @@ class AnnotationCreateSerializer(serializers.Serializer):
 
 
 class AnnotationUpdateSerializer(serializers.Serializer):
+    """What the creator may change. Anything else sent is refused by name, not ignored: a
+    client that sends `start` believes it moved the span."""
+
     comment = serializers.CharField(
         allow_blank=True, trim_whitespace=False, max_length=COMMENT_MAX_LENGTH
     )
-    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        help_text="Leaving `group` leaves the group too; entering it needs `group`.",
+    )
     group = serializers.IntegerField(allow_null=True, required=False, min_value=1, max_value=MAX_ID)
     tags = serializers.ListField(child=serializers.CharField(max_length=100))
     source_tags = SourceTagInputSerializer(many=True)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # Checked before the fields, so a PUT missing fields still hears about these.
+        if isinstance(data, Mapping):
+            others = sorted(set(data) - set(self.fields))
+            if others:
+                raise serializers.ValidationError(
+                    {name: [self._not_editable(name)] for name in others}
+                )
+        return super().to_internal_value(data)
+
+    def _not_editable(self, name: str) -> str:
+        editable = f"only {', '.join(self.fields)} can be changed"
+        if name in SPAN_FIELDS:
+            return f"{name} is read-only (annotate the new span instead); {editable}"
+        if name in READ_ONLY_FIELDS:
+            return f"{name} is read-only; {editable}"
+        return f"unknown field {name!r}; {editable}"
+
+
+SPAN_FIELDS = {"start", "end", "quote", "prefix", "suffix", "offset_unit", "document"}
+# What an annotation shows or was created with that no update may change.
+READ_ONLY_FIELDS = (
+    set(AnnotationSerializer.Meta.fields) | set(AnnotationCreateSerializer().fields)
+) - set(AnnotationUpdateSerializer().fields)
 
 
 class AnnotationFilterSerializer(serializers.Serializer):
@@ -212,12 +239,37 @@ class ReplyInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
 
 
-class RevisionSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username")
+class RevisionChangeSerializer(serializers.Serializer):
+    before = serializers.JSONField(required=False, help_text="Left out when withheld.")
+    after = serializers.JSONField(required=False, help_text="Left out when withheld.")
 
-    class Meta:
-        model = AnnotationRevision
-        fields = ["version", "action", "actor", "occurred_at", "changes", "reason"]
+
+# Over selectors.RevisionEntry: what revision_history lets the reader see.
+class RevisionSerializer(serializers.Serializer):
+    """One change of an annotation, as you may see it."""
+
+    version = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=RevisionAction.choices)
+    actor = serializers.CharField(
+        allow_null=True,
+        help_text="Username of who made the change; null for the system itself (a source "
+        "merge run without a person).",
+    )
+    occurred_at = serializers.DateTimeField()
+    changes = serializers.DictField(
+        child=RevisionChangeSerializer(),
+        help_text="Each changed field, before and after; a side you could not read at the "
+        "time (see `withheld`) is left out, so only the field's name shows.",
+    )
+    withheld = serializers.ListField(
+        child=serializers.ChoiceField(choices=["before", "after"]),
+        help_text="`before`, `after`: the states of the annotation you could not read then.",
+    )
+    reason = serializers.CharField(
+        allow_null=True,
+        help_text="A curator's reason for hiding or deleting; null unless you are the "
+        "creator or a curator.",
+    )
 
 
 def update_changes(data: dict[str, Any]) -> dict[str, Any]:

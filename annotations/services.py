@@ -4,12 +4,14 @@ document after commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from annotations.anchoring import OffsetUnit, Span, span_from_offsets, span_from_quote
@@ -28,7 +30,9 @@ from annotations.permissions import can_create_curated_tag, can_delete, can_edit
 from archive.models import Document, Source
 from archive.search import schedule_index_update
 from archive.text import normalize_name
+from kaynak.chain import recorded_json
 from kaynak.errors import KaynakError
+from kaynak.hooks import TagMove, TagRemoval
 from kaynak.slugs import unique_slug
 
 
@@ -163,22 +167,55 @@ def _record(
     reason: str = "",
 ) -> None:
     after = _snapshot(annotation) if action != RevisionAction.DELETED else {}
+    previous_hash = (
+        AnnotationRevision.objects.filter(annotation=annotation, version=annotation.version - 1)
+        .values_list("revision_hash", flat=True)
+        .first()
+    )
+    _revision(
+        annotation,
+        action=action,
+        actor=actor,
+        before=before,
+        after=after,
+        reason=reason,
+        previous_hash=previous_hash or "",
+    ).save(force_insert=True)
+    if _searchable(before) or _searchable(after):
+        schedule_index_update([annotation.document_id])
+
+
+def _revision(
+    annotation: Annotation,
+    *,
+    action: RevisionAction,
+    actor: AbstractBaseUser | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    reason: str,
+    previous_hash: str,
+) -> AnnotationRevision:
+    """An unsaved revision at the annotation's version, chained to `previous_hash` (the
+    revision before it; the caller holds the annotation's row lock), its hash computed."""
     keys = sorted(set(before or {}) | set(after))
     changes = {
         key: {"before": (before or {}).get(key), "after": after.get(key)}
         for key in keys
         if (before or {}).get(key) != after.get(key)
     }
-    AnnotationRevision.objects.create(
+    revision = AnnotationRevision(
         annotation=annotation,
         version=annotation.version,
         action=action,
-        actor=actor,
-        changes=changes,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        occurred_at=timezone.now(),
+        # Round-trip through JSON so the hash covers exactly what the database will return.
+        changes=recorded_json(changes),
         reason=reason,
+        previous_hash=previous_hash,
     )
-    if _searchable(before) or _searchable(after):
-        schedule_index_update([annotation.document_id])
+    revision.revision_hash = revision.compute_hash()
+    return revision
 
 
 def _searchable(snapshot: dict[str, Any] | None) -> bool:
@@ -218,6 +255,19 @@ def _set_labels(
         annotation.source_tag_list = SourceTag.objects.bulk_create(
             SourceTag(annotation=annotation, source=source, role=role) for source, role in sources
         )
+
+
+def _proposed(
+    annotation: Annotation, tags: list[Tag] | None, sources: list[tuple[Source, str]] | None
+) -> dict[str, Any]:
+    """The snapshot `annotation` would have with these labels, before anything is written."""
+    if tags is not None:
+        annotation.tag_list = list(tags)
+    if sources is not None:
+        annotation.source_tag_list = [
+            SourceTag(annotation=annotation, source=source, role=role) for source, role in sources
+        ]
+    return _snapshot(annotation)
 
 
 # --- Services --------------------------------------------------------------------------------
@@ -311,11 +361,14 @@ def annotation_update(
         current.comment = changes["comment"]
     if "visibility" in changes or "group" in changes:
         visibility = changes.get("visibility", current.visibility)
-        group_id = changes.get("group", current.group_id)
-        current.group = _resolve_group(visibility, group_id, actor)
+        # Leaving group visibility leaves the group, unless the client names one anyway.
+        kept = current.group_id if visibility == Visibility.GROUP else None
+        current.group = _resolve_group(visibility, changes.get("group", kept), actor)
         current.visibility = visibility
     tags = _resolve_tags(changes["tags"]) if "tags" in changes else None
     sources = _resolve_sources(changes["source_tags"]) if "source_tags" in changes else None
+    if _proposed(current, tags, sources) == before:
+        return current  # nothing changes: no new version, no empty revision
     current.version += 1
     current.save()
     _set_labels(current, tags, sources)
@@ -403,3 +456,140 @@ def tag_create(*, name: str, actor: AbstractBaseUser, curated: bool = False) -> 
             )
     except IntegrityError:
         raise AnnotationRefused(f"the tag {name!r} exists already", code="tag_exists") from None
+
+
+# --- Source merges ---------------------------------------------------------------------------
+# A merge of sources (archive.services.source_merge) hands its source tags over to these,
+# through kaynak.hooks (registered in AnnotationsConfig.ready()).
+
+
+def source_tags_merge_plan(
+    *, source_ids: Sequence[int], into_id: int
+) -> tuple[list[TagMove], list[TagRemoval]]:
+    """The tags naming `source_ids` move to `into_id`; where an annotation would then carry
+    the same (source, role) twice, one is kept and the others removed (recorded to
+    restore)."""
+    tags = list(
+        SourceTag.objects.filter(source__in=source_ids)
+        .order_by("pk")
+        .values_list("pk", "annotation_id", "source_id", "role")
+    )
+    kept = set(
+        SourceTag.objects.filter(
+            source=into_id, annotation__in={annotation for _, annotation, _, _ in tags}
+        ).values_list("annotation_id", "role")
+    )
+    moves, removals = [], []
+    for pk, annotation, source_id, role in tags:
+        if (annotation, role) in kept:
+            removals.append({"id": pk, "annotation": annotation, "source": source_id, "role": role})
+        else:
+            kept.add((annotation, role))
+            moves.append([pk, source_id])
+    return moves, removals
+
+
+def source_tags_merge_apply(
+    *,
+    moves: Sequence[TagMove],
+    removals: Sequence[TagRemoval],
+    into_id: int,
+    actor: AbstractBaseUser | None,
+    reason: str,
+) -> None:
+    moved = [pk for pk, _ in moves]
+    with _revised_by_merge(
+        _annotations_of(moved) | {tag["annotation"] for tag in removals}, actor, reason
+    ):
+        SourceTag.objects.filter(pk__in=[tag["id"] for tag in removals]).delete()
+        SourceTag.objects.filter(pk__in=moved).update(source=into_id)
+
+
+def source_tags_unmerge_conflicts(*, moves: Sequence[TagMove], into_id: int) -> list[str]:
+    moved = [pk for pk, _ in moves]
+    still = set(SourceTag.objects.filter(pk__in=moved, source=into_id).values_list("pk", flat=True))
+    return [
+        f"source tag {pk} was changed or removed since the merge"
+        for pk in sorted(set(moved) - still)
+    ]
+
+
+def source_tags_unmerge_apply(
+    *,
+    moves: Sequence[TagMove],
+    removals: Sequence[TagRemoval],
+    actor: AbstractBaseUser | None,
+    reason: str,
+) -> None:
+    back = dict(moves)
+    with _revised_by_merge(
+        _annotations_of(list(back)) | {tag["annotation"] for tag in removals}, actor, reason
+    ):
+        by_source: dict[int, list[int]] = {}
+        for tag_id, source_id in back.items():
+            by_source.setdefault(source_id, []).append(tag_id)
+        for source_id, tag_ids in by_source.items():
+            SourceTag.objects.filter(pk__in=tag_ids).update(source=source_id)
+        SourceTag.objects.bulk_create(
+            SourceTag(annotation_id=tag["annotation"], source_id=tag["source"], role=tag["role"])
+            for tag in removals
+        )
+
+
+def _annotations_of(tag_ids: Sequence[int]) -> set[int]:
+    return set(SourceTag.objects.filter(pk__in=tag_ids).values_list("annotation_id", flat=True))
+
+
+def _merge_snapshots(ids: Sequence[int]) -> dict[int, tuple[Annotation, dict[str, Any]]]:
+    """Each annotation with its snapshot, in a few queries for all of them."""
+    annotations = Annotation.objects.filter(pk__in=ids).prefetch_related(
+        "tags", Prefetch("source_tags", SourceTag.objects.select_related("source"))
+    )
+    snapshots = {}
+    for annotation in annotations:
+        annotation.tag_list = list(annotation.tags.all())
+        annotation.source_tag_list = list(annotation.source_tags.all())
+        snapshots[annotation.pk] = (annotation, _snapshot(annotation))
+    return snapshots
+
+
+@contextmanager
+def _revised_by_merge(
+    annotation_ids: set[int], actor: AbstractBaseUser | None, reason: str
+) -> Iterator[None]:
+    """Around a merge's moves of source tags: lock the annotations and snapshot them; after
+    the moves raise each one's version (so a stale ETag gets 412) and append an `updated`
+    revision with the change, in a few queries for all of them."""
+    ids = sorted(annotation_ids)
+    list(
+        Annotation.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    before = _merge_snapshots(ids)
+    yield
+    if not ids:
+        return
+    Annotation.objects.filter(pk__in=ids).update(
+        version=F("version") + 1, modified_at=timezone.now()
+    )
+    heads = dict(
+        AnnotationRevision.objects.filter(
+            annotation__in=ids,
+            version=Subquery(Annotation.objects.filter(pk=OuterRef("annotation")).values("version"))
+            - 1,
+        ).values_list("annotation_id", "revision_hash")
+    )
+    AnnotationRevision.objects.bulk_create(
+        _revision(
+            annotation,
+            action=RevisionAction.UPDATED,
+            actor=actor,
+            before=before[pk][1],
+            after=after,
+            reason=reason,
+            previous_hash=heads.get(pk, ""),
+        )
+        for pk, (annotation, after) in _merge_snapshots(ids).items()
+    )

@@ -26,7 +26,7 @@ from annotations.selectors import (
     AnnotationFilters,
     annotation_list,
     reply_list,
-    revision_list,
+    revision_history,
     tag_list,
     visible_annotations,
     with_representation,
@@ -400,11 +400,15 @@ class AnnotationHistoryView(GenericAPIView):
 
     @extend_schema(
         operation_id="annotation_history",
+        description="Every revision, oldest first. A change shows its content only where you "
+        "could read the annotation at the time (before and after, each on its own); otherwise "
+        "which fields changed, by whom and when.",
         responses={401: UNAUTHENTICATED, 200: RevisionSerializer(many=True), 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        return Response(RevisionSerializer(revision_list(annotation=annotation), many=True).data)
+        revisions = revision_history(annotation=annotation, user=request.user)
+        return Response(RevisionSerializer(revisions, many=True).data)
 
 
 class TagListView(GenericAPIView):

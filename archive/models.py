@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC
 
 from django.conf import settings
@@ -9,6 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from kaynak.chain import canonical_json, instant, sha256_hex
 
 SHA256_HEX_LENGTH = 64
 
@@ -301,12 +302,10 @@ class ProvenanceEvent(models.Model):
             "detail": self.detail,
             "previous_hash": self.previous_hash,
         }
-        return json.dumps(
-            content, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        ).encode()
+        return canonical_json(content)
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical_content()).hexdigest()
+        return sha256_hex(self.canonical_content())
 
 
 class SourceEventType(models.TextChoices):
@@ -320,10 +319,11 @@ class SourceEventType(models.TextChoices):
 
 class SourceEvent(models.Model):
     """One entry of a source's append-only curation history (database triggers refuse UPDATE
-    and DELETE). A merge's detail records every pointer and alias it moved, so that
-    `source_unmerge` can put back exactly those."""
+    and DELETE), hash-chained per source like a document's events. A merge's detail records
+    every pointer and alias it moved, so that `source_unmerge` can put back exactly those."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField(help_text="1 for the source's first event.")
     event_type = models.CharField(max_length=20, choices=SourceEventType.choices)
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -344,10 +344,20 @@ class SourceEvent(models.Model):
         related_name="undone_by",
         help_text="For an unmerge: the merge it undid (a merge can be undone once).",
     )
+    previous_hash = models.CharField(max_length=SHA256_HEX_LENGTH, blank=True, editable=False)
+    event_hash = models.CharField(max_length=SHA256_HEX_LENGTH, editable=False)
 
     class Meta:
         ordering = ["occurred_at", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["source", "sequence"], name="%(app_label)s_%(class)s_unique_sequence"
+            ),
+            models.CheckConstraint(
+                condition=(Q(sequence=1) & Q(previous_hash=""))
+                | (Q(sequence__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
+                name="%(app_label)s_%(class)s_chain_link",
+            ),
             models.CheckConstraint(
                 condition=Q(event_type__in=SourceEventType.values),
                 name="%(app_label)s_%(class)s_event_type_valid",
@@ -362,6 +372,86 @@ class SourceEvent(models.Model):
         return (
             f"{self.get_event_type_display()} of {self.source} at {self.occurred_at:%Y-%m-%d %H:%M}"
         )
+
+    def canonical_content(self) -> bytes:
+        """The bytes that `event_hash` covers: every field but the hash itself."""
+        return canonical_json(
+            {
+                "source": self.source_id,
+                "sequence": self.sequence,
+                "event_type": self.event_type,
+                "occurred_at": instant(self.occurred_at),
+                "actor": self.actor_id,
+                "reason": self.reason,
+                "detail": self.detail,
+                "undoes": self.undoes_id,
+                "previous_hash": self.previous_hash,
+            }
+        )
+
+    def compute_hash(self) -> str:
+        return sha256_hex(self.canonical_content())
+
+
+class ProvenanceCheckpoint(models.Model):
+    """A witness of every history at one moment: the head (owner id, sequence, hash) of each
+    document's, annotation's and source's chain, a Merkle root over them, and the previous
+    checkpoint's hash. Append-only (database triggers refuse UPDATE and DELETE).
+
+    Later chains must extend these heads, so a chain cut short or rewritten around the
+    triggers is caught even when every hash in it was recomputed; an export of the newest
+    checkpoint kept elsewhere catches a rewrite of every table, this one included.
+    """
+
+    number = models.PositiveIntegerField(help_text="1 for the first checkpoint.")
+    created_at = models.DateTimeField(default=timezone.now)
+    document_count = models.PositiveIntegerField()
+    event_count = models.PositiveIntegerField()
+    annotation_count = models.PositiveIntegerField()
+    revision_count = models.PositiveIntegerField()
+    source_count = models.PositiveIntegerField()
+    source_event_count = models.PositiveIntegerField()
+    heads = models.JSONField(
+        help_text="{kind: [[owner id, sequence, hash], ...]} for every chain's newest entry."
+    )
+    merkle_root = models.CharField(max_length=SHA256_HEX_LENGTH, editable=False)
+    previous_hash = models.CharField(max_length=SHA256_HEX_LENGTH, blank=True, editable=False)
+    checkpoint_hash = models.CharField(max_length=SHA256_HEX_LENGTH, editable=False)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"], name="%(app_label)s_%(class)s_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=(Q(number=1) & Q(previous_hash=""))
+                | (Q(number__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
+                name="%(app_label)s_%(class)s_chain_link",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Checkpoint {self.number} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def summary(self) -> dict[str, object]:
+        """Everything but the heads themselves (the Merkle root stands for them) and the
+        hash: what `checkpoint_hash` covers, and what an export carries."""
+        return {
+            "number": self.number,
+            "created_at": instant(self.created_at),
+            "document_count": self.document_count,
+            "event_count": self.event_count,
+            "annotation_count": self.annotation_count,
+            "revision_count": self.revision_count,
+            "source_count": self.source_count,
+            "source_event_count": self.source_event_count,
+            "merkle_root": self.merkle_root,
+            "previous_hash": self.previous_hash,
+        }
+
+    def compute_hash(self) -> str:
+        return sha256_hex(canonical_json(self.summary()))
 
 
 class ImageFormat(models.TextChoices):

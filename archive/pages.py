@@ -181,7 +181,7 @@ def upload_page(request: HttpRequest) -> HttpResponse:
             )
         except IngestRefused as refusal:
             context["refusal"] = f"{upload.name} was not ingested: {refusal.message}."
-            return render(request, "upload.html", context, status=400)
+            return render(request, "upload.html", context, status=refusal.status_code)
         if result.created:
             messages.success(request, f"Ingested {upload.name} as “{result.document.title}”.")
             return redirect("pages:document", pk=result.document.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,7 +21,9 @@ from archive.models import (
     SourceEventType,
 )
 from archive.permissions import can_see_withdrawn
+from archive.state import PredatesState, replay_problems
 from archive.text import normalize_name
+from kaynak.chain import Link, chain_break
 
 
 @dataclass(frozen=True)
@@ -149,22 +152,34 @@ def provenance_chain_break(*, document: Document) -> str | None:
     The chain must start at sequence 1 with the ingestion, run without gaps, link each event
     to the previous one's hash, and each stored hash must match the event's content.
     """
-    previous_hash = ""
-    expected_sequence = 1
-    for event in ProvenanceEvent.objects.filter(document=document).order_by("sequence"):
-        if event.sequence != expected_sequence:
-            return f"event {expected_sequence} is missing (found {event.sequence} next)"
-        if expected_sequence == 1 and event.event_type != EventType.INGESTION:
-            return f"the first event is {event.event_type}, not the ingestion"
-        if event.previous_hash != previous_hash:
-            return f"event {event.sequence} does not link to the hash of event {event.sequence - 1}"
-        if event.compute_hash() != event.event_hash:
-            return f"event {event.sequence} ({event.event_type}) was altered after it was recorded"
-        previous_hash = event.event_hash
-        expected_sequence += 1
-    if expected_sequence == 1:
+    events = list(ProvenanceEvent.objects.filter(document=document).order_by("sequence"))
+    if not events:
         return "the document has no events, not even its ingestion"
-    return None
+    if events[0].sequence == 1 and events[0].event_type != EventType.INGESTION:
+        return f"the first event is {events[0].event_type}, not the ingestion"
+    return chain_break(
+        (
+            Link(
+                event.sequence,
+                event.previous_hash,
+                event.event_hash,
+                event.compute_hash(),
+                f"event {event.sequence} ({event.event_type})",
+            )
+            for event in events
+        ),
+        entry="event",
+    )
+
+
+def provenance_state_problems(*, document: Document) -> tuple[list[str], list[str]]:
+    """(problems, notes): each field of `document` its chain does not explain, replayed
+    from the state its ingestion recorded; a note when the chain predates state records."""
+    events = ProvenanceEvent.objects.filter(document=document).order_by("sequence")
+    try:
+        return replay_problems(document, events), []
+    except PredatesState:
+        return [], ["chain predates state records: its fields were not checked against it"]
 
 
 def documents_in_order(ids: list[int], *, user: AbstractBaseUser) -> list[Document]:
@@ -180,3 +195,30 @@ def source_ids_by_slug(slugs: list[str]) -> dict[str, int]:
 
 def sources_by_id(ids: list[int]) -> dict[int, Source]:
     return Source.objects.in_bulk(ids)
+
+
+def originals_referenced(sha256s: Collection[str]) -> set[str]:
+    """Which of `sha256s` name the stored original of a document (withdrawn ones included)
+    or of a facsimile."""
+    documents = Document.objects.filter(sha256__in=sha256s).values_list("sha256", flat=True)
+    facsimiles = Facsimile.objects.filter(sha256__in=sha256s).values_list("sha256", flat=True)
+    return set(documents) | set(facsimiles)
+
+
+def facsimile_originals_referenced(sha256s: Collection[str]) -> set[str]:
+    """Which of `sha256s` name a facsimile's original (and so may have derivatives)."""
+    return set(Facsimile.objects.filter(sha256__in=sha256s).values_list("sha256", flat=True))
+
+
+def stored_original_owners() -> Iterator[tuple[str, int, str, str]]:
+    """Every row that refers to a stored original, as (kind, id, label, sha256): documents,
+    then facsimiles, in id order; read in chunks, so memory stays flat on a large archive."""
+    documents = Document.objects.order_by("pk").values_list("pk", "title", "sha256")
+    for pk, title, sha256 in documents.iterator(chunk_size=2000):
+        yield "document", pk, title, sha256
+    facsimiles = Facsimile.objects.order_by("pk").values_list(
+        "pk", "document_id", "position", "original_filename", "sha256"
+    )
+    for pk, document_id, position, filename, sha256 in facsimiles.iterator(chunk_size=2000):
+        label = f"facsimile {position} ({filename}) of document {document_id}"
+        yield "facsimile", pk, label, sha256

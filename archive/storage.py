@@ -8,20 +8,34 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
 
 _CHUNK = 1024 * 1024
+# Files being written carry this prefix until they are linked or renamed into place.
+INCOMING_PREFIX = ".incoming-"
+# An orphan is moved aside under this prefix while its removal is decided.
+REMOVING_PREFIX = ".removing-"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_DERIVATIVE = re.compile(r"(?P<sha256>[0-9a-f]{64})\.[a-z]+\.jpg")
 # Folders of the content-addressed tree already made by this process (they are never removed).
 _known_folders: set[Path] = set()
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def relative_to_data_dir(path: Path) -> Path:
+    """`path` as an operator finds it under KAYNAK_DATA_DIR."""
+    return path.relative_to(Path(settings.KAYNAK_DATA_DIR))
 
 
 def originals_dir() -> Path:
@@ -55,7 +69,10 @@ class StoredFile:
 def store_original(data: bytes, sha256: str) -> StoredFile:
     """Write `data` at its content address; `created` is False if it was there already.
 
-    Call `make_durable` before committing the transaction that refers to the file.
+    Call `make_durable` before committing the transaction that refers to the file. Nothing
+    in a request ever removes the file again, even if that transaction fails: another
+    request may have found it here and be about to commit a row that refers to it. A file
+    no row refers to is an orphan, collected by `manage.py storage_check --delete-orphans`.
     """
     path = original_path(sha256)
     if path.parent not in _known_folders:
@@ -63,43 +80,46 @@ def store_original(data: bytes, sha256: str) -> StoredFile:
         _known_folders.add(path.parent)
     # Written under a temporary name and linked into place, so the content address never
     # names a half-written file.
-    temporary = path.with_name(f".incoming-{os.getpid()}-{threading.get_ident()}-{sha256}")
+    temporary = path.with_name(f"{INCOMING_PREFIX}{os.getpid()}-{threading.get_ident()}-{sha256}")
     temporary.unlink(missing_ok=True)  # left by a crashed process that had our pid
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-        # link() rather than replace(): it fails if the file is there, which tells us whether
-        # this call created it (and so may remove it if the transaction fails).
-        os.link(temporary, path)
-        created = True
-    except FileExistsError:
-        created = False
+        while True:
+            try:
+                # link() rather than replace(): it fails if the file is there, and a stored
+                # original is never rewritten.
+                os.link(temporary, path)
+                return StoredFile(path, created=True)
+            except FileExistsError:
+                pass
+            try:
+                # Found, and about to be referred to by our row: a fresh mtime keeps it
+                # clear of orphan collection's grace period until that row commits.
+                os.utime(path)
+                return StoredFile(path, created=False)
+            except FileNotFoundError:
+                continue  # collected as an orphan just now: link ours in its place
     finally:
         temporary.unlink(missing_ok=True)
-    return StoredFile(path, created=created)
 
 
 def make_durable(stored: list[StoredFile]) -> None:
-    """Flush newly written files to disk. A few files are synced one by one (with their
-    folders); a batch is flushed with a single sync(), far cheaper than one fsync per file."""
-    created = [item.path for item in stored if item.created]
-    if len(created) > 4:
+    """Flush stored files to disk before the rows that refer to them commit. A file found
+    already there is synced too: the request that linked it may not have synced it yet. A
+    few files are synced one by one (with their folders); a batch is flushed with a single
+    sync(), far cheaper than one fsync per file."""
+    if len(stored) > 4:
         os.sync()
         return
-    for path in created:
-        for target in (path, path.parent):
+    for item in stored:
+        for target in (item.path, item.path.parent):
             descriptor = os.open(target, os.O_RDONLY)
             try:
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
-
-
-def discard_original(stored: StoredFile) -> None:
-    """Undo `store_original` after a failed ingest, if that call created the file."""
-    if stored.created:
-        stored.path.unlink(missing_ok=True)
 
 
 def open_original(sha256: str) -> BinaryIO:
@@ -116,3 +136,102 @@ def hash_stored_original(sha256: str) -> str | None:
     except FileNotFoundError:
         return None
     return digest.hexdigest()
+
+
+class StoredKind(StrEnum):
+    ORIGINAL = "original"  # originals/ab/<sha256>: a document's or a facsimile's bytes
+    DERIVATIVE = "derivative"  # derivatives/ab/<sha256>.<kind>.jpg
+    TEMPORARY = "temporary"  # .incoming-*: being written now, or left by a crash
+    FOREIGN = "foreign"  # a name Kaynak never writes: reported, never removed
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """One file of the data folder's stored trees, as `stored_entries` finds it."""
+
+    path: Path
+    kind: StoredKind
+    sha256: str | None  # the original it holds or was rendered from; None for the rest
+    modified: float  # st_mtime
+
+
+def stored_entries() -> Iterator[list[StoredEntry]]:
+    """Every file under originals/ and derivatives/, a fan-out folder at a time (so a caller
+    can look each batch up in the database at once). A removal that a crash interrupted is
+    undone first, so a file moved aside is back at its content address."""
+    for root, kind in ((originals_dir(), StoredKind.ORIGINAL), (derivatives_dir(), None)):
+        if not root.is_dir():
+            continue
+        for folder in sorted(path for path in root.iterdir() if path.is_dir()):
+            paths = {
+                _restore(path) if path.name.startswith(REMOVING_PREFIX) else path
+                for path in folder.iterdir()
+            }
+            entries = []
+            for path in sorted(paths):
+                try:
+                    modified = path.stat().st_mtime
+                except FileNotFoundError:
+                    continue  # removed or renamed meanwhile
+                entries.append(StoredEntry(path, *_classify(path.name, kind), modified))
+            yield entries
+
+
+def _classify(name: str, kind: StoredKind | None) -> tuple[StoredKind, str | None]:
+    if name.startswith(INCOMING_PREFIX):
+        return StoredKind.TEMPORARY, None
+    if kind is StoredKind.ORIGINAL and _SHA256.fullmatch(name):
+        return StoredKind.ORIGINAL, name
+    if kind is None and (match := _DERIVATIVE.fullmatch(name)):
+        return StoredKind.DERIVATIVE, match["sha256"]
+    return StoredKind.FOREIGN, None
+
+
+def _restore(moved: Path) -> Path:
+    """Put a file moved aside for removal back at its own name (the part after the pid and
+    thread id); if the name is taken meanwhile, the copy moved aside is redundant."""
+    name = moved.name.split("-", 3)[-1]
+    path = moved.with_name(name)
+    try:
+        os.link(moved, path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        return path  # restored or removed by the removal itself meanwhile
+    moved.unlink(missing_ok=True)
+    return path
+
+
+def remove_orphan(entry: StoredEntry, *, older_than: float, referenced: Callable[[], bool]) -> bool:
+    """Remove `entry` if it was last modified before `older_than` (a timestamp) and
+    `referenced()`, asked after it has left its content address, says no row refers to it.
+
+    The file is first renamed aside, so from then on a request storing the same bytes finds
+    the address empty and links a fresh copy (see `store_original`); a request that found
+    the file just before refreshed its mtime, which the check below sees. Only then are the
+    database and the mtime checked again: the decision cannot be overtaken by a request
+    that saw the file. Returns True if the file was removed.
+    """
+    if entry.kind is StoredKind.FOREIGN or entry.modified >= older_than:
+        return False
+    if entry.kind is StoredKind.TEMPORARY:
+        # No row ever names a temporary, and one this old was left by a crashed writer.
+        try:
+            if entry.path.stat().st_mtime >= older_than:
+                return False
+            entry.path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+    aside = entry.path.with_name(
+        f"{REMOVING_PREFIX}{os.getpid()}-{threading.get_ident()}-{entry.path.name}"
+    )
+    try:
+        os.rename(entry.path, aside)
+        if aside.stat().st_mtime < older_than and not referenced():
+            aside.unlink()
+            return True
+    except FileNotFoundError:
+        return False  # gone already, or put back by another collector's scan
+    _restore(aside)
+    return False

@@ -142,6 +142,11 @@ class DocumentListView(GenericAPIView):
             ),
             400: REFUSAL,
             401: UNAUTHENTICATED,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The same bytes were ingested before as a document you may not "
+                "see (`unavailable_duplicate`); the attempt is recorded on it.",
+            ),
         },
     )
     def post(self, request: Request) -> Response:

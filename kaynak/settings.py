@@ -114,6 +114,9 @@ KAYNAK_MAX_IMAGE_PIXELS = env_int("KAYNAK_MAX_IMAGE_PIXELS", 100_000_000, minimu
 # Make a facsimile's thumbnail and display image as soon as its attachment commits (in the
 # committing thread); off, they wait for `manage.py facsimile_derivatives` (bulk loads).
 KAYNAK_DERIVATIVES_ON_ATTACH = env_bool("KAYNAK_DERIVATIVES_ON_ATTACH", True)
+# Key for HMAC-SHA256 signatures of checkpoint exports (`provenance_checkpoint --export`),
+# checked by `fixity_check --against`; empty: exports are not signed.
+KAYNAK_CHECKPOINT_KEY = env_str("KAYNAK_CHECKPOINT_KEY", "")
 # Uploads above Django's in-memory limit spool to disk; the ingest limit is enforced by the
 # service, so the request limit only has to let a maximal document through.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -77,15 +77,28 @@ def vendor() -> str:
     return connection.vendor
 
 
+# What someone with direct database access drops to tamper: the append-only triggers of every
+# history and of the checkpoints, and the guard that keeps a document's original and text.
+_DOCUMENT_GUARDS = {
+    "postgresql": ["DROP TRIGGER IF EXISTS archive_document_guard ON archive_document"],
+    "sqlite": ["DROP TRIGGER IF EXISTS archive_document_original_immutable"],
+}
+
+
 @pytest.fixture
 def triggers_dropped(db) -> None:
-    """Drop the provenance log's append-only triggers, as someone with direct database access
-    could; the test's transaction rolls the drop back."""
-    from archive.models import ProvenanceEvent
+    """Drop the append-only triggers of the provenance log, the source events, the annotation
+    revisions and the checkpoints, and the guard of documents' originals and texts, as
+    someone with direct database access could; the test's transaction rolls the drop back."""
+    from annotations.models import AnnotationRevision
+    from archive.models import ProvenanceCheckpoint, ProvenanceEvent, SourceEvent
     from kaynak.db import drop_append_only_sql
 
     with connection.cursor() as cursor:
-        for statement in drop_append_only_sql(connection.vendor, ProvenanceEvent._meta.db_table):
+        for model in (ProvenanceEvent, SourceEvent, AnnotationRevision, ProvenanceCheckpoint):
+            for statement in drop_append_only_sql(connection.vendor, model._meta.db_table):
+                cursor.execute(statement)
+        for statement in _DOCUMENT_GUARDS[connection.vendor]:
             cursor.execute(statement)
 
 
@@ -99,10 +112,13 @@ def flushing_steps_past_append_only_triggers() -> Iterator[None]:
         yield
         return
     from annotations.models import AnnotationRevision
-    from archive.models import ProvenanceEvent, SourceEvent
+    from archive.models import ProvenanceCheckpoint, ProvenanceEvent, SourceEvent
     from kaynak.db import append_only_sql, drop_append_only_sql
 
-    tables = [model._meta.db_table for model in (ProvenanceEvent, SourceEvent, AnnotationRevision)]
+    tables = [
+        model._meta.db_table
+        for model in (ProvenanceEvent, SourceEvent, AnnotationRevision, ProvenanceCheckpoint)
+    ]
     operations = type(connection.ops)
     original = operations.execute_sql_flush
 

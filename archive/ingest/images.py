@@ -20,6 +20,7 @@ from PIL.ExifTags import Base
 
 from archive.ingest.decoding import sniff_binary
 from archive.ingest.errors import ImageRefused
+from archive.storage import INCOMING_PREFIX
 
 # Pillow's names of the formats accepted, and the media type each is served with.
 MEDIA_TYPES = {
@@ -220,7 +221,7 @@ def render_derivatives(original: Path, targets: dict[Path, int]) -> dict[Path, R
             clean = Image.frombytes(copy.mode, copy.size, copy.tobytes())
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_name(
-                f".incoming-{os.getpid()}-{threading.get_ident()}-{target.name}"
+                f"{INCOMING_PREFIX}{os.getpid()}-{threading.get_ident()}-{target.name}"
             )
             written.append(temporary)
             with temporary.open("wb") as handle:

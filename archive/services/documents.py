@@ -13,6 +13,7 @@ from archive.models import Document, EventType
 from archive.rules import check_dates
 from archive.search import schedule_index_update
 from archive.services.provenance import provenance_record
+from archive.state import state_value
 from kaynak.changes import clean_reason, field_changes, require_reason
 from kaynak.errors import KaynakError
 
@@ -170,11 +171,23 @@ def _set_withdrawal(
     agent: str,
     detail: dict[str, Any],
 ) -> Document:
-    """Write the withdrawal state, its provenance event, and the index update after commit."""
+    """Write the withdrawal state, its provenance event (the state's before and after among
+    its changes), and the index update after commit."""
+    changes = {
+        "withdrawn_at": {
+            "before": state_value(document.withdrawn_at),
+            "after": state_value(withdrawn_at),
+        },
+        "withdrawal_reason": {"before": document.withdrawal_reason, "after": reason},
+    }
     document.withdrawn_at, document.withdrawal_reason = withdrawn_at, reason
     document.save(update_fields=["withdrawn_at", "withdrawal_reason"])
     provenance_record(
-        document=document, event_type=event_type, actor=actor, agent=agent, detail=detail
+        document=document,
+        event_type=event_type,
+        actor=actor,
+        agent=agent,
+        detail={**detail, "changes": changes},
     )
     schedule_index_update([document.pk])
     return document

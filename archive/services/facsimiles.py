@@ -2,7 +2,8 @@
 thumbnail and display image researchers see.
 
 The API, the upload page and the admin all attach through `facsimile_attach`. The image is
-checked completely before anything is stored (a refusal leaves no row and no file); the
+checked completely before anything is stored (a refusal leaves no row and no file; a later
+failure may leave the stored file, an orphan for `manage.py storage_check`); the
 derivatives are made after the attachment commits, and a failure there is recorded in the
 document's history and left for `manage.py facsimile_derivatives` to retry.
 """
@@ -74,53 +75,48 @@ def facsimile_attach(
         "height": info.height,
         "page_count": info.page_count,
     }
-    stored: storage.StoredFile | None = None
-    try:
-        with transaction.atomic():
-            # The document's row lock serialises attachments to it, so positions do not
-            # collide and the same scan sent twice at once is attached once.
-            Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
-            existing = Facsimile.objects.filter(document=document, sha256=sha256).first()
-            if existing is not None:
-                provenance_record(
-                    document=document,
-                    event_type=EventType.DUPLICATE_SUBMISSION,
-                    actor=actor,
-                    agent=method.agent,
-                    detail={**detail, "facsimile": existing.pk},
-                )
-                return FacsimileResult(existing, created=False)
-            stored = storage.store_original(data, sha256)
-            storage.make_durable([stored])
-            last = Facsimile.objects.filter(document=document).aggregate(last=Max("position"))
-            facsimile = Facsimile.objects.create(
-                document=document,
-                position=(last["last"] or 0) + 1,
-                sha256=sha256,
-                size_bytes=len(data),
-                format=info.format,
-                media_type=info.media_type,
-                width=info.width,
-                height=info.height,
-                page_count=info.page_count,
-                original_filename=filename[:_FILENAME_MAX],
-            )
-            notes = facsimile.notes
+    with transaction.atomic():
+        # The document's row lock serialises attachments to it, so positions do not
+        # collide and the same scan sent twice at once is attached once.
+        Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
+        existing = Facsimile.objects.filter(document=document, sha256=sha256).first()
+        if existing is not None:
             provenance_record(
                 document=document,
-                event_type=EventType.FACSIMILE_ATTACHED,
+                event_type=EventType.DUPLICATE_SUBMISSION,
                 actor=actor,
                 agent=method.agent,
-                outcome=EventOutcome.WARNING if notes else EventOutcome.SUCCESS,
-                detail={**detail, "facsimile": facsimile.pk, **({"notes": notes} if notes else {})},
+                detail={**detail, "facsimile": existing.pk},
             )
-            if settings.KAYNAK_DERIVATIVES_ON_ATTACH:
-                facsimile_id = facsimile.pk
-                transaction.on_commit(lambda: _make_derivatives_after_commit(facsimile_id))
-    except BaseException:
-        if stored is not None:
-            storage.discard_original(stored)
-        raise
+            return FacsimileResult(existing, created=False)
+        # Never removed if the transaction fails: the same scan may be attaching to another
+        # document right now, having found this file stored (see `storage.store_original`).
+        storage.make_durable([storage.store_original(data, sha256)])
+        last = Facsimile.objects.filter(document=document).aggregate(last=Max("position"))
+        facsimile = Facsimile.objects.create(
+            document=document,
+            position=(last["last"] or 0) + 1,
+            sha256=sha256,
+            size_bytes=len(data),
+            format=info.format,
+            media_type=info.media_type,
+            width=info.width,
+            height=info.height,
+            page_count=info.page_count,
+            original_filename=filename[:_FILENAME_MAX],
+        )
+        notes = facsimile.notes
+        provenance_record(
+            document=document,
+            event_type=EventType.FACSIMILE_ATTACHED,
+            actor=actor,
+            agent=method.agent,
+            outcome=EventOutcome.WARNING if notes else EventOutcome.SUCCESS,
+            detail={**detail, "facsimile": facsimile.pk, **({"notes": notes} if notes else {})},
+        )
+        if settings.KAYNAK_DERIVATIVES_ON_ATTACH:
+            facsimile_id = facsimile.pk
+            transaction.on_commit(lambda: _make_derivatives_after_commit(facsimile_id))
     return FacsimileResult(facsimile, created=True)
 
 

@@ -26,9 +26,11 @@ from archive.ingest import (
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
+from archive.permissions import can_see_withdrawn
 from archive.search import schedule_index_update
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
+from archive.state import document_state
 
 _FILENAME_MAX = Document._meta.get_field("original_filename").max_length
 
@@ -87,8 +89,10 @@ def document_ingest(
     """Ingest received bytes as a document.
 
     Identical bytes return the existing document (recording a duplicate_submission event
-    unless `record_duplicates` is off). A refusal raises IngestRefused and leaves nothing
-    behind: no row, no stored file.
+    unless `record_duplicates` is off). A refusal raises IngestRefused and leaves no row;
+    bytes refused before they are stored (size, parsing, validation) leave no file either.
+    Bytes the database refuses stay stored, as an orphan for `manage.py storage_check`:
+    another request may be about to commit a row that refers to the same file.
     """
     submission = Submission(
         data=data, filename=filename, label=filename, layouts=layouts, context=dict(context or {})
@@ -209,7 +213,12 @@ def _ingest(
 
 def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: IngestMethod):
     """Store the bytes and insert documents and their ingestion events in bulk. If the
-    database refuses the batch, retry one by one so only the offending submission fails."""
+    database refuses the batch, retry one by one so only the offending submission fails.
+
+    A failure leaves the stored files in place, even those this call created: a concurrent
+    request for the same bytes may have found the file (so not written it) and be about to
+    commit the row that wins, which removing the file would leave without its original.
+    """
     if not items:
         return []
     try:
@@ -230,24 +239,13 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
             )
             schedule_index_update(document.pk for document in documents)
     except IntegrityError as error:
-        _discard(items)
         if len(items) > 1:
             return [outcome for item in items for outcome in _insert([item], actor, method)]
         raced = Document.objects.filter(sha256=items[0].sha256).first()
         if raced:  # the same bytes arrived through another connection meanwhile
             return [_repeat(raced, items[0].submission, actor, method, record=True)]
         return [IngestRefused(f"the database refused the document: {error}", code="db")]
-    except BaseException:
-        _discard(items)
-        raise
     return [IngestResult(document=document, created=True) for document in documents]
-
-
-def _discard(items: list[_Pending]) -> None:
-    for item in items:
-        if item.stored:
-            storage.discard_original(item.stored)
-            item.stored = None
 
 
 def _document(item: _Pending, sources: dict[Any, Source]) -> Document:
@@ -300,6 +298,9 @@ def _ingestion_event(
         "size_bytes": len(item.submission.data),
         "layout": parsed.layout,
         "encoding": parsed.encoding,
+        # The state as ingested, which every later change event's before and after continue
+        # (`fixity_check` replays them against the row).
+        "state": document_state(document),
     }
     if parsed.warnings:
         detail["warnings"] = list(parsed.warnings)
@@ -316,13 +317,36 @@ def _ingestion_event(
     )
 
 
+class UnavailableDuplicate(IngestRefused):
+    """The bytes are those of a document the submitter may not see (a withdrawn one)."""
+
+    code = "unavailable_duplicate"
+    status_code = 409
+
+
 def _repeat(
     document: Document,
     submission: Submission,
     actor: AbstractBaseUser | None,
     method: IngestMethod,
     record: bool,
-) -> IngestResult:
+) -> Outcome:
+    # No actor is the operator at the command line, who sees every document.
+    if document.is_withdrawn and actor is not None and not can_see_withdrawn(actor):
+        # The submitter learns only that the bytes are known; the attempt goes on the record.
+        if record:
+            provenance_record(
+                document=document,
+                event_type=EventType.DUPLICATE_SUBMISSION,
+                actor=actor,
+                agent=method.agent,
+                outcome=EventOutcome.FAILURE,
+                detail={
+                    **_submission_detail(submission, method),
+                    "refused": "the document is withdrawn",
+                },
+            )
+        return UnavailableDuplicate("these bytes match a document that is not available")
     if record:
         provenance_record(
             document=document,

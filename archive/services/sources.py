@@ -9,11 +9,22 @@ from django.db.models import Q
 from django.utils import timezone
 
 from archive.ingest import SourceName
-from archive.models import Document, Source, SourceAlias, SourceEvent, SourceEventType, SourceKind
+from archive.models import (
+    Document,
+    EventType,
+    Source,
+    SourceAlias,
+    SourceEvent,
+    SourceEventType,
+    SourceKind,
+)
 from archive.search import schedule_index_update
+from archive.services.provenance import kaynak_agent, provenance_record_many
 from archive.text import normalize_name
+from kaynak.chain import recorded_json
 from kaynak.changes import field_changes, require_reason
 from kaynak.errors import KaynakError
+from kaynak.hooks import source_tags
 from kaynak.slugs import unique_slug
 
 # The source fields a curator edits, as a change event records them.
@@ -49,15 +60,30 @@ def _record(
     detail: dict[str, Any] | None = None,
     undoes: SourceEvent | None = None,
 ) -> SourceEvent:
-    return SourceEvent.objects.create(
+    """Append an event to `source`'s hash-chained history, in the caller's transaction."""
+    # Lock the source row so concurrent appends to one history queue instead of forking it.
+    Source.objects.select_for_update().filter(pk=source.pk).values_list("pk").first()
+    previous = (
+        SourceEvent.objects.filter(source=source)
+        .only("sequence", "event_hash")
+        .order_by("-sequence")
+        .first()
+    )
+    event = SourceEvent(
         source=source,
+        sequence=previous.sequence + 1 if previous else 1,
         event_type=event_type,
         occurred_at=timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         reason=reason,
-        detail=detail or {},
+        # Round-trip through JSON so the hash covers exactly what the database will return.
+        detail=recorded_json(detail or {}),
         undoes=undoes,
+        previous_hash=previous.event_hash if previous else "",
     )
+    event.event_hash = event.compute_hash()
+    event.save(force_insert=True)
+    return event
 
 
 def _check_live(source: Source, doing: str) -> None:
@@ -227,9 +253,6 @@ def source_merge(
     """Merge `sources` into `into`: their documents and source tags point to `into`, their
     names become its aliases, and they stay as tombstones pointing to it. The event records
     every pointer and alias moved, for `source_unmerge`."""
-    # Annotations build on the archive; imported here to keep that direction at import time.
-    from annotations.models import SourceTag
-
     reason = require_reason(reason, "merge")
     ids = sorted({source.pk for source in sources})
     if not ids:
@@ -273,34 +296,20 @@ def source_merge(
     reprinter_moves = list(
         Document.objects.filter(reprinter__in=ids).values_list("pk", "reprinter_id")
     )
-    tags = list(
-        SourceTag.objects.filter(source__in=ids).values_list(
-            "pk", "annotation_id", "source_id", "role"
-        )
-    )
-    # Two tags of one annotation can collapse into one pair (annotation, target, role): keep
-    # one, remove the others, and record them to restore.
-    kept = set(
-        SourceTag.objects.filter(
-            source=into, annotation__in={annotation for _, annotation, _, _ in tags}
-        ).values_list("annotation_id", "role")
-    )
-    tag_moves, tag_removals = [], []
-    for pk, annotation, source_id, role in tags:
-        if (annotation, role) in kept:
-            tag_removals.append(
-                {"id": pk, "annotation": annotation, "source": source_id, "role": role}
-            )
-        else:
-            kept.add((annotation, role))
-            tag_moves.append([pk, source_id])
+    # The passages attributed to these sources belong to the annotations app, above this one.
+    tag_moves, tag_removals = source_tags().merge_plan(source_ids=ids, into_id=into.pk)
     alias_moves = list(SourceAlias.objects.filter(source__in=ids).values_list("pk", "source_id"))
     tombstone_moves = list(
         Source.objects.filter(merged_into__in=ids).values_list("pk", "merged_into_id")
     )
 
-    SourceTag.objects.filter(pk__in=[tag["id"] for tag in tag_removals]).delete()
-    SourceTag.objects.filter(pk__in=[pk for pk, _ in tag_moves]).update(source=into)
+    source_tags().merge_apply(
+        moves=tag_moves,
+        removals=tag_removals,
+        into_id=into.pk,
+        actor=actor,
+        reason=f"source merge into {into.name!r}: {reason}",
+    )
     Document.objects.filter(original_outlet__in=ids).update(original_outlet=into)
     Document.objects.filter(reprinter__in=ids).update(reprinter=into)
     SourceAlias.objects.filter(source__in=ids).update(source=into)
@@ -325,8 +334,56 @@ def source_merge(
             "tombstones": [list(move) for move in tombstone_moves],
         },
     )
+    sources = {source.pk: source for source in [*merged, into]}
+    _record_document_moves(
+        outlet_moves=[(pk, found, into.pk) for pk, found in outlet_moves],
+        reprinter_moves=[(pk, found, into.pk) for pk, found in reprinter_moves],
+        sources=sources,
+        cause={"source_merge": event.pk},
+        actor=actor,
+    )
     schedule_index_update(affected)
     return event
+
+
+def _record_document_moves(
+    *,
+    outlet_moves: list[tuple[int, int, int]],
+    reprinter_moves: list[tuple[int, int, int]],
+    sources: dict[int, Source],
+    cause: dict[str, int],
+    actor: AbstractBaseUser | None,
+) -> None:
+    """A metadata_change event on every document a merge or unmerge repointed, with the
+    before and after of its outlet and reprinter and the source event that did it:
+    moves are (document id, source before, source after)."""
+    details: dict[int, dict[str, Any]] = {}
+    for field, moves in (("original_outlet", outlet_moves), ("reprinter", reprinter_moves)):
+        for document_id, before, after in moves:
+            detail = details.setdefault(document_id, {**cause, "changes": {}})
+            detail["changes"][field] = {
+                "before": _named(sources, before),
+                "after": _named(sources, after),
+            }
+    provenance_record_many(
+        details=details,
+        event_type=EventType.METADATA_CHANGE,
+        actor=actor,
+        agent=kaynak_agent("source merge" if "source_merge" in cause else "source unmerge"),
+    )
+
+
+def _by_value(pairs: Iterable[Sequence[int]]) -> dict[int, list[int]]:
+    """[[key, value], ...] grouped as {value: [key, ...]}."""
+    grouped: dict[int, list[int]] = {}
+    for key, value in pairs:
+        grouped.setdefault(value, []).append(key)
+    return grouped
+
+
+def _named(sources: dict[int, Source], pk: int) -> dict[str, Any]:
+    """A source as metadata changes record it."""
+    return {"id": pk, "name": sources[pk].name}
 
 
 @transaction.atomic
@@ -335,8 +392,6 @@ def source_unmerge(
 ) -> SourceEvent:
     """Undo the merge `event` recorded: put back exactly the pointers and aliases it moved.
     Refused, naming each conflict, when later edits changed any of them."""
-    from annotations.models import SourceTag
-
     reason = require_reason(reason, "undo the merge")
     event = SourceEvent.objects.select_related("source").get(pk=event.pk)
     if event.event_type != SourceEventType.MERGE:
@@ -377,14 +432,7 @@ def source_unmerge(
             f"document {pk}'s {field.replace('_', ' ')} was changed since the merge"
             for pk in sorted(elsewhere)
         ]
-    moved_tags = dict(detail["source_tags"])
-    still = set(
-        SourceTag.objects.filter(pk__in=moved_tags, source=into).values_list("pk", flat=True)
-    )
-    conflicts += [
-        f"source tag {pk} was changed or removed since the merge"
-        for pk in sorted(set(moved_tags) - still)
-    ]
+    conflicts += source_tags().unmerge_conflicts(moves=detail["source_tags"], into_id=into.pk)
     moved_aliases = dict(detail["aliases"])
     aliases = SourceAlias.objects.in_bulk(moved_aliases)
     for pk in sorted(moved_aliases):
@@ -411,15 +459,18 @@ def source_unmerge(
         Source.objects.filter(pk=tombstone).update(merged_into=previous)
     for alias_id, source_id in moved_aliases.items():
         SourceAlias.objects.filter(pk=alias_id).update(source=source_id)
-    for document_id, source_id in dict(detail["documents_as_outlet"]).items():
-        Document.objects.filter(pk=document_id).update(original_outlet=source_id)
-    for document_id, source_id in dict(detail["documents_as_reprinter"]).items():
-        Document.objects.filter(pk=document_id).update(reprinter=source_id)
-    for tag_id, source_id in moved_tags.items():
-        SourceTag.objects.filter(pk=tag_id).update(source=source_id)
-    SourceTag.objects.bulk_create(
-        SourceTag(annotation_id=tag["annotation"], source_id=tag["source"], role=tag["role"])
-        for tag in detail["source_tags_removed"]
+    # One UPDATE per source put back, not per document.
+    for field, key in (
+        ("original_outlet", "documents_as_outlet"),
+        ("reprinter", "documents_as_reprinter"),
+    ):
+        for source_id, document_ids in _by_value(detail[key]).items():
+            Document.objects.filter(pk__in=document_ids).update(**{field: source_id})
+    source_tags().unmerge_apply(
+        moves=detail["source_tags"],
+        removals=detail["source_tags_removed"],
+        actor=actor,
+        reason=f"undoing source merge {event.pk} into {into.name!r}: {reason}",
     )
     unmerge = _record(
         source=into,
@@ -428,6 +479,13 @@ def source_unmerge(
         reason=reason,
         undoes=event,
         detail={"sources": detail["sources"]},
+    )
+    _record_document_moves(
+        outlet_moves=[(pk, into.pk, back) for pk, back in detail["documents_as_outlet"]],
+        reprinter_moves=[(pk, into.pk, back) for pk, back in detail["documents_as_reprinter"]],
+        sources={into.pk: into, **merged},
+        cause={"source_unmerge": unmerge.pk},
+        actor=actor,
     )
     _reindex_documents_of([into.pk, *merged_ids])
     return unmerge

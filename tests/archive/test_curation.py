@@ -271,7 +271,11 @@ def test_withdraw_and_restore_each_record_an_event_and_keep_everything(researche
     document_restore(document=document, actor=curator, agent="test")
     events = list(document.events.order_by("sequence").values_list("event_type", "actor_id"))
     assert events[-2:] == [(EventType.WITHDRAWAL, curator.pk), (EventType.RESTORATION, curator.pk)]
-    assert document.events.get(event_type=EventType.WITHDRAWAL).detail == {"reason": "wrong outlet"}
+    withdrawal = document.events.get(event_type=EventType.WITHDRAWAL).detail
+    assert withdrawal["reason"] == "wrong outlet"
+    assert withdrawal["changes"]["withdrawal_reason"] == {"before": "", "after": "wrong outlet"}
+    restoration = document.events.get(event_type=EventType.RESTORATION).detail
+    assert restoration["changes"]["withdrawn_at"]["after"] is None
     document.refresh_from_db()
     assert not document.is_withdrawn
     assert document.annotations.filter(pk=annotation.pk).exists()

@@ -23,6 +23,7 @@ from archive.models import (
 )
 from archive.selectors import provenance_chain_break
 from archive.services import IngestMethod, document_fixity_check, facsimile_attach
+from archive.services.storage_check import storage_check
 from tests import images
 from tests.conftest import stored_files
 from tests.factories import DocumentFactory, FacsimileFactory
@@ -157,8 +158,8 @@ def test_a_multi_page_tiff_is_accepted_and_says_only_its_first_page_is_shown(
     assert red > 180 and blue < 80
 
 
-def test_a_failure_while_attaching_leaves_no_row_and_no_file(
-    document, monkeypatch, nothing_more_stored
+def test_a_failure_while_attaching_leaves_no_row_and_only_an_orphan(
+    document, monkeypatch, data_dir
 ) -> None:
     def broken(**kwargs):
         raise IntegrityError("the database went away")
@@ -167,6 +168,31 @@ def test_a_failure_while_attaching_leaves_no_row_and_no_file(
     with pytest.raises(IntegrityError):
         attach(document, images.jpeg())
     assert Facsimile.objects.count() == 0
+    report = storage_check()
+    assert [orphan.path for orphan in report.orphans] == [
+        storage.original_path(storage.sha256_hex(images.jpeg()))
+    ]
+    assert report.missing == []
+    assert derivative_files(data_dir) == []
+
+
+def test_a_failed_attachment_never_removes_a_file_another_facsimile_refers_to(
+    document, monkeypatch
+) -> None:
+    # One scan, two articles: attaching to the other document committed, having found the
+    # file that this attachment (which then fails) had just created.
+    other = attach(DocumentFactory(), images.jpeg(), "page.jpg")
+    path = storage.original_path(other.sha256)
+    path.unlink()
+
+    def broken(**kwargs):
+        raise IntegrityError("the database went away")
+
+    monkeypatch.setattr("archive.services.facsimiles.provenance_record", broken)
+    with pytest.raises(IntegrityError):
+        attach(document, images.jpeg())
+    assert path.read_bytes() == images.jpeg()
+    assert storage_check().orphans == []
 
 
 # --- bad input ----------------------------------------------------------------------------

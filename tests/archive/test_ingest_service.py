@@ -11,6 +11,7 @@ from archive import services, storage
 from archive.ingest import IngestRefused, Submission
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source, SourceKind
 from archive.services import IngestMethod, document_ingest
+from archive.services.storage_check import storage_check
 from tests.conftest import stored_files
 from tests.factories import SourceFactory, reprint_bytes
 
@@ -155,7 +156,9 @@ def test_future_dates_are_refused() -> None:
         ingest(data)
 
 
-def test_failure_after_storing_the_bytes_removes_them(monkeypatch, data_dir: Path) -> None:
+def test_failure_after_storing_the_bytes_leaves_only_an_orphan_for_the_storage_check(
+    monkeypatch, data_dir: Path
+) -> None:
     def fail(*args, **kwargs):
         raise RuntimeError("disk full while writing the event")
 
@@ -164,7 +167,38 @@ def test_failure_after_storing_the_bytes_removes_them(monkeypatch, data_dir: Pat
         ingest(reprint_bytes())
     assert Document.objects.count() == 0
     assert Source.objects.count() == 0
-    assert stored_files(data_dir) == []
+    # A request never removes a stored file (another may be about to refer to it):
+    report = storage_check()
+    assert [orphan.path for orphan in report.orphans] == [
+        storage.original_path(storage.sha256_hex(reprint_bytes()))
+    ]
+    assert report.missing == []
+
+
+def test_a_request_that_stored_the_file_and_lost_the_row_race_leaves_the_file(
+    monkeypatch,
+) -> None:
+    # The winner's row is committed, but its request found the file already linked by the
+    # loser (so did not write it): the file on disk is the one the loser's call created.
+    winner = ingest(reprint_bytes()).document
+    path = storage.original_path(winner.sha256)
+    path.unlink()
+    # The loser looked for the row before the winner committed:
+    monkeypatch.setattr(Document.objects, "in_bulk", lambda *args, **kwargs: {})
+    created = []
+    store_original = storage.store_original
+    monkeypatch.setattr(
+        storage,
+        "store_original",
+        lambda data, sha256: created.append(store_original(data, sha256)) or created[-1],
+    )
+    loser = ingest(reprint_bytes())
+    assert [stored.created for stored in created] == [True]  # the loser made the file…
+    assert (loser.created, loser.document.pk) == (False, winner.pk)  # …and lost the row
+    assert path.read_bytes() == reprint_bytes()
+    event = services.document_fixity_check(document=winner, actor=None, agent="test")
+    assert event.outcome == EventOutcome.SUCCESS
+    assert storage_check().orphans == []
 
 
 def test_bytes_that_arrive_twice_at_once_become_one_document(monkeypatch) -> None:
@@ -196,7 +230,10 @@ def test_a_batch_the_database_refuses_is_retried_one_by_one(monkeypatch, data_di
     assert [report.status for report in reports] == ["ingested", "refused", "ingested"]
     assert "the database refused the document" in reports[1].reason
     assert Document.objects.count() == 2
-    assert len(stored_files(data_dir)) == 2
+    # The refused document's bytes were stored before the database said no: an orphan.
+    refused = storage.original_path(storage.sha256_hex(items[1].data))
+    assert len(stored_files(data_dir)) == 3
+    assert [orphan.path for orphan in storage_check().orphans] == [refused]
 
 
 def test_the_same_bytes_twice_in_one_batch_become_one_document() -> None:

@@ -1,0 +1,85 @@
+"""What a lower layer hands to the layer above it, by plain function registration.
+
+`archive` merges sources; passages attributed to those sources belong to `annotations`,
+which `archive` must not import. So a merge hands the source tags over through here: the
+annotations app registers its handler in AnnotationsConfig.ready(), and the merge calls it
+(without it installed, there are no source tags to move).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from django.contrib.auth.models import AbstractBaseUser
+
+# A source tag moved by a merge: [tag id, the source it named before].
+TagMove = list[int]
+# A source tag a merge removed because the target already had the same one:
+# {"id", "annotation", "source", "role"}.
+TagRemoval = dict[str, Any]
+
+
+class SourceTagHandler(Protocol):
+    def merge_plan(
+        self, *, source_ids: Sequence[int], into_id: int
+    ) -> tuple[list[TagMove], list[TagRemoval]]:
+        """Which tags of `source_ids` move to `into_id`, and which collapse into a tag the
+        annotation has already."""
+        ...
+
+    def merge_apply(
+        self,
+        *,
+        moves: Sequence[TagMove],
+        removals: Sequence[TagRemoval],
+        into_id: int,
+        actor: AbstractBaseUser | None,
+        reason: str,
+    ) -> None:
+        """Carry out a plan, recording a revision on every annotation it changes."""
+        ...
+
+    def unmerge_conflicts(self, *, moves: Sequence[TagMove], into_id: int) -> list[str]:
+        """What stops the moves being undone (tags changed or removed since)."""
+        ...
+
+    def unmerge_apply(
+        self,
+        *,
+        moves: Sequence[TagMove],
+        removals: Sequence[TagRemoval],
+        actor: AbstractBaseUser | None,
+        reason: str,
+    ) -> None:
+        """Put back what a merge moved and removed, recording a revision on every annotation
+        it changes."""
+        ...
+
+
+class _NoSourceTags:
+    def merge_plan(
+        self, *, source_ids: Sequence[int], into_id: int
+    ) -> tuple[list[TagMove], list[TagRemoval]]:
+        return [], []
+
+    def merge_apply(self, **kwargs: Any) -> None:
+        pass
+
+    def unmerge_conflicts(self, **kwargs: Any) -> list[str]:
+        return []
+
+    def unmerge_apply(self, **kwargs: Any) -> None:
+        pass
+
+
+_source_tags: SourceTagHandler = _NoSourceTags()
+
+
+def register_source_tags(handler: SourceTagHandler) -> None:
+    global _source_tags
+    _source_tags = handler
+
+
+def source_tags() -> SourceTagHandler:
+    return _source_tags
