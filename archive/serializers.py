@@ -270,6 +270,12 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
             "byline",
             "original_url",
             "source_line",
+            # A digest's article: which of the file's articles it is, and where in the file's
+            # text it lies (0 and null for a file that holds one document).
+            "part",
+            "part_count",
+            "file_start",
+            "file_end",
             "text",
             "original",
             "facsimiles",
