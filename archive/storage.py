@@ -10,6 +10,7 @@ where it lives. Both backends share one layout of names ("originals/ab/<sha256>"
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -234,6 +235,40 @@ def hash_stored_original(sha256: str) -> str | None:
     return digest.hexdigest()
 
 
+def local_names() -> Iterator[str]:
+    """Names of the files under originals/ and derivatives/ (not those being written or
+    removed), for `storage_migrate`; the local counterpart of a bucket's listing."""
+    root = Path(settings.KAYNAK_DATA_DIR)
+    for top in ("originals", "derivatives"):
+        for path in sorted((root / top).glob("*/*")):
+            if path.is_file() and not path.name.startswith((INCOMING_PREFIX, REMOVING_PREFIX)):
+                yield str(path.relative_to(root))
+
+
+def local_open(name: str) -> BinaryIO:
+    return (Path(settings.KAYNAK_DATA_DIR) / name).open("rb")
+
+
+def local_put(name: str, data: bytes) -> None:
+    """Write `data` as the local file `name`, synced, under a temporary name first. An
+    original already there is kept (it is never rewritten); a derivative is replaced."""
+    path = Path(settings.KAYNAK_DATA_DIR) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{INCOMING_PREFIX}{os.getpid()}-{threading.get_ident()}-x")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if name.startswith("originals/"):
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        else:
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 class StoredKind(StrEnum):
     ORIGINAL = "original"  # originals/ab/<sha256>: a document's or a facsimile's bytes
     DERIVATIVE = "derivative"  # derivatives/ab/<sha256>.<kind>.jpg
@@ -323,10 +358,13 @@ def remove_orphan(entry: StoredEntry, *, older_than: float, referenced: Callable
     the address empty and links a fresh copy (see `store_original`); a request that found
     the file just before refreshed its mtime, which the check below sees. Only then are the
     database and the mtime checked again: the decision cannot be overtaken by a request
-    that saw the file. Returns True if the file was removed.
+    that saw the file. Returns True if the file was removed. On S3, see
+    `S3Store.remove_orphan`.
     """
     if entry.kind is StoredKind.FOREIGN or entry.modified >= older_than:
         return False
+    if (bucket := _s3()) is not None:
+        return bucket.remove_orphan(str(entry.path), older_than=older_than, referenced=referenced)
     if entry.kind is StoredKind.TEMPORARY:
         # No row ever names a temporary, and one this old was left by a crashed writer.
         try:

@@ -50,6 +50,7 @@ class S3Store:
             endpoint_url=config.endpoint_url or None,
             region_name=config.region,
             querystring_auth=True,
+            signature_version="s3v4",
             file_overwrite=False,
         )
         self.client = self.storage.connection.meta.client
