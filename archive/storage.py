@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePath
@@ -37,6 +38,8 @@ _DERIVATIVE = re.compile(r"(?P<sha256>[0-9a-f]{64})\.[a-z]+\.jpg")
 # Folders of the content-addressed tree already made by this process (they are never removed).
 _known_folders: set[Path] = set()
 T = TypeVar("T")
+# Puts in flight at once in a batch (boto3's default connection pool holds 10).
+_S3_CONCURRENCY = 8
 
 
 def sha256_hex(data: bytes) -> str:
@@ -131,6 +134,20 @@ def store_original(data: bytes, sha256: str) -> StoredFile:
                 continue  # collected as an orphan just now: link ours in its place
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def store_originals(items: list[tuple[bytes, str]]) -> list[StoredFile]:
+    """`store_original` for each (data, sha256), in order. On S3 the puts go out a few at a
+    time: each is a network round trip, and a batch one after another would spend most of
+    its time waiting (local links are cheap, and made one by one)."""
+    if (bucket := _s3()) is None or len(items) < 2:
+        return [store_original(data, sha256) for data, sha256 in items]
+    with ThreadPoolExecutor(max_workers=min(_S3_CONCURRENCY, len(items))) as pool:
+        created = list(pool.map(lambda item: bucket.put_original(*item), items))
+    return [
+        StoredFile(PurePath(original_name(sha256)), made)
+        for (_data, sha256), made in zip(items, created, strict=True)
+    ]
 
 
 def make_durable(stored: list[StoredFile]) -> None:

@@ -229,8 +229,11 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
                 for reference in (item.parsed.original_outlet, item.parsed.reprinter)
                 if reference
             )
-            for item in items:
-                item.stored = storage.store_original(item.submission.data, item.sha256)
+            stored = storage.store_originals(
+                [(item.submission.data, item.sha256) for item in items]
+            )
+            for item, stored_file in zip(items, stored, strict=True):
+                item.stored = stored_file
             storage.make_durable([item.stored for item in items])
             documents = Document.objects.bulk_create(_document(item, sources) for item in items)
             ProvenanceEvent.objects.bulk_create(

@@ -20,8 +20,14 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from archive import storage, storage_s3
+from archive.ingest import Submission
 from archive.models import DerivativeState, Document
-from archive.services import IngestMethod, document_ingest, facsimile_attach
+from archive.services import (
+    IngestMethod,
+    document_ingest,
+    documents_ingest_many,
+    facsimile_attach,
+)
 from archive.services.storage_check import storage_check
 from archive.storage_s3 import s3_store
 from tests import images
@@ -72,6 +78,28 @@ def test_duplicate_ingest_stores_the_bytes_once(backend) -> None:
     assert first.created and not again.created
     assert again.document.pk == first.document.pk
     assert stored_names(backend) == [storage.original_name(first.document.sha256)]
+
+
+def test_a_bulk_ingest_stores_every_original_of_the_batch(backend) -> None:
+    items = [
+        Submission(
+            data=reprint_bytes(title=f"BULLETIN NUMBER {number}"),
+            filename=f"{number}.txt",
+            label=str(number),
+        )
+        for number in range(12)
+    ]
+    items.append(items[3])  # the same bytes twice in one batch
+    reports = list(
+        documents_ingest_many(items=items, actor=None, method=IngestMethod.COMMAND, batch_size=20)
+    )
+    assert sorted(report.status for report in reports).count("ingested") == 12
+    names = [storage.original_name(storage.sha256_hex(item.data)) for item in items[:12]]
+    assert stored_names(backend) == sorted(names)
+    for item in items[:12]:
+        assert storage.hash_stored_original(storage.sha256_hex(item.data)) == storage.sha256_hex(
+            item.data
+        )
 
 
 def test_storing_bytes_found_already_reports_them_as_not_created(backend) -> None:
