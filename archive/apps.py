@@ -8,6 +8,8 @@ class ArchiveConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self) -> None:
-        from archive import chains
+        from archive import chains, tasks
+        from kaynak.tasks import register_periodic_task
 
         chains.register()
+        register_periodic_task(tasks.record_provenance_checkpoint, every=tasks.CHECKPOINT_INTERVAL)

@@ -36,8 +36,8 @@ def main() -> None:
 
     from archive.ingest import Submission
     from archive.models import Document
-    from archive.search import flush_index_updates
     from archive.services import IngestMethod, documents_ingest_many
+    from kaynak.tasks import run_pending_tasks
 
     if args.no_index:
         import archive.services.ingest
@@ -60,7 +60,7 @@ def main() -> None:
         items=submissions, actor=None, method=IngestMethod.COMMAND, batch_size=args.batch_size
     ):
         statuses[report.status] = statuses.get(report.status, 0) + 1
-    flush_index_updates()
+    run_pending_tasks()
     elapsed = time.perf_counter() - started
 
     ingested = statuses.get("ingested", 0)

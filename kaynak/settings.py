@@ -7,7 +7,15 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kaynak.env import database_from_url, env_bool, env_int, env_list, env_path, env_str
+from kaynak.env import (
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +44,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "archive",
     "annotations",
+    # After archive: its `db_worker` command (which first requeues the tasks of dead workers)
+    # takes the place of django-tasks-db's own.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -113,9 +125,17 @@ KAYNAK_S3_REGION = env_str("KAYNAK_S3_REGION", "us-east-1")
 # Downloads of originals redirect to a presigned URL valid this many seconds (after the
 # permission check); 0 streams them through the app, as with local storage.
 KAYNAK_S3_PRESIGNED_SECONDS = env_int("KAYNAK_S3_PRESIGNED_SECONDS", 0, minimum=0)
-# Apply committed changes to the search index in a background thread (requests do not wait
-# for Whoosh); off, each commit updates the index before the request returns.
-KAYNAK_INDEX_IN_BACKGROUND = env_bool("KAYNAK_INDEX_IN_BACKGROUND", True)
+# Background work (index updates, facsimile derivatives) is a task row written in the same
+# transaction as the change that causes it, run by `manage.py db_worker` (README "The
+# background worker"). A failed task is tried again after 2, 4, 8… seconds, this many times
+# in all; a task claimed by a worker that has been running it this long is taken to be
+# abandoned (its worker died on another machine) and runs again.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+KAYNAK_TASK_ATTEMPTS = env_int("KAYNAK_TASK_ATTEMPTS", 5, minimum=1)
+KAYNAK_TASK_ABANDONED_AFTER = env_int("KAYNAK_TASK_ABANDONED_AFTER", 1800, minimum=60)
+# How often an idle worker looks for new tasks, in seconds: the commit-to-searchable lag is
+# about half of it plus the index write (README "The background worker").
+KAYNAK_WORKER_INTERVAL = env_float("KAYNAK_WORKER_INTERVAL", 0.2, minimum=0.0)
 # Largest single document accepted by ingest, in bytes (20 MiB by default).
 KAYNAK_MAX_UPLOAD_BYTES = env_int("KAYNAK_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
 # Facsimiles (scans and photos of printed reprints): the largest file accepted, in bytes
@@ -123,8 +143,8 @@ KAYNAK_MAX_UPLOAD_BYTES = env_int("KAYNAK_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, m
 # any pixel is decoded so a small file cannot make the server allocate gigabytes.
 KAYNAK_MAX_IMAGE_BYTES = env_int("KAYNAK_MAX_IMAGE_BYTES", 50 * 1024 * 1024, minimum=1)
 KAYNAK_MAX_IMAGE_PIXELS = env_int("KAYNAK_MAX_IMAGE_PIXELS", 100_000_000, minimum=1)
-# Make a facsimile's thumbnail and display image as soon as its attachment commits (in the
-# committing thread); off, they wait for `manage.py facsimile_derivatives` (bulk loads).
+# Queue a facsimile's thumbnail and display image with its attachment (the worker makes
+# them); off, they wait for `manage.py facsimile_derivatives` (bulk loads).
 KAYNAK_DERIVATIVES_ON_ATTACH = env_bool("KAYNAK_DERIVATIVES_ON_ATTACH", True)
 # Key for HMAC-SHA256 signatures of checkpoint exports (`provenance_checkpoint --export`),
 # checked by `fixity_check --against`; empty: exports are not signed.

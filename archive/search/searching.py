@@ -14,7 +14,7 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 
 from archive.models import Document
-from archive.search.index import shared_searcher
+from archive.search.index import searcher_in_step, shared_searcher
 from archive.search.query import (
     SearchQueryError,
     expand_multiterms,
@@ -182,13 +182,15 @@ def search(
         )
 
     sortedby, reverse = SORTS[sort]
-    with shared_searcher() as searcher:
+    with searcher_in_step() as in_step:
+        searcher = in_step.searcher
         parsed = expand_multiterms(parse_query(query, searcher.schema), searcher)
         facets = _facets(searcher)
         results = searcher.search(
             parsed,
             limit=page * page_size,
             filter=_filter_query(filters or SearchFilters()),
+            mask=set(in_step.mask) or None,
             groupedby=facets,
             sortedby=sortedby,
             reverse=reverse,

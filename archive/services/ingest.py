@@ -27,7 +27,7 @@ from archive.ingest import (
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
 from archive.permissions import can_see_withdrawn
-from archive.search import schedule_index_update
+from archive.search import schedule_index_update, unindexed_documents
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
 from archive.state import document_state
@@ -208,6 +208,16 @@ def _ingest(
             continue
         document = first if isinstance(first, Document) else first.document
         outcomes[item.index] = _repeat(document, item.submission, actor, method, record_duplicates)
+    # A duplicate's document should be searchable already; if its entry is missing (an index
+    # restored from an old backup, or updates lost before they were queued durably), sending
+    # the file again is the natural way to ask for it, so it is indexed again.
+    schedule_index_update(
+        unindexed_documents(
+            outcome.document.pk
+            for outcome in outcomes
+            if isinstance(outcome, IngestResult) and not outcome.created
+        )
+    )
     return outcomes  # type: ignore[return-value]  # every slot is filled above
 
 
