@@ -3,6 +3,7 @@ environment (see README "Configuration")."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -16,6 +17,7 @@ from kaynak.env import (
     env_path,
     env_str,
 )
+from kaynak.security import check_production_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     # takes the place of django-tasks-db's own.
     "django_tasks",
     "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kaynak.urls"
@@ -161,6 +167,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's defaults, with a browsable API that renders the selector-backed lists.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "kaynak.api.BrowsableAPIRenderer",
+    ],
+    # DRF's three, with a JSON parser that refuses absurd nesting as bad input.
+    "DEFAULT_PARSER_CLASSES": [
+        "kaynak.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "kaynak.api.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -179,6 +196,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kaynak.schema.declare_common_errors",
+        "annotations.openapi.declare_w3c_answers",
+    ],
 }
 
 LOGGING = {
@@ -187,3 +209,63 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KAYNAK_LOG_LEVEL", "WARNING")},
 }
+
+
+# --- Security and production (README "Security") ---------------------------------------------
+# KAYNAK_PRODUCTION=1 turns on everything `manage.py check --deploy` asks for; each part can
+# still be set on its own (a staging server without TLS, say).
+KAYNAK_PRODUCTION = env_bool("KAYNAK_PRODUCTION", False)
+if KAYNAK_PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("KAYNAK_DEBUG must be off when KAYNAK_PRODUCTION is on.")
+    check_production_secret_key(SECRET_KEY)
+
+SECURE_HSTS_SECONDS = env_int(
+    "KAYNAK_HSTS_SECONDS", 31_536_000 if KAYNAK_PRODUCTION else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAYNAK_HSTS_INCLUDE_SUBDOMAINS", KAYNAK_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("KAYNAK_HSTS_PRELOAD", KAYNAK_PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("KAYNAK_SSL_REDIRECT", KAYNAK_PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("KAYNAK_SECURE_COOKIES", KAYNAK_PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a proxy that ends TLS, trust its X-Forwarded-Proto (and only then: a client could
+# send the header itself) so Django knows the request was HTTPS.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KAYNAK_BEHIND_TLS_PROXY", False) else None
+)
+# How many proxies in front append to X-Forwarded-For; 0 uses the connection's address.
+KAYNAK_TRUSTED_PROXIES = env_int("KAYNAK_TRUSTED_PROXIES", 0, minimum=0)
+
+# Content-Security-Policy (django-csp): scripts, styles, images and connections from this site
+# only, no inline code. The API's HTML helpers (Swagger UI, ReDoc, DRF's browsable pages and
+# their sign-in) are third-party pages built on inline scripts, so they go without the header.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/", "/api-auth/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Sign-in rate limit (django-axes): after KAYNAK_LOGIN_FAILURE_LIMIT failures an account, and
+# separately an address, is refused for KAYNAK_LOGIN_COOLOFF_MINUTES, on the sign-in page, the
+# admin and the API's token endpoint alike; a success does not wipe an address's failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("KAYNAK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KAYNAK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "kaynak.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "kaynak.security.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
