@@ -698,10 +698,16 @@ class FacsimileDetailView(APIView):
         return Response(FacsimileSerializer(facsimile, context={"request": request}).data)
 
 
+class _StoredFileResponse(FileResponse):
+    # Django reads 4 KiB at a time; from a bucket each read is a trip through the HTTP stream,
+    # and a 20 MB original streamed 7x slower than it is read straight from the store.
+    block_size = 512 * 1024
+
+
 def _stored_file_response(
     handle, *, filename: str, content_type: str, as_attachment: bool, etag: str
 ) -> FileResponse:
-    response = FileResponse(
+    response = _StoredFileResponse(
         handle, as_attachment=as_attachment, filename=filename, content_type=content_type
     )
     response["ETag"] = etag
