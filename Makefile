@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag screenshots conformance soak clean
+.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-storage screenshots conformance soak clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
@@ -107,6 +107,10 @@ bench-pages: $(STAMP) $(CHROMIUM)
 # A throwaway archive under var/screenshots/work/, served and photographed in Chromium.
 screenshots: $(STAMP) $(CHROMIUM)
 	$(BIN)/python tools/screenshots.py
+
+# Local folders against an S3 bucket on moto's server (loopback only): ingest and download.
+bench-storage: $(STAMP)
+	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_storage.py $(BENCH_ARGS)
 
 bench-facsimiles: $(STAMP)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_facsimiles.py $(BENCH_ARGS)

@@ -1,22 +1,32 @@
-"""Content-addressed storage of received bytes under KAYNAK_DATA_DIR.
+"""Content-addressed storage of received bytes: under KAYNAK_DATA_DIR, or in an S3-compatible
+bucket shared by every app server (KAYNAK_STORAGE=s3, see `archive.storage_s3`).
 
 A file is named by its SHA-256 and never rewritten, so the same bytes are stored once and a
-stored file can only be wrong through outside damage, which `fixity_check` detects.
+stored file can only be wrong through outside damage, which `fixity_check` detects. Nothing
+else in Kaynak opens a stored file: callers name it by its checksum and this module decides
+where it lives. Both backends share one layout of names ("originals/ab/<sha256>",
+"derivatives/ab/<sha256>.<kind>.jpg"), so `storage_migrate` copies name for name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
-from typing import BinaryIO
+from pathlib import Path, PurePath
+from typing import BinaryIO, TypeVar
 
 from django.conf import settings
+
+from archive.storage_s3 import S3Store, s3_store
 
 _CHUNK = 1024 * 1024
 # Files being written carry this prefix until they are linked or renamed into place.
@@ -27,15 +37,33 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DERIVATIVE = re.compile(r"(?P<sha256>[0-9a-f]{64})\.[a-z]+\.jpg")
 # Folders of the content-addressed tree already made by this process (they are never removed).
 _known_folders: set[Path] = set()
+T = TypeVar("T")
+# Puts in flight at once in a batch (boto3's default connection pool holds 10).
+_S3_CONCURRENCY = 8
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def relative_to_data_dir(path: Path) -> Path:
-    """`path` as an operator finds it under KAYNAK_DATA_DIR."""
+def relative_to_data_dir(path: PurePath) -> PurePath:
+    """`path` as an operator finds it under KAYNAK_DATA_DIR; an object's name (S3) as it is."""
+    if not path.is_absolute():
+        return path
     return path.relative_to(Path(settings.KAYNAK_DATA_DIR))
+
+
+def _s3() -> S3Store | None:
+    """The bucket when KAYNAK_STORAGE is s3; None for the local folders."""
+    return s3_store() if settings.KAYNAK_STORAGE == "s3" else None
+
+
+def original_name(sha256: str) -> str:
+    return f"originals/{sha256[:2]}/{sha256}"
+
+
+def derivative_name(sha256: str, kind: str) -> str:
+    return f"derivatives/{sha256[:2]}/{sha256}.{kind}.jpg"
 
 
 def originals_dir() -> Path:
@@ -62,18 +90,21 @@ def derivative_path(sha256: str, kind: str) -> Path:
 
 @dataclass(frozen=True)
 class StoredFile:
-    path: Path
+    path: PurePath  # a local file, or (S3) the object's name
     created: bool
 
 
 def store_original(data: bytes, sha256: str) -> StoredFile:
     """Write `data` at its content address; `created` is False if it was there already.
+    On S3 see `S3Store.put_original`; locally:
 
     Call `make_durable` before committing the transaction that refers to the file. Nothing
     in a request ever removes the file again, even if that transaction fails: another
     request may have found it here and be about to commit a row that refers to it. A file
     no row refers to is an orphan, collected by `manage.py storage_check --delete-orphans`.
     """
+    if (bucket := _s3()) is not None:
+        return StoredFile(PurePath(original_name(sha256)), bucket.put_original(data, sha256))
     path = original_path(sha256)
     if path.parent not in _known_folders:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,11 +136,27 @@ def store_original(data: bytes, sha256: str) -> StoredFile:
         temporary.unlink(missing_ok=True)
 
 
+def store_originals(items: list[tuple[bytes, str]]) -> list[StoredFile]:
+    """`store_original` for each (data, sha256), in order. On S3 the puts go out a few at a
+    time: each is a network round trip, and a batch one after another would spend most of
+    its time waiting (local links are cheap, and made one by one)."""
+    if (bucket := _s3()) is None or len(items) < 2:
+        return [store_original(data, sha256) for data, sha256 in items]
+    with ThreadPoolExecutor(max_workers=min(_S3_CONCURRENCY, len(items))) as pool:
+        created = list(pool.map(lambda item: bucket.put_original(*item), items))
+    return [
+        StoredFile(PurePath(original_name(sha256)), made)
+        for (_data, sha256), made in zip(items, created, strict=True)
+    ]
+
+
 def make_durable(stored: list[StoredFile]) -> None:
     """Flush stored files to disk before the rows that refer to them commit. A file found
     already there is synced too: the request that linked it may not have synced it yet. A
     few files are synced one by one (with their folders); a batch is flushed with a single
-    sync(), far cheaper than one fsync per file."""
+    sync(), far cheaper than one fsync per file. An S3 object is durable once its put returns."""
+    if _s3() is not None:
+        return
     if len(stored) > 4:
         os.sync()
         return
@@ -123,7 +170,74 @@ def make_durable(stored: list[StoredFile]) -> None:
 
 
 def open_original(sha256: str) -> BinaryIO:
+    """The stored bytes, for streaming; FileNotFoundError if they are missing."""
+    if (bucket := _s3()) is not None:
+        return bucket.open(original_name(sha256))
     return original_path(sha256).open("rb")
+
+
+def open_derivative(sha256: str, kind: str) -> BinaryIO:
+    if (bucket := _s3()) is not None:
+        return bucket.open(derivative_name(sha256, kind))
+    return derivative_path(sha256, kind).open("rb")
+
+
+def original_exists(sha256: str) -> bool:
+    if (bucket := _s3()) is not None:
+        return bucket.size(original_name(sha256)) is not None
+    return original_path(sha256).is_file()
+
+
+def original_size(sha256: str) -> int | None:
+    """Size in bytes of the stored original; None if it is missing."""
+    if (bucket := _s3()) is not None:
+        return bucket.size(original_name(sha256))
+    try:
+        return original_path(sha256).stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def original_download_url(sha256: str, *, filename: str, content_type: str) -> str | None:
+    """A short-lived presigned URL of the original, when the bucket is configured to serve
+    downloads itself (KAYNAK_S3_PRESIGNED_SECONDS); None: stream it through the app. The
+    caller checks permission first: anyone holding the URL can fetch it until it expires."""
+    bucket = _s3()
+    if bucket is None or not settings.KAYNAK_S3_PRESIGNED_SECONDS:
+        return None
+    return bucket.presigned_url(
+        original_name(sha256),
+        filename=filename,
+        content_type=content_type,
+        expires=settings.KAYNAK_S3_PRESIGNED_SECONDS,
+    )
+
+
+def make_derivatives(
+    sha256: str,
+    sizes: dict[str, int],
+    render: Callable[[Path, dict[Path, int]], dict[Path, T]],
+) -> dict[str, T]:
+    """Render the stored original `sha256` with `render(original, {target: size})` into the
+    derivative of each kind in `sizes`; returns what `render` said of each, by kind. Locally
+    `render` reads and writes in place; on S3 it works on a temporary copy whose results are
+    then put into the bucket (a derivative may be replaced: it is remade at will)."""
+    if (bucket := _s3()) is None:
+        targets = {derivative_path(sha256, kind): size for kind, size in sizes.items()}
+        made = render(original_path(sha256), targets)
+        return {kind: made[derivative_path(sha256, kind)] for kind in sizes}
+    with tempfile.TemporaryDirectory(prefix="kaynak-derivatives-") as folder:
+        original = Path(folder) / sha256
+        with bucket.open(original_name(sha256)) as source, original.open("wb") as copy:
+            shutil.copyfileobj(source, copy, _CHUNK)
+        targets = {Path(folder) / f"{sha256}.{kind}.jpg": size for kind, size in sizes.items()}
+        made = render(original, targets)
+        results = {}
+        for kind in sizes:
+            target = Path(folder) / f"{sha256}.{kind}.jpg"
+            bucket.put(derivative_name(sha256, kind), target.read_bytes(), overwrite=True)
+            results[kind] = made[target]
+        return results
 
 
 def hash_stored_original(sha256: str) -> str | None:
@@ -138,6 +252,40 @@ def hash_stored_original(sha256: str) -> str | None:
     return digest.hexdigest()
 
 
+def local_names() -> Iterator[str]:
+    """Names of the files under originals/ and derivatives/ (not those being written or
+    removed), for `storage_migrate`; the local counterpart of a bucket's listing."""
+    root = Path(settings.KAYNAK_DATA_DIR)
+    for top in ("originals", "derivatives"):
+        for path in sorted((root / top).glob("*/*")):
+            if path.is_file() and not path.name.startswith((INCOMING_PREFIX, REMOVING_PREFIX)):
+                yield str(path.relative_to(root))
+
+
+def local_open(name: str) -> BinaryIO:
+    return (Path(settings.KAYNAK_DATA_DIR) / name).open("rb")
+
+
+def local_put(name: str, data: bytes) -> None:
+    """Write `data` as the local file `name`, synced, under a temporary name first. An
+    original already there is kept (it is never rewritten); a derivative is replaced."""
+    path = Path(settings.KAYNAK_DATA_DIR) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{INCOMING_PREFIX}{os.getpid()}-{threading.get_ident()}-x")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if name.startswith("originals/"):
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        else:
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 class StoredKind(StrEnum):
     ORIGINAL = "original"  # originals/ab/<sha256>: a document's or a facsimile's bytes
     DERIVATIVE = "derivative"  # derivatives/ab/<sha256>.<kind>.jpg
@@ -147,9 +295,10 @@ class StoredKind(StrEnum):
 
 @dataclass(frozen=True)
 class StoredEntry:
-    """One file of the data folder's stored trees, as `stored_entries` finds it."""
+    """One file of the data folder's stored trees (or one object of the bucket), as
+    `stored_entries` finds it."""
 
-    path: Path
+    path: PurePath  # a local file, or (S3) the object's name
     kind: StoredKind
     sha256: str | None  # the original it holds or was rendered from; None for the rest
     modified: float  # st_mtime
@@ -158,7 +307,15 @@ class StoredEntry:
 def stored_entries() -> Iterator[list[StoredEntry]]:
     """Every file under originals/ and derivatives/, a fan-out folder at a time (so a caller
     can look each batch up in the database at once). A removal that a crash interrupted is
-    undone first, so a file moved aside is back at its content address."""
+    undone first, so a file moved aside is back at its content address. On S3, a page of
+    the bucket's listing at a time."""
+    if (bucket := _s3()) is not None:
+        for page in bucket.list_pages():
+            yield [
+                StoredEntry(PurePath(name), *classify_name(name), modified)
+                for name, modified in page
+            ]
+        return
     for root, kind in ((originals_dir(), StoredKind.ORIGINAL), (derivatives_dir(), None)):
         if not root.is_dir():
             continue
@@ -175,6 +332,14 @@ def stored_entries() -> Iterator[list[StoredEntry]]:
                     continue  # removed or renamed meanwhile
                 entries.append(StoredEntry(path, *_classify(path.name, kind), modified))
             yield entries
+
+
+def classify_name(name: str) -> tuple[StoredKind, str | None]:
+    """What the stored name "originals/ab/<sha256>" (or a derivative's) holds."""
+    parts = name.split("/")
+    if len(parts) != 3 or parts[0] not in ("originals", "derivatives"):
+        return StoredKind.FOREIGN, None
+    return _classify(parts[2], StoredKind.ORIGINAL if parts[0] == "originals" else None)
 
 
 def _classify(name: str, kind: StoredKind | None) -> tuple[StoredKind, str | None]:
@@ -210,10 +375,13 @@ def remove_orphan(entry: StoredEntry, *, older_than: float, referenced: Callable
     the address empty and links a fresh copy (see `store_original`); a request that found
     the file just before refreshed its mtime, which the check below sees. Only then are the
     database and the mtime checked again: the decision cannot be overtaken by a request
-    that saw the file. Returns True if the file was removed.
+    that saw the file. Returns True if the file was removed. On S3, see
+    `S3Store.remove_orphan`.
     """
     if entry.kind is StoredKind.FOREIGN or entry.modified >= older_than:
         return False
+    if (bucket := _s3()) is not None:
+        return bucket.remove_orphan(str(entry.path), older_than=older_than, referenced=referenced)
     if entry.kind is StoredKind.TEMPORARY:
         # No row ever names a temporary, and one this old was left by a crashed writer.
         try:

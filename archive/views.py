@@ -326,6 +326,14 @@ def _original_response(
     etag = f'"{sha256}"'
     if etag in request.headers.get("If-None-Match", ""):
         return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    # The caller has checked permission; the bucket serves the bytes itself when configured.
+    url = storage.original_download_url(sha256, filename=filename, content_type=content_type)
+    if url is not None:
+        # Never cached: the URL expires, and the next request must be checked again.
+        return HttpResponse(
+            status=status.HTTP_302_FOUND,
+            headers={"Location": url, "ETag": etag, "Cache-Control": "private, no-store"},
+        )
     try:
         handle = storage.open_original(sha256)
     except FileNotFoundError:
@@ -626,16 +634,25 @@ class FacsimileDetailView(APIView):
         return Response(FacsimileSerializer(facsimile, context={"request": request}).data)
 
 
+class _StoredFileResponse(FileResponse):
+    # Django reads 4 KiB at a time; from a bucket each read is a trip through the HTTP stream,
+    # and a 20 MB original streamed 7x slower than it is read straight from the store.
+    block_size = 512 * 1024
+
+
 def _stored_file_response(
     handle, *, filename: str, content_type: str, as_attachment: bool, etag: str
 ) -> FileResponse:
-    response = FileResponse(
+    response = _StoredFileResponse(
         handle, as_attachment=as_attachment, filename=filename, content_type=content_type
     )
     response["ETag"] = etag
     # Never let a browser guess another type from the bytes (an image that is also HTML).
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=31536000, immutable"
+    # A stream from the bucket cannot seek for FileResponse to measure it; it knows its size.
+    if "Content-Length" not in response and (size := getattr(handle, "size", None)) is not None:
+        response["Content-Length"] = str(size)
     return response
 
 
@@ -675,7 +692,7 @@ class FacsimileDerivativeView(APIView):
         if etag in request.headers.get("If-None-Match", ""):
             return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         try:
-            handle = storage.derivative_path(facsimile.sha256, self.kind).open("rb")
+            handle = storage.open_derivative(facsimile.sha256, self.kind)
         except FileNotFoundError:
             raise DerivativeUnavailable(
                 f"the {self.kind} image of facsimile {pk} is missing from disk; run "

@@ -114,6 +114,24 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Where stored originals (content-addressed, never modified) and the search index live.
 KAYNAK_DATA_DIR = env_path("KAYNAK_DATA_DIR", BASE_DIR / "var" / "data")
+# Where stored files (originals, facsimiles, derivatives) live: "local" (content-addressed
+# folders under KAYNAK_DATA_DIR) or "s3" (an S3-compatible bucket shared by every app server;
+# see README "Storage"). The S3 credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID
+# and AWS_SECRET_ACCESS_KEY, a profile, an instance role), never from this repository.
+KAYNAK_STORAGE = env_str("KAYNAK_STORAGE", "local")
+if KAYNAK_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f'KAYNAK_STORAGE must be "local" or "s3", not {KAYNAK_STORAGE!r}.')
+KAYNAK_S3_BUCKET = env_str("KAYNAK_S3_BUCKET", "")
+if KAYNAK_STORAGE == "s3" and not KAYNAK_S3_BUCKET:
+    raise ImproperlyConfigured("KAYNAK_S3_BUCKET must be set when KAYNAK_STORAGE is s3.")
+# Every key starts with this ("kaynak/originals/ab/<sha256>"), so one bucket can hold more.
+KAYNAK_S3_PREFIX = env_str("KAYNAK_S3_PREFIX", "")
+# For stores other than AWS (MinIO, Ceph, Garage...): their URL; empty means AWS itself.
+KAYNAK_S3_ENDPOINT_URL = env_str("KAYNAK_S3_ENDPOINT_URL", "")
+KAYNAK_S3_REGION = env_str("KAYNAK_S3_REGION", "us-east-1")
+# Downloads of originals redirect to a presigned URL valid this many seconds (after the
+# permission check); 0 streams them through the app, as with local storage.
+KAYNAK_S3_PRESIGNED_SECONDS = env_int("KAYNAK_S3_PRESIGNED_SECONDS", 0, minimum=0)
 # Background work (index updates, facsimile derivatives) is a task row written in the same
 # transaction as the change that causes it, run by `manage.py db_worker` (README "The
 # background worker"). A failed task is tried again after 2, 4, 8… seconds, this many times

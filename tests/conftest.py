@@ -1,5 +1,12 @@
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -10,6 +17,7 @@ from django.test import TestCase
 from rest_framework.test import APIClient
 
 from archive.models import Document
+from archive.storage_s3 import S3Store, s3_store
 from kaynak.tasks import run_pending_tasks
 from tests.factories import DocumentFactory, UserFactory
 
@@ -159,3 +167,69 @@ def stored_files(data_dir: Path) -> list[Path]:
 def no_stored_files(data_dir: Path) -> Iterator[None]:
     yield
     assert stored_files(data_dir) == []
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's standalone S3 server on a free loopback port, for the whole session: a real
+    S3 protocol server (HTTP, signatures, conditional puts), with no network beyond loopback.
+    Its credentials are dummies, set for boto3's usual lookup."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = {name: os.environ.get(name) for name in _S3_ENV}
+    os.environ.update(_S3_ENV)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto's S3 server did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+_S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "kaynak-test",
+    "AWS_SECRET_ACCESS_KEY": "kaynak-test-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture
+def s3_bucket(settings, s3_endpoint: str) -> S3Store:
+    """KAYNAK_STORAGE=s3 on a fresh bucket of its own (under a prefix, as deployments may)."""
+    bucket = f"kaynak-test-{uuid.uuid4().hex[:16]}"
+    settings.KAYNAK_STORAGE = "s3"
+    settings.KAYNAK_S3_BUCKET = bucket
+    settings.KAYNAK_S3_PREFIX = "archive"
+    settings.KAYNAK_S3_ENDPOINT_URL = s3_endpoint
+    settings.KAYNAK_S3_PRESIGNED_SECONDS = 0
+    store = s3_store()
+    store.client.create_bucket(Bucket=bucket)
+    return store
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request) -> str:
+    """Run a test once on the local folders and once on a bucket of moto's server."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_bucket")
+    return request.param

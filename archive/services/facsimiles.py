@@ -140,12 +140,8 @@ def facsimile_make_derivatives(
     """Render the thumbnail and display image from the stored original and record the result
     in the document's history: `derivatives_made`, or `derivative_failure` (outcome failure,
     state failed, the reason kept) without raising, so one bad file never stops a batch."""
-    targets = {
-        storage.derivative_path(facsimile.sha256, kind): size
-        for kind, size in DERIVATIVE_KINDS.items()
-    }
     try:
-        made = render_derivatives(storage.original_path(facsimile.sha256), targets)
+        made = storage.make_derivatives(facsimile.sha256, DERIVATIVE_KINDS, render_derivatives)
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"
         with transaction.atomic():
@@ -163,8 +159,7 @@ def facsimile_make_derivatives(
         logger.warning("derivatives of facsimile %s failed: %s", facsimile.pk, reason)
         return facsimile
 
-    thumbnail = made[storage.derivative_path(facsimile.sha256, "thumbnail")]
-    display = made[storage.derivative_path(facsimile.sha256, "display")]
+    thumbnail, display = made["thumbnail"], made["display"]
     with transaction.atomic():
         facsimile.derivative_state = DerivativeState.READY
         facsimile.derivative_error = ""

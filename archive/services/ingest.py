@@ -250,8 +250,11 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
                 for reference in (parsed.original_outlet, parsed.reprinter)
                 if reference
             )
-            for item in items:
-                item.stored = storage.store_original(item.submission.data, item.sha256)
+            stored = storage.store_originals(
+                [(item.submission.data, item.sha256) for item in items]
+            )
+            for item, stored_file in zip(items, stored, strict=True):
+                item.stored = stored_file
             storage.make_durable([item.stored for item in items])
             documents = Document.objects.bulk_create(
                 _document(item, parsed, sources, part=part, count=count)

@@ -13,7 +13,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
+from pathlib import PurePath
 
 from archive import storage
 from archive.selectors import (
@@ -32,7 +32,7 @@ DEFAULT_GRACE = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class StoredOrphan:
-    path: Path
+    path: PurePath
     kind: StoredKind
     age: timedelta
     removed: bool
@@ -88,7 +88,7 @@ def storage_check(
     missing = [
         MissingOriginal(kind, pk, label, sha256)
         for kind, pk, label, sha256 in stored_original_owners()
-        if not storage.original_path(sha256).is_file()
+        if not storage.original_exists(sha256)
     ]
     return StorageReport(orphans=orphans, missing=missing, files=files)
 
@@ -123,5 +123,5 @@ def describe_orphan(orphan: StoredOrphan) -> str:
 
 
 def describe_missing(missing: MissingOriginal) -> str:
-    path = storage.relative_to_data_dir(storage.original_path(missing.sha256))
+    path = storage.original_name(missing.sha256)
     return f"{missing.kind} {missing.id} ({missing.label[:60]}): {path} is missing"
