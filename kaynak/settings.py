@@ -95,6 +95,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Where stored originals (content-addressed, never modified) and the search index live.
 KAYNAK_DATA_DIR = env_path("KAYNAK_DATA_DIR", BASE_DIR / "var" / "data")
+# Who holds the archive: bag-info.txt's Source-Organization in exported bags.
+KAYNAK_ORGANIZATION = env_str("KAYNAK_ORGANIZATION", "Kaynak archive")
+# The official PREMIS 3.0 schema (Library of Congress), kept in the repository: bags are
+# verified against it without the network.
+KAYNAK_PREMIS_SCHEMA = env_path(
+    "KAYNAK_PREMIS_SCHEMA", BASE_DIR / "tests" / "data" / "premis-v3-0.xsd"
+)
 # Apply committed changes to the search index in a background thread (requests do not wait
 # for Whoosh); off, each commit updates the index before the request returns.
 KAYNAK_INDEX_IN_BACKGROUND = env_bool("KAYNAK_INDEX_IN_BACKGROUND", True)
