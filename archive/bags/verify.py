@@ -4,6 +4,7 @@ file against the PREMIS 3 schema, every chain recomputed, and the checkpoint mat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -83,10 +84,33 @@ def _bagit_problems(path: Path) -> list[str]:
     except bagit.BagValidationError as error:
         if error.details:
             return [f"{detail}" for detail in error.details]
-        return [f"{path.name}: {error.message}"]
+        # The Payload-Oxum (file count and bytes) disagrees before any file is named: name
+        # them, by comparing the manifests with the files and their checksums.
+        return _named_differences(bag) or [f"{path.name}: {error.message}"]
     except bagit.BagError as error:
         return [f"{path.name}: not a valid bag ({error})"]
     return []
+
+
+def _named_differences(bag: bagit.Bag) -> list[str]:
+    only_in_manifests, only_on_disk = bag.compare_manifests_with_fs()
+    problems = [f"{name}: in the manifest but not in the bag" for name in only_in_manifests]
+    problems += [f"{name}: in the bag but not in the manifest" for name in only_on_disk]
+    for name, digests in bag.entries.items():
+        file = Path(bag.path) / name
+        if name in only_in_manifests or "sha256" not in digests or not file.is_file():
+            continue
+        if sha256_file(file) != digests["sha256"]:
+            problems.append(f"{name}: its SHA-256 does not match the manifest (the file changed)")
+    return problems
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def read_json(path: Path, relative: Path) -> Any:
