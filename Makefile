@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-bags screenshots conformance clean
+.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-bags screenshots conformance soak clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-ingest  ingest benchmark over ../shared/corpus"
 	@echo "make screenshots   PNGs of the researcher's pages, wide and narrow, in var/screenshots/"
 	@echo "make bench-pages   reader and search page timings (server and Chromium)"
+	@echo "make bench-lag     commit-to-searchable lag with the background worker at idle"
 	@echo "make format        apply ruff's formatting and fixes"
 
 $(STAMP): pyproject.toml
@@ -53,7 +54,11 @@ run: $(STAMP)
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/    schema: /api/schema/"
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/       (sign in as curator)"
 	@echo "  Sign in with the accounts printed above (kept in var/demo-credentials.json)."
+	@echo "  The background worker (index updates, thumbnails) runs beside the server."
 	@echo
+	@# Ctrl+C stops both: the trap ends the worker however the server ends.
+	KAYNAK_DEBUG=1 $(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
 	KAYNAK_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
@@ -70,6 +75,11 @@ test: lint $(CHROMIUM)
 	else \
 		echo "== PostgreSQL run skipped: KAYNAK_TEST_DATABASE_URL is not set"; \
 	fi
+
+# A minute of concurrent uploads, edits and a merge against gunicorn on PostgreSQL, the worker
+# killed twice; then nothing lost, every chain valid, no index drift (see tools/soak.py).
+soak: $(STAMP)
+	$(BIN)/python tools/soak.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -105,3 +115,6 @@ bench-bags: $(STAMP)
 
 conformance: $(STAMP)
 	$(TEST_ENV) $(BIN)/pytest -q -s tests/annotations/test_w3c.py -k "musts or optional or harness or collection"
+
+bench-lag: $(STAMP)
+	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_lag.py $(BENCH_ARGS)

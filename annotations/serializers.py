@@ -21,6 +21,7 @@ from annotations.models import (
 from annotations.selectors import can_read_hide_reason
 from annotations.services import SourceTagInput
 from archive.serializers import SourceRefSerializer
+from kaynak.api import MAX_ID
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -148,7 +149,12 @@ class AnnotationCreateSerializer(serializers.Serializer):
     )
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
     group = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="Group id, with visibility group."
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Group id, with visibility group.",
     )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, default=list
@@ -167,7 +173,7 @@ class AnnotationUpdateSerializer(serializers.Serializer):
         choices=Visibility.choices,
         help_text="Leaving `group` leaves the group too; entering it needs `group`.",
     )
-    group = serializers.IntegerField(allow_null=True, required=False)
+    group = serializers.IntegerField(allow_null=True, required=False, min_value=1, max_value=MAX_ID)
     tags = serializers.ListField(child=serializers.CharField(max_length=100))
     source_tags = SourceTagInputSerializer(many=True)
 
@@ -208,7 +214,7 @@ class AnnotationFilterSerializer(serializers.Serializer):
         required=False,
         help_text="`start,end`: annotations overlapping this range of code points.",
     )
-    document = serializers.IntegerField(required=False, min_value=1)
+    document = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     def validate_overlaps(self, value: str) -> tuple[int, int]:
         start, end = (int(part) for part in value.split(","))

@@ -13,9 +13,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -59,7 +58,7 @@ from annotations.services import (
 from archive.selectors import visible_documents
 from archive.serializers import ErrorSerializer
 from archive.views import IF_MATCH, PRECONDITIONS, AnyContentNegotiation
-from kaynak.api import StandardPagination, if_match_tags
+from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination, if_match_tags
 
 
 class WebAnnotationRenderer(JSONRenderer):
@@ -368,6 +367,8 @@ class AnnotationHideView(GenericAPIView):
 
 class AnnotationRepliesView(GenericAPIView):
     serializer_class = ReplySerializer
+    # A thread is answered whole, as is an annotation's history: the schema says so too.
+    pagination_class = None
 
     @extend_schema(
         operation_id="annotation_replies_list",
@@ -395,6 +396,7 @@ class AnnotationRepliesView(GenericAPIView):
 
 class AnnotationHistoryView(GenericAPIView):
     serializer_class = RevisionSerializer
+    pagination_class = None
 
     @extend_schema(
         operation_id="annotation_history",
@@ -474,7 +476,13 @@ class AnnotationExportView(GenericAPIView):
         ],
         responses={
             401: UNAUTHENTICATED,
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="as=jsonld: a W3C AnnotationCollection."
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="as=csv"),
+            (200, "application/x-ndjson"): OpenApiResponse(
+                OpenApiTypes.STR, description="as=jsonl: one annotation per line."
+            ),
             400: ERROR,
             404: NOT_FOUND,
         },

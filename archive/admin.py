@@ -413,6 +413,21 @@ class WithdrawnFilter(SetOrNotFilter):
     parameter_name, field, labels = "withdrawn", "withdrawn_at", ("Current", "Withdrawn")
 
 
+class NeedsProvenanceFilter(admin.SimpleListFilter):
+    """The review queue: documents whose outlet or original date could not be read."""
+
+    title = "provenance"
+    parameter_name = "provenance"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("needed", "Needs provenance")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "needed":
+            return queryset.needs_provenance()
+        return queryset
+
+
 class FacsimileInline(admin.TabularInline):
     """A document's facsimiles, read-only; attaching goes through the facsimile admin's add
     form (and so through `facsimile_attach`)."""
@@ -545,7 +560,7 @@ class DocumentAdmin(admin.ModelAdmin):
         "withdrawn_at",
     ]
     list_select_related = ["original_outlet", "reprinter"]
-    list_filter = [WithdrawnFilter, "layout", "language"]
+    list_filter = [NeedsProvenanceFilter, WithdrawnFilter, "layout", "language"]
     search_fields = ["title", "sha256", "original_outlet__name", "reprinter__name"]
     date_hierarchy = "original_published_on"
     autocomplete_fields = ["original_outlet", "reprinter"]
@@ -693,3 +708,16 @@ class DocumentAdmin(admin.ModelAdmin):
             else:
                 done += 1
         return done
+
+
+# The admin index shows how many documents wait in the review queue, linked to the filter.
+_site_index = admin.site.index
+
+
+def _index_with_review_count(request: HttpRequest, extra_context: dict | None = None):
+    count = Document.objects.needs_provenance().count()
+    return _site_index(request, {"needs_provenance_count": count, **(extra_context or {})})
+
+
+admin.site.index = _index_with_review_count  # type: ignore[method-assign]
+admin.site.index_template = "admin/archive/index_with_review.html"

@@ -8,9 +8,10 @@ class ArchiveConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self) -> None:
-        from archive import chains
+        from archive import chains, tasks
         from archive.search.index import live_generation, rebuild_index
         from kaynak import hooks
+        from kaynak.tasks import register_periodic_task
 
         def rebuild() -> None:
             # A fresh archive has no live index yet, and rebuild_index asks for it while
@@ -20,5 +21,6 @@ class ArchiveConfig(AppConfig):
             rebuild_index()
 
         chains.register()
+        register_periodic_task(tasks.record_provenance_checkpoint, every=tasks.CHECKPOINT_INTERVAL)
         # import_bag rebuilds the index through the hook, so the bag code needs no search.
         hooks.register_index_rebuild(rebuild)

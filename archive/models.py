@@ -101,6 +101,16 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         """Documents not withdrawn."""
         return self.filter(withdrawn_at__isnull=True)
 
+    def first_of_each_file(self) -> DocumentQuerySet:
+        """One document per stored file: a digest's first article stands for its file."""
+        return self.filter(part__lte=1)
+
+    def needs_provenance(self) -> DocumentQuerySet:
+        """The review queue: current documents whose outlet or original date is not known."""
+        return self.current().filter(
+            Q(original_outlet__isnull=True) | Q(original_published_on__isnull=True)
+        )
+
 
 class Document(models.Model):
     """A received document: its parsed metadata, its text, and the exact bytes it came as."""
@@ -168,6 +178,22 @@ class Document(models.Model):
     original_filename = models.CharField(
         max_length=500, editable=False, help_text="File name as received."
     )
+    # A file holding several articles (a digest) is stored once and becomes one document per
+    # article: siblings share the SHA-256 and are told apart by `part` (1…part_count), each
+    # with its character range in the file's decoded text. A file that is one document has
+    # part 0 and no range.
+    part = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="n for the nth article of a digest file; else 0."
+    )
+    part_count = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="Articles in the digest file; 0 if not a digest."
+    )
+    file_start = models.PositiveIntegerField(
+        null=True, editable=False, help_text="Where the article starts in the file's text."
+    )
+    file_end = models.PositiveIntegerField(
+        null=True, editable=False, help_text="Where the article ends in the file's text."
+    )
 
     objects = DocumentQuerySet.as_manager()
 
@@ -180,7 +206,17 @@ class Document(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["sha256"], name="%(app_label)s_%(class)s_unique_sha256"
+                fields=["sha256", "part"], name="%(app_label)s_%(class)s_unique_sha256_part"
+            ),
+            models.CheckConstraint(
+                condition=Q(part=0, part_count=0, file_start__isnull=True, file_end__isnull=True)
+                | Q(
+                    part__gte=1,
+                    part__lte=F("part_count"),
+                    file_start__isnull=False,
+                    file_end__gt=F("file_start"),
+                ),
+                name="%(app_label)s_%(class)s_part_in_file",
             ),
             models.CheckConstraint(
                 condition=Exact(Length("sha256"), SHA256_HEX_LENGTH),

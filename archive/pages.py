@@ -22,7 +22,12 @@ from archive.ingest import IngestRefused, check_single_upload
 from archive.ingest.images import check_image_size
 from archive.search import SearchIndexUnavailable, similar_documents
 from archive.search_requests import FACET_PARAMETERS, run_search
-from archive.selectors import document_detail_queryset, documents_in_order, visible_documents
+from archive.selectors import (
+    document_detail_queryset,
+    document_siblings,
+    documents_in_order,
+    visible_documents,
+)
 from archive.serializers import SearchParamsSerializer
 from archive.services import IngestMethod, document_ingest, facsimile_attach
 from kaynak.errors import KaynakError
@@ -146,6 +151,7 @@ def document_page(request: HttpRequest, pk: int) -> HttpResponse:
         "document.html",
         {
             "document": document,
+            "siblings": document_siblings(document, user=user),
             "facsimiles": list(document.facsimiles.all()),
             "facsimile_form": FacsimileForm(),
             "events": list(document.events.all()),

@@ -68,6 +68,19 @@ def document_list(
     return visible_documents(user).with_sources().filter(**conditions)
 
 
+def document_siblings(document: Document, *, user: AbstractBaseUser) -> list[Document]:
+    """The other articles of a digest file `document` came from, that `user` may see, in
+    their order in the file; empty for a file that is one document."""
+    if not document.part:
+        return []
+    return list(
+        visible_documents(user)
+        .filter(sha256=document.sha256, part__gte=1)
+        .order_by("part")
+        .only("id", "title", "part", "part_count", "sha256")
+    )
+
+
 def document_detail_queryset(user: AbstractBaseUser) -> QuerySet[Document]:
     events = ProvenanceEvent.objects.select_related("actor").order_by("sequence")
     return (

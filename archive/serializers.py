@@ -14,6 +14,7 @@ from archive.models import (
     SourceKind,
 )
 from archive.services.documents import EDITABLE_FIELDS
+from kaynak.api import MAX_ID
 
 
 class SourceRefSerializer(serializers.ModelSerializer):
@@ -70,6 +71,8 @@ class SourceMergeSerializer(serializers.Serializer):
 class SourceUnmergeSerializer(serializers.Serializer):
     event = serializers.IntegerField(
         required=False,
+        min_value=1,
+        max_value=MAX_ID,
         help_text="The merge event to undo; by default the latest merge into this source "
         "that is not undone.",
     )
@@ -267,6 +270,12 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
             "byline",
             "original_url",
             "source_line",
+            # A digest's article: which of the file's articles it is, and where in the file's
+            # text it lies (0 and null for a file that holds one document).
+            "part",
+            "part_count",
+            "file_start",
+            "file_end",
             "text",
             "original",
             "facsimiles",

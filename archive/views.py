@@ -15,7 +15,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -85,7 +85,7 @@ from archive.services import (
 )
 from archive.services.documents import document_etag
 from archive.text import normalize_name
-from kaynak.api import StandardPagination, if_match_tags
+from kaynak.api import JSONParser, StandardPagination, if_match_tags
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -285,8 +285,9 @@ def _content_type(document: Document) -> str:
     return document.media_type
 
 
-def original_schema(operation_id: str, *, not_found: OpenApiResponse):
-    """The schema of a stored original's download (see `_original_response`)."""
+def original_schema(operation_id: str, *, not_found: OpenApiResponse, media_type: str):
+    """The schema of a stored original's download (see `_original_response`), in the media
+    type it was received as (`media_type` may be a range: `text/*`, `image/*`)."""
     return extend_schema(
         operation_id=operation_id,
         description=(
@@ -295,8 +296,8 @@ def original_schema(operation_id: str, *, not_found: OpenApiResponse):
             "what it downloaded."
         ),
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The stored original."
+            (200, media_type): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The stored original, as received."
             ),
             304: OpenApiResponse(description="Not modified (If-None-Match matched)."),
             401: UNAUTHENTICATED,
@@ -311,7 +312,8 @@ def original_schema(operation_id: str, *, not_found: OpenApiResponse):
 class DocumentOriginalView(APIView):
     content_negotiation_class = AnyContentNegotiation
 
-    @original_schema("documents_original", not_found=NOT_FOUND)
+    # Reprints arrive as text, JSON records or (from JSON Lines) single JSON lines.
+    @original_schema("documents_original", not_found=NOT_FOUND, media_type="*/*")
     def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
         return _original_response(
@@ -704,7 +706,7 @@ def _stored_file_response(
 class FacsimileOriginalView(APIView):
     content_negotiation_class = AnyContentNegotiation
 
-    @original_schema("facsimiles_original", not_found=FACSIMILE_NOT_FOUND)
+    @original_schema("facsimiles_original", not_found=FACSIMILE_NOT_FOUND, media_type="image/*")
     def get(self, request: Request, pk: int) -> HttpResponse:
         facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
         return _original_response(

@@ -51,8 +51,8 @@ def main() -> None:
     from django.test import Client
 
     from annotations.services import tag_create
-    from archive.search import flush_index_updates
     from archive.services import IngestMethod, document_ingest, source_create
+    from kaynak.tasks import run_pending_tasks
     from tests.factories import UserFactory
 
     call_command("migrate", verbosity=0)
@@ -90,7 +90,7 @@ def main() -> None:
         (indexed if number % 10 == 0 else plain).append(elapsed)
         (indexed_queries if number % 10 == 0 else plain_queries).append(len(captured))
 
-    flush_index_updates()
+    run_pending_tasks()
     pages, page_queries = [], []
     for _ in range(3):
         for page in range(1, CREATES // PAGE_SIZE + 1):

@@ -80,8 +80,8 @@ def describe(label: str, timings: list[float], queries: list[int] | None = None)
 
 def ingest_corpus() -> None:
     from archive.ingest import Submission
-    from archive.search import flush_index_updates
     from archive.services import IngestMethod, documents_ingest_many
+    from kaynak.tasks import run_pending_tasks
 
     submissions = [
         Submission(data=data, filename=name, label=name)
@@ -91,7 +91,7 @@ def ingest_corpus() -> None:
     statuses: dict[str, int] = {}
     for report in documents_ingest_many(items=submissions, actor=None, method=IngestMethod.COMMAND):
         statuses[report.status] = statuses.get(report.status, 0) + 1
-    flush_index_updates()
+    run_pending_tasks()
     print(f"corpus ingested and indexed: {statuses} in {time.perf_counter() - started:.0f} s")
 
 
@@ -99,8 +99,8 @@ def annotate(document, reader, colleague, group) -> None:
     """500 annotations that overlap, each readable by `reader`."""
     from annotations.models import SourceRole, Visibility
     from annotations.services import SourceTagInput, annotation_create, tag_create
-    from archive.search import flush_index_updates
     from archive.services import source_create
+    from kaynak.tasks import run_pending_tasks
 
     tags = [tag_create(name=f"Bench tag {n}", actor=reader).name for n in range(6)]
     sources = [source_create(name=f"Bench Ministry {n}", kind="government").slug for n in range(4)]
@@ -131,7 +131,7 @@ def annotate(document, reader, colleague, group) -> None:
                 else []
             ),
         )
-    flush_index_updates()
+    run_pending_tasks()
     print(f"{ANNOTATIONS} annotations created in {time.perf_counter() - started:.0f} s")
 
 

@@ -3,11 +3,21 @@ environment (see README "Configuration")."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kaynak.env import database_from_url, env_bool, env_int, env_list, env_path, env_str
+from kaynak.env import (
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+)
+from kaynak.security import check_production_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +46,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "archive",
     "annotations",
+    # After archive: its `db_worker` command (which first requeues the tasks of dead workers)
+    # takes the place of django-tasks-db's own.
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kaynak.urls"
@@ -102,9 +120,17 @@ KAYNAK_ORGANIZATION = env_str("KAYNAK_ORGANIZATION", "Kaynak archive")
 KAYNAK_PREMIS_SCHEMA = env_path(
     "KAYNAK_PREMIS_SCHEMA", BASE_DIR / "tests" / "data" / "premis-v3-0.xsd"
 )
-# Apply committed changes to the search index in a background thread (requests do not wait
-# for Whoosh); off, each commit updates the index before the request returns.
-KAYNAK_INDEX_IN_BACKGROUND = env_bool("KAYNAK_INDEX_IN_BACKGROUND", True)
+# Background work (index updates, facsimile derivatives) is a task row written in the same
+# transaction as the change that causes it, run by `manage.py db_worker` (README "The
+# background worker"). A failed task is tried again after 2, 4, 8… seconds, this many times
+# in all; a task claimed by a worker that has been running it this long is taken to be
+# abandoned (its worker died on another machine) and runs again.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+KAYNAK_TASK_ATTEMPTS = env_int("KAYNAK_TASK_ATTEMPTS", 5, minimum=1)
+KAYNAK_TASK_ABANDONED_AFTER = env_int("KAYNAK_TASK_ABANDONED_AFTER", 1800, minimum=60)
+# How often an idle worker looks for new tasks, in seconds: the commit-to-searchable lag is
+# about half of it plus the index write (README "The background worker").
+KAYNAK_WORKER_INTERVAL = env_float("KAYNAK_WORKER_INTERVAL", 0.2, minimum=0.0)
 # Largest single document accepted by ingest, in bytes (20 MiB by default).
 KAYNAK_MAX_UPLOAD_BYTES = env_int("KAYNAK_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
 # Facsimiles (scans and photos of printed reprints): the largest file accepted, in bytes
@@ -112,8 +138,8 @@ KAYNAK_MAX_UPLOAD_BYTES = env_int("KAYNAK_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, m
 # any pixel is decoded so a small file cannot make the server allocate gigabytes.
 KAYNAK_MAX_IMAGE_BYTES = env_int("KAYNAK_MAX_IMAGE_BYTES", 50 * 1024 * 1024, minimum=1)
 KAYNAK_MAX_IMAGE_PIXELS = env_int("KAYNAK_MAX_IMAGE_PIXELS", 100_000_000, minimum=1)
-# Make a facsimile's thumbnail and display image as soon as its attachment commits (in the
-# committing thread); off, they wait for `manage.py facsimile_derivatives` (bulk loads).
+# Queue a facsimile's thumbnail and display image with its attachment (the worker makes
+# them); off, they wait for `manage.py facsimile_derivatives` (bulk loads).
 KAYNAK_DERIVATIVES_ON_ATTACH = env_bool("KAYNAK_DERIVATIVES_ON_ATTACH", True)
 # Key for HMAC-SHA256 signatures of checkpoint exports (`provenance_checkpoint --export`),
 # checked by `fixity_check --against`; empty: exports are not signed.
@@ -130,6 +156,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's defaults, with a browsable API that renders the selector-backed lists.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "kaynak.api.BrowsableAPIRenderer",
+    ],
+    # DRF's three, with a JSON parser that refuses absurd nesting as bad input.
+    "DEFAULT_PARSER_CLASSES": [
+        "kaynak.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "kaynak.api.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -148,6 +185,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kaynak.schema.declare_common_errors",
+        "annotations.openapi.declare_w3c_answers",
+    ],
 }
 
 LOGGING = {
@@ -156,3 +198,63 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KAYNAK_LOG_LEVEL", "WARNING")},
 }
+
+
+# --- Security and production (README "Security") ---------------------------------------------
+# KAYNAK_PRODUCTION=1 turns on everything `manage.py check --deploy` asks for; each part can
+# still be set on its own (a staging server without TLS, say).
+KAYNAK_PRODUCTION = env_bool("KAYNAK_PRODUCTION", False)
+if KAYNAK_PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("KAYNAK_DEBUG must be off when KAYNAK_PRODUCTION is on.")
+    check_production_secret_key(SECRET_KEY)
+
+SECURE_HSTS_SECONDS = env_int(
+    "KAYNAK_HSTS_SECONDS", 31_536_000 if KAYNAK_PRODUCTION else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAYNAK_HSTS_INCLUDE_SUBDOMAINS", KAYNAK_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("KAYNAK_HSTS_PRELOAD", KAYNAK_PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("KAYNAK_SSL_REDIRECT", KAYNAK_PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("KAYNAK_SECURE_COOKIES", KAYNAK_PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a proxy that ends TLS, trust its X-Forwarded-Proto (and only then: a client could
+# send the header itself) so Django knows the request was HTTPS.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KAYNAK_BEHIND_TLS_PROXY", False) else None
+)
+# How many proxies in front append to X-Forwarded-For; 0 uses the connection's address.
+KAYNAK_TRUSTED_PROXIES = env_int("KAYNAK_TRUSTED_PROXIES", 0, minimum=0)
+
+# Content-Security-Policy (django-csp): scripts, styles, images and connections from this site
+# only, no inline code. The API's HTML helpers (Swagger UI, ReDoc, DRF's browsable pages and
+# their sign-in) are third-party pages built on inline scripts, so they go without the header.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/", "/api-auth/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Sign-in rate limit (django-axes): after KAYNAK_LOGIN_FAILURE_LIMIT failures an account, and
+# separately an address, is refused for KAYNAK_LOGIN_COOLOFF_MINUTES, on the sign-in page, the
+# admin and the API's token endpoint alike; a success does not wipe an address's failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("KAYNAK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KAYNAK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "kaynak.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "kaynak.security.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
+
+from kaynak.views import ObtainAuthToken
 
 api_patterns = [
     path("", include("archive.urls")),
@@ -21,3 +22,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("api-auth/", include("rest_framework.urls")),
 ]
+
+handler400 = "kaynak.views.bad_request"
+handler404 = "kaynak.views.not_found"
+handler500 = "kaynak.views.server_error"

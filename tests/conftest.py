@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.test import TestCase
 from rest_framework.test import APIClient
 
 from archive.models import Document
+from kaynak.tasks import run_pending_tasks
 from tests.factories import DocumentFactory, UserFactory
 
 pytest_plugins = ["tests.no_skips"]
@@ -22,21 +25,31 @@ def data_dir(settings, tmp_path: Path) -> Path:
     return settings.KAYNAK_DATA_DIR
 
 
-@pytest.fixture(autouse=True)
-def index_in_the_request(settings) -> None:
-    """A test's data is never committed, so a background thread (another connection) could
-    not read it: tests update the index in the committing thread."""
-    settings.KAYNAK_INDEX_IN_BACKGROUND = False
+@pytest.fixture
+def django_capture_on_commit_callbacks() -> Callable[..., AbstractContextManager]:
+    """pytest-django's fixture of that name, and then the worker: a test's data is never
+    committed, so with `execute=True` the block's after-commit callbacks run and then the
+    tasks it queued (index updates, derivatives), as a real commit and the worker would."""
+
+    @contextmanager
+    def capture(*, using: str = DEFAULT_DB_ALIAS, execute: bool = False) -> Iterator[list]:
+        with TestCase.captureOnCommitCallbacks(using=using, execute=execute) as callbacks:
+            yield callbacks
+        if execute:
+            run_pending_tasks()
+
+    return capture
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture
+def drain(db) -> Callable[[], int]:
+    """Run the queued tasks now, as the worker would; returns how many ran."""
+    return run_pending_tasks
 
 
 @pytest.fixture
 def indexed(db, django_capture_on_commit_callbacks) -> Callable[..., Document]:
-    """Make a document and run its after-commit index update, as a real commit would."""
+    """Make a document and run its index update, as a real commit and the worker would."""
 
     def make(**kwargs) -> Document:
         with django_capture_on_commit_callbacks(execute=True):

@@ -42,7 +42,6 @@ def environment() -> dict[str, str]:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "kaynak-screenshots-only"),
         "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
         "KAYNAK_DATA_DIR": str(WORK / "data"),
-        "KAYNAK_INDEX_IN_BACKGROUND": "0",
         "KAYNAK_CURATOR_PASSWORD": PASSWORD,
         "KAYNAK_RESEARCHER_PASSWORD": PASSWORD,
     }
@@ -61,8 +60,8 @@ def build_archive() -> int:
     from annotations.models import SourceRole, Visibility
     from annotations.services import SourceTagInput, annotation_create, tag_create
     from archive.models import Document, SourceKind
-    from archive.search import flush_index_updates
     from archive.services import source_create
+    from kaynak.tasks import run_pending_tasks
 
     call_command("migrate", verbosity=0)
     call_command("demo_setup", credentials=WORK / "credentials.json", stdout=io.StringIO())
@@ -127,7 +126,7 @@ def build_archive() -> int:
             visibility=visibility,
         )
     attach_clipping(document, curator)
-    flush_index_updates(timeout=300)
+    run_pending_tasks()
     return document.pk
 
 

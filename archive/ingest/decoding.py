@@ -6,6 +6,7 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from archive.ingest.errors import IngestRefused
 
@@ -63,8 +64,12 @@ def _refuse_controls(text: str, encoding: str) -> None:
         )
 
 
+@lru_cache(maxsize=2)
 def decode(data: bytes) -> DecodedText:
     """Decode received bytes: a BOM decides (UTF-8, UTF-16); else UTF-8; else Turkish 8-bit.
+
+    Cached for the last two files: the parsers are tried in turn on the same bytes, and each
+    decodes them (a refusal is not cached, so it is raised again for each).
 
     Windows-1254 is tried only when UTF-8 fails. When no byte falls in 0x80-0x9F, the bytes
     read the same in Windows-1254 and ISO-8859-9, and the label says ISO-8859-9.

@@ -9,7 +9,9 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from django.conf import settings
 
 from archive.ingest.errors import IngestRefused
 from archive.ingest.validation import check_size
@@ -60,6 +62,27 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Unreadable]:
             yield Unreadable(str(path), "no such file or folder", code="missing")
 
 
+# Lines are read at most the upload limit (plus a line end) at a time, and what lies past the
+# limit in chunks of this size, so neither pass holds more than one line's allowance however
+# long a line is or however far a compressed file unpacks (a gzip bomb is one endless line).
+_SKIP_CHUNK = 1024 * 1024
+
+
+def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """Each line's number and bytes (without its line end), or None for a line longer than
+    `limit` bytes: reported as soon as the limit is passed, then read through and dropped."""
+    number = 0
+    while raw := handle.readline(limit + 2):
+        number += 1
+        if raw.endswith(b"\n") or len(raw) < limit + 2:
+            line = raw.rstrip(b"\r\n")
+            yield number, (line if len(line) <= limit else None)
+            continue
+        yield number, None
+        while (rest := handle.readline(_SKIP_CHUNK)) and not rest.endswith(b"\n"):
+            pass
+
+
 def _container(path: Path) -> tuple[dict[str, Any], int]:
     """The JSON Lines file's own fixity (of the bytes as received) and its number of lines."""
     digest = hashlib.sha256()
@@ -69,7 +92,10 @@ def _container(path: Path) -> tuple[dict[str, Any], int]:
     lines = 0
     try:
         with _open_jsonl(path) as handle:
-            lines = sum(1 for line in handle if line.strip())
+            limit = settings.KAYNAK_MAX_UPLOAD_BYTES
+            lines = sum(
+                1 for _, line in _bounded_lines(handle, limit) if line is None or line.strip()
+            )
     except (OSError, EOFError, zlib.error):
         pass  # reported line by line when the lines are read
     info = {"filename": path.name, "sha256": digest.hexdigest(), "size_bytes": path.stat().st_size}
@@ -78,17 +104,19 @@ def _container(path: Path) -> tuple[dict[str, Any], int]:
 
 def _jsonl_lines(path: Path, container: dict[str, Any]) -> Iterator[Submission | Unreadable]:
     number = 0
+    limit = settings.KAYNAK_MAX_UPLOAD_BYTES
     try:
         with _open_jsonl(path) as handle:
-            for number, raw in enumerate(handle, start=1):
-                line = raw.rstrip(b"\r\n")
-                if not line.strip():
-                    continue
+            for number, line in _bounded_lines(handle, limit):
                 label = f"{path}:{number}"
-                try:
-                    check_size(len(line))
-                except IngestRefused as refusal:
-                    yield Unreadable(label, refusal.message, code=refusal.code)
+                if line is None:
+                    yield Unreadable(
+                        label,
+                        f"the line is over the limit of {limit:,} bytes (KAYNAK_MAX_UPLOAD_BYTES)",
+                        code="too_large",
+                    )
+                    continue
+                if not line.strip():
                     continue
                 yield Submission(
                     data=line,

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -21,41 +20,22 @@ from archive.ingest.dates import (
     split_trailing_date,
 )
 from archive.ingest.decoding import decode, normalize_text
+from archive.ingest.digests import parse_blog_listing, parse_digest
 from archive.ingest.errors import IngestRefused, NotThisLayout
+from archive.ingest.headers import (
+    parse_avim_publication,
+    parse_first_published,
+    parse_inline_pairs,
+    parse_outlet_then_date,
+    parse_published_line,
+)
 from archive.ingest.language import guess_language
+from archive.ingest.records import AVIM, ParsedDocument, SourceName
+from archive.ingest.webpages import parse_web_page
 from archive.models import SourceKind
 from archive.text import normalize_name
 
 TITLE_MAX_LENGTH = 1000
-
-
-@dataclass(frozen=True)
-class SourceName:
-    """A source as a document names it; ingest resolves it through the source aliases."""
-
-    name: str
-    kind: str = SourceKind.OUTLET
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ParsedDocument:
-    layout: str
-    title: str
-    text: str
-    language: str
-    media_type: str
-    encoding: str
-    original_outlet: SourceName | None = None
-    original_place: str = ""
-    original_published_on: date | None = None
-    byline: str = ""
-    reprinter: SourceName | None = None
-    reprinted_on: date | None = None
-    original_url: str = ""
-    source_line: str = ""
-    warnings: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 Parser = Callable[[bytes], ParsedDocument]
@@ -63,11 +43,6 @@ Parser = Callable[[bytes], ParsedDocument]
 
 # --- AVİM reprint ---------------------------------------------------------------------------
 
-AVIM = SourceName(
-    name="Center for Eurasian Studies (AVİM)",
-    kind=SourceKind.THINK_TANK,
-    aliases=("AVİM", "Avrasya İncelemeleri Merkezi", "Center for Eurasian Studies"),
-)
 _AVIM_BANNER = "AVRASYA İNCELEMELERİ MERKEZİ CENTER FOR EURASIAN STUDIES"
 _AVIM_BANNER_KEY = normalize_name(_AVIM_BANNER)
 _BYLINE = re.compile(r"^(?:author|yazar|by)\b\s*:?\s*(?P<name>\S.*)$", re.IGNORECASE)
@@ -205,8 +180,19 @@ def parse_avim_reprint(data: bytes) -> ParsedDocument:
         raise IngestRefused("the reprint has no body text", code="no_body")
 
     title = " ".join(title_lines)
+    rules = {"title": "capitals_after_banner", "reprinter": "avim_banner"}
+    rules["reprinted_on"] = "date_after_title"
+    if outlet:
+        rules.update(original_outlet="outlet_line", original_published_on="outlet_line")
+        if place:
+            rules["original_place"] = "outlet_line"
+    if byline:
+        rules["byline"] = "byline_line"
+    if original_url:
+        rules["original_url"] = "closing_source_line"
     return ParsedDocument(
         layout="avim_reprint",
+        field_rules=rules,
         title=title,
         text=body,
         language=guess_language(f"{title}\n{body}"),
@@ -311,9 +297,20 @@ def parse_plain_text(data: bytes) -> ParsedDocument:
 
 
 # Tried in this order; the first parser that accepts the bytes wins.
+# Saved web pages come before the text shapes (HTML is text too); the header shapes go from the
+# most specific marker (AVİM's number line, a `Source:` pair) to the loosest (an outlet-like line
+# over a date, a sentence in the first paragraphs); plain text takes whatever is left.
 PARSERS: dict[str, Parser] = {
     "avim_reprint": parse_avim_reprint,
     "json_record": parse_json_record,
+    "web_page": parse_web_page,
+    "digest": parse_digest,
+    "blog_listing": parse_blog_listing,
+    "avim_publication": parse_avim_publication,
+    "inline_pairs": parse_inline_pairs,
+    "published_line": parse_published_line,
+    "outlet_then_date": parse_outlet_then_date,
+    "first_published_sentence": parse_first_published,
     "plain_text": parse_plain_text,
 }
 

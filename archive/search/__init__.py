@@ -3,15 +3,18 @@ functions exported here."""
 
 from archive.search.index import (
     IndexCheck,
+    IndexTasks,
     SearchIndexUnavailable,
     check_index,
-    flush_index_updates,
     index_documents,
+    index_tasks,
     open_index,
+    pending_document_ids,
     rebuild_index,
     remove_documents,
     schedule_index_update,
     shared_searcher,
+    unindexed_documents,
 )
 from archive.search.query import SearchQueryError
 from archive.search.schema import AnnotationTerms, SourceTerm, TagTerm, document_fields
@@ -30,6 +33,7 @@ __all__ = [
     "SORTS",
     "AnnotationTerms",
     "IndexCheck",
+    "IndexTasks",
     "SearchFilters",
     "SearchHit",
     "SearchIndexUnavailable",
@@ -39,13 +43,15 @@ __all__ = [
     "TagTerm",
     "check_index",
     "document_fields",
-    "flush_index_updates",
     "index_documents",
+    "index_tasks",
     "open_index",
+    "pending_document_ids",
     "rebuild_index",
     "remove_documents",
     "schedule_index_update",
     "search",
     "shared_searcher",
     "similar_documents",
+    "unindexed_documents",
 ]

@@ -13,7 +13,6 @@ older version behind.
 
 from __future__ import annotations
 
-import atexit
 import fcntl
 import logging
 import os
@@ -23,18 +22,23 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db.models import Q
+from django.utils import timezone
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import RamStorage
 from whoosh.index import Index, LockError
+from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from archive.search.documents import documents_for_index, indexable_document_ids
 from archive.search.schema import build_schema, document_fields
 from kaynak.errors import KaynakError
+from kaynak.tasks import DBTaskResult, TaskResultStatus, retried_task
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +131,62 @@ def shared_searcher() -> Iterator[Searcher]:
     yield searcher
 
 
+# How many documents with a queued index update a search reads afresh from the database.
+FRESH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class InStepSearcher:
+    """A searcher whose hits agree with the database: `mask` (docnums of entries that may be
+    stale) goes to every `search(..., mask=...)`."""
+
+    searcher: Searcher
+    mask: frozenset[int]
+
+
+@contextmanager
+def searcher_in_step() -> Iterator[InStepSearcher]:
+    """The live index, with the documents whose index update is still queued (or failed)
+    taken from the database as it is now.
+
+    Why: a change commits before the worker applies it, and in between the index may still
+    hold what the database has taken back: tags of an annotation just made private, a title
+    corrected for a reason. Those documents' entries are masked out of every search, and the
+    documents are indexed afresh into a small index in memory that is searched together with
+    the live one, so hits, scores, sorting and facets come out of one searcher as usual.
+    Filtering only annotation terms by what the database says is public would cover privacy
+    and nothing else; this covers every field and costs one query when the queue is empty.
+    Past FRESH_LIMIT such documents (a bulk load) the rest are masked but not read afresh:
+    they are missing from results until the worker reaches them, never shown stale.
+    """
+    pending = pending_document_ids()
+    with shared_searcher() as searcher:
+        if not pending:
+            yield InStepSearcher(searcher, frozenset())
+            return
+        stale = {pk: searcher.document_number(id=str(pk)) for pk in pending}
+        mask = frozenset(docnum for docnum in stale.values() if docnum is not None)
+        # Those already in the index first: unread, they would vanish from results.
+        fresh_ids = sorted(pending, key=lambda pk: (stale[pk] is None, pk))[:FRESH_LIMIT]
+        fresh = RamStorage().create_index(build_schema())
+        with index_writer(fresh) as writer:
+            for document, terms in documents_for_index(fresh_ids):
+                writer.add_document(**document_fields(document, terms))
+        fresh_reader = fresh.reader()
+        # The live index's segments first, so their document numbers (the mask) stay valid;
+        # an empty index's reader has no columns to sort or count by, and no documents.
+        leaves = [
+            reader for reader, _ in searcher.reader().leaf_readers() if reader.doc_count_all()
+        ]
+        combined = Searcher(
+            MultiReader([*leaves, fresh_reader]) if leaves else fresh_reader, closereader=False
+        )
+        try:
+            yield InStepSearcher(combined, mask)
+        finally:
+            fresh_reader.close()
+
+
 def _rebuilding_generation() -> Path | None:
     marker = index_root() / "rebuilding"
     try:
@@ -194,84 +254,87 @@ def remove_documents(ids: Iterable[int]) -> None:
                 writer.delete_by_term("id", str(document_id))
 
 
-def _update_logged(ids: list[int]) -> None:
-    try:
-        index_documents(ids)
-    except Exception:
-        # The database change stands; the index now lags behind it until repaired.
-        logger.exception(
-            "search index update failed for documents %s; run `manage.py search_index check "
-            "--repair`",
-            ids[:20],
-        )
-
-
-class _BackgroundIndexer:
-    """One thread per process that applies committed changes to the index, so a request or a
-    bulk batch does not wait for Whoosh (re-indexing one long document takes a fifth of a
-    second or more). Pending ids are merged: ten changes to a document while the thread is
-    busy cost one update."""
-
-    def __init__(self) -> None:
-        self._pending: set[int] = set()
-        self._busy = False
-        self._changed = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def submit(self, ids: list[int]) -> None:
-        with self._changed:
-            self._pending.update(ids)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="kaynak-search-indexer", daemon=True
-                )
-                self._thread.start()
-            self._changed.notify_all()
-
-    def _run(self) -> None:
-        while True:
-            with self._changed:
-                while not self._pending:
-                    self._changed.wait()
-                ids, self._pending, self._busy = sorted(self._pending), set(), True
-            try:
-                close_old_connections()
-                _update_logged(ids)
-            finally:
-                connections.close_all()  # this thread's own connections
-                with self._changed:
-                    self._busy = False
-                    self._changed.notify_all()
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every submitted change is in the index; False if `timeout` ran out."""
-        with self._changed:
-            return self._changed.wait_for(lambda: not self._pending and not self._busy, timeout)
-
-
-_indexer = _BackgroundIndexer()
-atexit.register(_indexer.flush, timeout=300)
-
-
-def flush_index_updates(timeout: float | None = None) -> bool:
-    """Wait for the background indexer (commands call this before reporting)."""
-    return _indexer.flush(timeout)
-
-
-def _apply(ids: list[int]) -> None:
-    if settings.KAYNAK_INDEX_IN_BACKGROUND:
-        _indexer.submit(ids)
-    else:
-        _update_logged(ids)
+@retried_task
+def update_search_index(ids: list[int]) -> None:
+    """The index task: bring these documents' entries in step with the database as it is when
+    the task runs (so running it twice, or late, is harmless)."""
+    index_documents(ids)
 
 
 def schedule_index_update(ids: Iterable[int]) -> None:
-    """After the current transaction commits, update these documents' index entries (which
-    removes those no longer indexable). Nothing happens if it rolls back. The one way writes
-    reach the index."""
+    """Queue an update of these documents' index entries (which removes those no longer
+    indexable). The task row is written in the current transaction: it commits with the
+    change, so a crash right after the commit cannot lose it, and it vanishes with a rollback.
+    The one way writes reach the index; `manage.py db_worker` applies them."""
     ids = sorted(set(ids))
     if ids:
-        transaction.on_commit(lambda: _apply(ids))
+        update_search_index.enqueue(ids)
+
+
+def _repaired_at() -> datetime | None:
+    """When the last repair or rebuild started: index tasks that failed for good before then
+    were made good by it."""
+    try:
+        return datetime.fromisoformat((index_root() / "repaired").read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _mark_repaired(started: datetime) -> None:
+    path = index_root() / "repaired"
+    temporary = path.with_name(f".repaired-{os.getpid()}")
+    temporary.write_text(started.isoformat())
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class IndexTasks:
+    """Index tasks that have not (yet) brought the index in step with the database."""
+
+    waiting: list[DBTaskResult]
+    failed: list[DBTaskResult]
+
+    def document_ids(self) -> set[int]:
+        return {pk for result in self.waiting + self.failed for pk in result.args_kwargs["args"][0]}
+
+
+def index_tasks() -> IndexTasks:
+    """Index tasks waiting or running (a dead worker's included), and those that failed for
+    the last time (retries exhausted) since the index was last repaired or rebuilt. An earlier
+    attempt that failed is not counted: its retry is one of the others, or succeeded."""
+    repaired = _repaired_at()
+    failures = Q(status=TaskResultStatus.FAILED)
+    if repaired is not None:
+        failures &= Q(finished_at__gt=repaired)
+    rows = DBTaskResult.objects.filter(
+        Q(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]) | failures,
+        task_path=update_search_index.module_path,
+    ).order_by("enqueued_at")
+    waiting, failed = [], []
+    for result in rows:
+        if result.status != TaskResultStatus.FAILED:
+            waiting.append(result)
+        elif result.args_kwargs["kwargs"].get("attempt", 1) >= settings.KAYNAK_TASK_ATTEMPTS:
+            failed.append(result)
+    return IndexTasks(waiting=waiting, failed=failed)
+
+
+def unindexed_documents(ids: Iterable[int]) -> list[int]:
+    """Those of these documents that have no entry in the live index."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    try:
+        with shared_searcher() as searcher:
+            return [pk for pk in ids if searcher.document_number(id=str(pk)) is None]
+    except SearchIndexUnavailable:
+        return ids  # their update will wait (and retry) until the index is rebuilt
+
+
+def pending_document_ids() -> set[int]:
+    """Documents whose index entry may be behind the database. Searches read these from the
+    database instead of trusting the index (`archive.search.searching`)."""
+    return index_tasks().document_ids()
 
 
 # --- Rebuild and check -----------------------------------------------------------------------
@@ -294,6 +357,7 @@ def rebuild_index(
     """Build a new generation beside the live one, then swap it in. Searches keep using the
     live index meanwhile, and writes made during the rebuild reach both."""
     marker = index_root() / "rebuilding"
+    started = timezone.now()
     with _root_lock():
         if _rebuilding_generation():
             raise KaynakError(
@@ -314,6 +378,7 @@ def rebuild_index(
             previous = live_generation()
             _point_current_at(generation)
             marker.unlink()
+            _mark_repaired(started)
         _remove_old_generations(keep={generation, previous})
     except BaseException:
         with _root_lock():
@@ -342,7 +407,9 @@ class IndexCheck:
 
 def check_index(*, repair: bool = False, batch_size: int = 500) -> IndexCheck:
     """Compare the index with the database: documents missing from it, entries that differ
-    from what the database says now, and entries for documents that are gone."""
+    from what the database says now, and entries for documents that are gone. A repair also
+    settles index tasks that had failed for good (`index_tasks`)."""
+    started = timezone.now()
     with open_index().searcher() as searcher:
         entries = {
             int(stored["id"]): stored.get("fingerprint") for stored in searcher.all_stored_fields()
@@ -357,7 +424,9 @@ def check_index(*, repair: bool = False, batch_size: int = 500) -> IndexCheck:
             elif entries[document.pk] != expected:
                 result.stale.append(document.pk)
     result.orphaned = sorted(set(entries) - set(ids))
-    if repair and result.drifted:
-        index_documents(result.missing + result.stale)
-        remove_documents(result.orphaned)
+    if repair:
+        if result.drifted:
+            index_documents(result.missing + result.stale)
+            remove_documents(result.orphaned)
+        _mark_repaired(started)
     return result

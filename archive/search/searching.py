@@ -14,7 +14,7 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 
 from archive.models import Document
-from archive.search.index import shared_searcher
+from archive.search.index import searcher_in_step, shared_searcher
 from archive.search.query import (
     SearchQueryError,
     expand_multiterms,
@@ -148,7 +148,19 @@ def _suggestion(searcher: Searcher, text: str) -> str | None:
     parsed = make_spelling_parser(searcher.schema).parse(text)
     if sum(1 for _ in parsed.leaves()) > MAX_SUGGESTION_WORDS:
         return None
-    corrected = searcher.correct_query(parsed, text, prefix=1)
+    # A word the analyser splits (letters either side of an emoji) becomes terms with no place
+    # in the query string, and Whoosh cannot write a correction of those back into the string
+    # (it fails on their missing offsets): only words with a place are corrected.
+    placed: set[tuple[str, str]] = set()
+    unplaced: set[tuple[str, str]] = set()
+    for token in parsed.all_tokens():
+        has_place = token.startchar is not None and token.endchar is not None
+        (placed if has_place else unplaced).add((token.fieldname, token.text))
+    reader = searcher.reader()
+    missing = [term for term in placed - unplaced if term not in reader]
+    if not missing:
+        return None
+    corrected = searcher.correct_query(parsed, text, terms=missing, prefix=1)
     if corrected.query != parsed and corrected.string.strip().lower() != text.strip().lower():
         return corrected.string
     return None
@@ -182,13 +194,15 @@ def search(
         )
 
     sortedby, reverse = SORTS[sort]
-    with shared_searcher() as searcher:
+    with searcher_in_step() as in_step:
+        searcher = in_step.searcher
         parsed = expand_multiterms(parse_query(query, searcher.schema), searcher)
         facets = _facets(searcher)
         results = searcher.search(
             parsed,
             limit=page * page_size,
             filter=_filter_query(filters or SearchFilters()),
+            mask=set(in_step.mask) or None,
             groupedby=facets,
             sortedby=sortedby,
             reverse=reverse,

@@ -70,12 +70,16 @@ def document_update(
     actor: AbstractBaseUser | None,
     agent: str,
     expected_etag: str | None = None,
+    reason: str = "",
     **changes: Any,
 ) -> Document:
     """Correct a document's metadata, recording each change (before and after) in a
     metadata_change event and re-indexing the document after commit. With `expected_etag`
-    (the `document_etag` the editor read), refused as stale if someone changed it since."""
+    (the `document_etag` the editor read), refused as stale if someone changed it since.
+    A change to a document in the review queue (outlet or original date unknown) records the
+    reason "review" unless another is given."""
     document = Document.objects.select_for_update().get(pk=document.pk)
+    in_review = Document.objects.needs_provenance().filter(pk=document.pk).exists()
     if expected_etag is not None and expected_etag != document_etag(document):
         raise StaleDocument(
             f"document {document.pk} was changed by someone else since you read it; "
@@ -85,6 +89,7 @@ def document_update(
     changed = field_changes(document, changes, editable=EDITABLE_FIELDS)
     if not changed:
         return document
+    reason = clean_reason(reason) or ("review" if in_review else "")
     if not (changes.get("title", document.title) or "").strip():
         raise KaynakError("a document needs a title", code="no_title")
     check_dates(
@@ -105,7 +110,8 @@ def document_update(
             "changes": {
                 name: {"before": _recorded(before), "after": _recorded(after)}
                 for name, (before, after) in changed.items()
-            }
+            },
+            **({"reason": reason} if reason else {}),
         },
     )
     schedule_index_update([document.pk])

@@ -4,8 +4,9 @@ thumbnail and display image researchers see.
 The API, the upload page and the admin all attach through `facsimile_attach`. The image is
 checked completely before anything is stored (a refusal leaves no row and no file; a later
 failure may leave the stored file, an orphan for `manage.py storage_check`); the
-derivatives are made after the attachment commits, and a failure there is recorded in the
-document's history and left for `manage.py facsimile_derivatives` to retry.
+derivatives are a background task queued with the attachment (in its transaction), and a
+failure there is recorded in the document's history and left for
+`manage.py facsimile_derivatives` to retry.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from archive.models import (
 )
 from archive.services.ingest import IngestMethod
 from archive.services.provenance import kaynak_agent, provenance_record
+from kaynak.tasks import retried_task
 
 logger = logging.getLogger(__name__)
 
@@ -115,24 +117,21 @@ def facsimile_attach(
             detail={**detail, "facsimile": facsimile.pk, **({"notes": notes} if notes else {})},
         )
         if settings.KAYNAK_DERIVATIVES_ON_ATTACH:
-            facsimile_id = facsimile.pk
-            transaction.on_commit(lambda: _make_derivatives_after_commit(facsimile_id))
+            make_facsimile_derivatives.enqueue(facsimile.pk)
     return FacsimileResult(facsimile, created=True)
 
 
-def _make_derivatives_after_commit(facsimile_id: int) -> None:
-    """The attachment has committed and its response is on its way: nothing here may turn it
-    into an error. A failure is recorded by the service; anything else is logged."""
-    try:
-        facsimile = Facsimile.objects.select_related("document").get(pk=facsimile_id)
-        facsimile_make_derivatives(
-            facsimile=facsimile, actor=None, agent=kaynak_agent("derivatives after attachment")
-        )
-    except Exception:
-        logger.exception(
-            "derivatives of facsimile %s were not made; run `manage.py facsimile_derivatives`",
-            facsimile_id,
-        )
+@retried_task
+def make_facsimile_derivatives(facsimile_id: int) -> None:
+    """The derivatives task. A bad image is recorded by the service as a derivative failure
+    (no retry helps it); anything else raised here (the database or the disk failing) is
+    retried by the task queue."""
+    facsimile = Facsimile.objects.select_related("document").filter(pk=facsimile_id).first()
+    if facsimile is None:
+        return  # gone since (its document was deleted)
+    facsimile_make_derivatives(
+        facsimile=facsimile, actor=None, agent=kaynak_agent("derivatives after attachment")
+    )
 
 
 def facsimile_make_derivatives(

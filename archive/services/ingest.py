@@ -27,7 +27,7 @@ from archive.ingest import (
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
 from archive.permissions import can_see_withdrawn
-from archive.search import schedule_index_update
+from archive.search import schedule_index_update, unindexed_documents
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
 from archive.state import document_state
@@ -179,7 +179,7 @@ def _ingest(
             continue
         pending.append(_Pending(index, submission, storage.sha256_hex(submission.data)))
 
-    existing = Document.objects.in_bulk([item.sha256 for item in pending], field_name="sha256")
+    existing = documents_by_file([item.sha256 for item in pending])
     today = timezone.now().date()
     new: dict[str, _Pending] = {}
     repeats: list[_Pending] = []
@@ -189,7 +189,8 @@ def _ingest(
             continue
         try:
             item.parsed = parse(item.submission.data, layouts=item.submission.layouts)
-            validate_parsed(item.parsed, today=today)
+            for parsed in _articles(item.parsed):
+                validate_parsed(parsed, today=today)
         except IngestRefused as refusal:
             outcomes[item.index] = refusal
             continue
@@ -208,7 +209,24 @@ def _ingest(
             continue
         document = first if isinstance(first, Document) else first.document
         outcomes[item.index] = _repeat(document, item.submission, actor, method, record_duplicates)
+    # A duplicate's document should be searchable already; if its entry is missing (an index
+    # restored from an old backup, or updates lost before they were queued durably), sending
+    # the file again is the natural way to ask for it, so it is indexed again.
+    schedule_index_update(
+        unindexed_documents(
+            outcome.document.pk
+            for outcome in outcomes
+            if isinstance(outcome, IngestResult) and not outcome.created
+        )
+    )
     return outcomes  # type: ignore[return-value]  # every slot is filled above
+
+
+def documents_by_file(sha256s: list[str]) -> dict[str, Document]:
+    """The document already holding each stored file; a digest's first article stands for its
+    file, so the same file again returns it."""
+    documents = Document.objects.filter(sha256__in=sha256s).first_of_each_file()
+    return {document.sha256: document for document in documents}
 
 
 def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: IngestMethod):
@@ -223,19 +241,28 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
         return []
     try:
         with transaction.atomic():
+            # One row per article: a digest's articles are siblings sharing the stored file.
+            rows = [
+                (item, parsed, part, len(item.parsed.parts))
+                for item in items
+                for part, parsed in _numbered_articles(item.parsed)
+            ]
             sources = sources_resolve(
                 reference
-                for item in items
-                for reference in (item.parsed.original_outlet, item.parsed.reprinter)
+                for _, parsed, _, _ in rows
+                for reference in (parsed.original_outlet, parsed.reprinter)
                 if reference
             )
             for item in items:
                 item.stored = storage.store_original(item.submission.data, item.sha256)
             storage.make_durable([item.stored for item in items])
-            documents = Document.objects.bulk_create(_document(item, sources) for item in items)
+            documents = Document.objects.bulk_create(
+                _document(item, parsed, sources, part=part, count=count)
+                for item, parsed, part, count in rows
+            )
             ProvenanceEvent.objects.bulk_create(
-                _ingestion_event(document, item, actor, method)
-                for document, item in zip(documents, items, strict=True)
+                _ingestion_event(document, item, parsed, actor, method)
+                for document, (item, parsed, _, _) in zip(documents, rows, strict=True)
             )
             schedule_index_update(document.pk for document in documents)
     except IntegrityError as error:
@@ -245,11 +272,27 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
         if raced:  # the same bytes arrived through another connection meanwhile
             return [_repeat(raced, items[0].submission, actor, method, record=True)]
         return [IngestRefused(f"the database refused the document: {error}", code="db")]
-    return [IngestResult(document=document, created=True) for document in documents]
+    first_of_file = [
+        document for document, (_, _, part, _) in zip(documents, rows, strict=True) if part <= 1
+    ]
+    return [IngestResult(document=document, created=True) for document in first_of_file]
 
 
-def _document(item: _Pending, sources: dict[Any, Source]) -> Document:
-    parsed = item.parsed
+def _articles(parsed: ParsedDocument) -> tuple[ParsedDocument, ...]:
+    return parsed.parts or (parsed,)
+
+
+def _numbered_articles(parsed: ParsedDocument) -> list[tuple[int, ParsedDocument]]:
+    """(part, article): part 0 for a file that is one document, 1…n for a digest's."""
+    if not parsed.parts:
+        return [(0, parsed)]
+    return list(enumerate(parsed.parts, start=1))
+
+
+def _document(
+    item: _Pending, parsed: ParsedDocument, sources: dict[Any, Source], *, part: int, count: int
+) -> Document:
+    start, end = parsed.file_range if parsed.file_range else (None, None)
     return Document(
         title=parsed.title,
         text=parsed.text,
@@ -268,6 +311,10 @@ def _document(item: _Pending, sources: dict[Any, Source]) -> Document:
         media_type=parsed.media_type,
         encoding=parsed.encoding,
         original_filename=item.submission.filename[:_FILENAME_MAX],
+        part=part,
+        part_count=count,
+        file_start=start,
+        file_end=end,
     )
 
 
@@ -289,9 +336,12 @@ def _submission_detail(submission: Submission, method: IngestMethod) -> dict[str
 
 
 def _ingestion_event(
-    document: Document, item: _Pending, actor: AbstractBaseUser | None, method: IngestMethod
+    document: Document,
+    item: _Pending,
+    parsed: ParsedDocument,
+    actor: AbstractBaseUser | None,
+    method: IngestMethod,
 ) -> ProvenanceEvent:
-    parsed = item.parsed
     detail = {
         **_submission_detail(item.submission, method),
         "sha256": item.sha256,
@@ -304,6 +354,17 @@ def _ingestion_event(
     }
     if parsed.warnings:
         detail["warnings"] = list(parsed.warnings)
+    if document.part:
+        # The split: which article of the file this is and where it lies in the file's text.
+        detail["split"] = {
+            "parser": item.parsed.layout,
+            "part": document.part,
+            "of": document.part_count,
+            "file_range": [document.file_start, document.file_end],
+        }
+    if parsed.field_rules:
+        # Which rule of the parser set each field, so a curator can tell how it was read.
+        detail["field_rules"] = dict(parsed.field_rules)
     if parsed.extra:
         detail["extra_fields"] = dict(parsed.extra)
     return chained_event(

@@ -112,7 +112,9 @@ def test_a_read_only_field_is_refused_by_name_and_nothing_changes(
     response = patch(client_for(owner), annotation, {field: value, "comment": "not applied"})
     assert response.status_code == 400
     body = response.json()
-    assert list(body) == [field]
+    # Every error body leads with `detail` (and `code`), then the fields as DRF names them.
+    assert list(body) == ["detail", "code", field]
+    assert body["detail"].startswith(f"{field}: {field} is read-only")
     assert f"{field} is read-only" in body[field][0]
     assert "comment, visibility, group, tags, source_tags" in body[field][0]
     assert (stored(annotation).comment, stored(annotation).version) == ("kept", 1)
@@ -123,7 +125,7 @@ def test_every_read_only_field_sent_is_named(annotate, client_for, owner) -> Non
     response = patch(client_for(owner), annotation, {"start": 0, "end": 4, "colour": "red"})
     assert response.status_code == 400
     body = response.json()
-    assert sorted(body) == ["colour", "end", "start"]
+    assert sorted(body) == ["code", "colour", "detail", "end", "start"]
     assert "unknown field 'colour'" in body["colour"][0]
     assert "annotate the new span instead" in body["start"][0]
 
@@ -136,7 +138,7 @@ def test_a_put_with_read_only_fields_names_them_before_missing_ones(
         url(annotation), {"start": 0}, format="json", HTTP_IF_MATCH=annotation.etag
     )
     assert response.status_code == 400
-    assert list(response.json()) == ["start"]
+    assert list(response.json()) == ["detail", "code", "start"]
 
 
 @pytest.mark.parametrize("leaving_for", [Visibility.PUBLIC, Visibility.PRIVATE])

@@ -4,13 +4,22 @@ and only from public annotations."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from annotations.models import Visibility
 from annotations.services import annotation_hide, annotation_update, tag_create
-from archive.search import search
+from archive.search import open_index, pending_document_ids, search
+from archive.search.documents import documents_for_index
+from archive.search.schema import document_fields
 from archive.services import source_alias_add
 
 pytestmark = pytest.mark.django_db
+
+
+def index_fingerprint(document_id: int) -> str:
+    """What the document's index entry should be now, by the database."""
+    [(document, terms)] = documents_for_index([document_id])
+    return document_fields(document, terms)["fingerprint"]
 
 
 def found(query: str, user) -> list[int]:
@@ -97,3 +106,46 @@ def test_deleting_a_public_tagged_annotation_reindexes(public, owner, committed)
     with committed():
         annotation_delete(annotation=public, actor=owner, expected_version=1)
     assert found('tag:"fare dispute"', owner) == []
+
+
+def test_a_tag_made_private_is_found_by_nobody_while_its_index_update_waits(
+    public, owner, outsider, tag, outlet, client_for
+) -> None:
+    """The worker is stopped: the change is committed, its index task queued and not run."""
+    annotation_update(
+        annotation=public, actor=owner, expected_version=1, visibility=Visibility.PRIVATE
+    )
+    assert pending_document_ids() == {public.document_id}
+    with open_index().searcher() as searcher:  # the index itself still holds the tag
+        assert "dispute" in {word.decode() for word in searcher.lexicon("tag")}
+    for user in (owner, outsider):
+        assert found('tag:"fare dispute"', user) == []
+        assert found("dispute", user) == []  # free text reaches tags too
+        assert found('source:"Harbour Ministry"', user) == []
+        everything = search("", user=user)
+        assert everything.facets["tag"] == [] and everything.facets["source"] == []
+        # The document itself is still found, read afresh from the database.
+        assert found("ferry", user) == [public.document_id]
+        api = client_for(user)
+        for params in ({"q": 'tag:"fare dispute"'}, {"q": "dispute"}, {"tag": tag.slug}):
+            assert api.get("/api/search/", params).json()["total"] == 0, params
+        listed = api.get("/api/search/").json()
+        assert listed["facets"]["tag"] == [] and listed["facets"]["source"] == []
+        assert listed["total"] == 1
+        browser = Client()
+        browser.force_login(user)
+        page = browser.get("/", {"q": "ferry"}).content.decode()
+        assert "1 document" in page and "Fare dispute" not in page
+        assert "0 documents" in browser.get("/", {"q": "dispute"}).content.decode()
+
+
+def test_the_worker_removes_a_private_tag_from_the_index(public, owner, outsider, drain) -> None:
+    annotation_update(
+        annotation=public, actor=owner, expected_version=1, visibility=Visibility.PRIVATE
+    )
+    assert drain() == 1
+    assert pending_document_ids() == set()
+    with open_index().searcher() as searcher:
+        entry = searcher.document(id=str(public.document_id))
+    assert entry["fingerprint"] == index_fingerprint(public.document_id)
+    assert found('tag:"fare dispute"', outsider) == []

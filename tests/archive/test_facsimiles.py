@@ -23,7 +23,9 @@ from archive.models import (
 )
 from archive.selectors import provenance_chain_break
 from archive.services import IngestMethod, document_fixity_check, facsimile_attach
+from archive.services.facsimiles import make_facsimile_derivatives
 from archive.services.storage_check import storage_check
+from kaynak.tasks import DBTaskResult
 from tests import images
 from tests.conftest import stored_files
 from tests.factories import DocumentFactory, FacsimileFactory
@@ -274,15 +276,15 @@ def test_truncated_images_stay_refused_when_pillow_is_told_to_load_them(monkeypa
 # --- derivatives --------------------------------------------------------------------------
 
 
-def test_derivatives_are_made_only_after_the_attachment_commits(
-    document, data_dir, django_capture_on_commit_callbacks
+def test_derivatives_are_made_by_a_task_queued_with_the_attachment(
+    document, data_dir, drain
 ) -> None:
-    with django_capture_on_commit_callbacks() as callbacks:
-        facsimile = attach(document, images.jpeg(3000, 1000))
+    facsimile = attach(document, images.jpeg(3000, 1000))
     assert derivative_files(data_dir) == []
-    assert len(callbacks) == 1
+    queued = DBTaskResult.objects.get(task_path=make_facsimile_derivatives.module_path)
+    assert queued.args_kwargs["args"] == [facsimile.pk]
 
-    callbacks[0]()
+    drain()
     facsimile.refresh_from_db()
     assert facsimile.derivative_state == DerivativeState.READY
     assert (facsimile.display_width, facsimile.display_height) == (1600, 533)
@@ -313,6 +315,8 @@ def test_a_rolled_back_attachment_makes_no_derivatives(
         raise RuntimeError("the caller changed its mind")
     assert callbacks == []
     assert Facsimile.objects.count() == 0
+    # The derivatives task went with the rollback.
+    assert not DBTaskResult.objects.filter(task_path=make_facsimile_derivatives.module_path)
 
 
 def test_small_images_are_not_enlarged(document, made) -> None:

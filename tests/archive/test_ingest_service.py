@@ -11,6 +11,7 @@ from archive import services, storage
 from archive.ingest import IngestRefused, Submission
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source, SourceKind
 from archive.services import IngestMethod, document_ingest
+from archive.services import ingest as ingest_service
 from archive.services.storage_check import storage_check
 from tests.conftest import stored_files
 from tests.factories import SourceFactory, reprint_bytes
@@ -184,7 +185,7 @@ def test_a_request_that_stored_the_file_and_lost_the_row_race_leaves_the_file(
     path = storage.original_path(winner.sha256)
     path.unlink()
     # The loser looked for the row before the winner committed:
-    monkeypatch.setattr(Document.objects, "in_bulk", lambda *args, **kwargs: {})
+    monkeypatch.setattr(ingest_service, "documents_by_file", lambda sha256s: {})
     created = []
     store_original = storage.store_original
     monkeypatch.setattr(
@@ -205,7 +206,7 @@ def test_bytes_that_arrive_twice_at_once_become_one_document(monkeypatch) -> Non
     document = ingest(reprint_bytes()).document
     path = storage.original_path(document.sha256)
     # The second submission does not see the first (as if it committed meanwhile):
-    monkeypatch.setattr(Document.objects, "in_bulk", lambda *args, **kwargs: {})
+    monkeypatch.setattr(ingest_service, "documents_by_file", lambda sha256s: {})
     again = ingest(reprint_bytes())
     assert (again.created, again.document.pk) == (False, document.pk)
     assert document.events.last().event_type == EventType.DUPLICATE_SUBMISSION

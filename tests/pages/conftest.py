@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from kaynak.tasks import run_pending_tasks
 from tests.factories import UserFactory
 
 # Playwright's synchronous API runs an event loop in the test's thread; the test's own
@@ -67,7 +70,28 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser: Browser, live_server, transactional_db) -> Iterator[Callable[..., Visit]]:
+def worker(monkeypatch, transactional_db) -> None:
+    """The background worker, run by the live server right after each request (after its
+    commit), as `make run`'s worker would run it moments later. The live server's threads
+    share one connection to the test database (SQLite in memory), so requests and the
+    worker's transactions take turns: a thread of its own would need a second connection,
+    which SQLite in memory refuses at once instead of making it wait."""
+    handle = WSGIHandler.__call__
+    turns = threading.Lock()
+
+    def handle_then_run_tasks(self, environ, start_response):
+        with turns:
+            response = handle(self, environ, start_response)
+            run_pending_tasks()
+            return response
+
+    monkeypatch.setattr(WSGIHandler, "__call__", handle_then_run_tasks)
+
+
+@pytest.fixture
+def visit(
+    browser: Browser, live_server, transactional_db, worker
+) -> Iterator[Callable[..., Visit]]:
     contexts = []
 
     def open_tab(username: str | None = None, *, viewport: dict = WIDE) -> Visit:

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from archive.search import check_index, rebuild_index
+from archive.search import check_index, index_tasks, rebuild_index
 from archive.search.documents import indexable_documents
 from kaynak.errors import KaynakError
 
@@ -13,8 +13,9 @@ from kaynak.errors import KaynakError
 class Command(BaseCommand):
     help = (
         "Maintain the search index. `rebuild` builds a new index beside the live one and swaps "
-        "it in (searches keep working meanwhile); `check` compares index and database and "
-        "exits non-zero on drift (`--repair` fixes it)."
+        "it in (searches keep working meanwhile); `check` compares index and database, names "
+        "index tasks still queued and those that failed for good, and exits non-zero on drift "
+        "or such failures (`--repair` fixes both)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         )
 
     def _check(self, *, repair: bool) -> None:
+        tasks = index_tasks()
         result = check_index(repair=repair)
         for label, ids in (
             ("missing", result.missing),
@@ -55,9 +57,27 @@ class Command(BaseCommand):
         ):
             shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
             self.stdout.write(f"{label}: {len(ids)}" + (f" ({shown})" if ids else ""))
-        if result.drifted and repair:
-            self.stdout.write("Repaired.")
-        elif result.drifted:
-            raise CommandError("The index has drifted from the database; run with --repair.")
+        self.stdout.write(
+            f"index tasks queued or running: {len(tasks.waiting)}"
+            + (" (the worker applies them; drift above may be only these)" if tasks.waiting else "")
+        )
+        self.stdout.write(f"index tasks failed after every retry: {len(tasks.failed)}")
+        for failed in tasks.failed[:20]:
+            documents = failed.args_kwargs["args"][0]
+            error = failed.traceback.strip().splitlines()[-1] if failed.traceback else "?"
+            self.stdout.write(
+                f"  task {failed.id} at {failed.finished_at:%Y-%m-%d %H:%M:%S}: documents "
+                f"{', '.join(map(str, documents[:10]))}{' …' if len(documents) > 10 else ''}: "
+                f"{error}"
+            )
+        if repair:
+            if result.drifted or tasks.failed:
+                self.stdout.write("Repaired.")
+            else:
+                self.stdout.write("The index matches the database.")
+        elif result.drifted or tasks.failed:
+            raise CommandError(
+                "The index has drifted from the database or index tasks failed; run with --repair."
+            )
         else:
             self.stdout.write("The index matches the database.")

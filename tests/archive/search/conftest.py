@@ -5,13 +5,25 @@ from pathlib import Path
 import pytest
 
 from archive.search import open_index
-from archive.search.index import live_generation
+from archive.search.index import live_generation, update_search_index
+from kaynak.tasks import DBTaskResult, TaskResultStatus
 
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
-    """Run a block's after-commit callbacks (index updates) as a real commit would."""
+    """Run a block's after-commit callbacks and queued tasks (index updates) as a real commit
+    and the worker would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def queued_index_updates() -> list[list[int]]:
+    """The documents of each index task waiting in the queue (retries included)."""
+    return [
+        result.args_kwargs["args"][0]
+        for result in DBTaskResult.objects.filter(
+            task_path=update_search_index.module_path, status=TaskResultStatus.READY
+        ).order_by("enqueued_at")
+    ]
 
 
 def index_entries() -> dict[int, dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 import pytest
@@ -17,12 +16,14 @@ from archive.search import (
     index_documents,
     open_index,
     rebuild_index,
+    remove_documents,
     search,
 )
 from archive.search.index import index_root, live_generation
 from archive.services import IngestMethod, document_ingest, document_update, kaynak_agent
 from kaynak.errors import KaynakError
-from tests.archive.search.conftest import damage_index, index_entries
+from kaynak.tasks import DBTaskResult, TaskResultStatus
+from tests.archive.search.conftest import damage_index, index_entries, queued_index_updates
 from tests.factories import DocumentFactory, SourceFactory, reprint_bytes
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def titles_found(query: str, user) -> list[str]:
 
 
 def test_ingest_indexes_the_document_after_commit(committed, researcher) -> None:
-    with committed() as callbacks:
+    with committed():
         document = document_ingest(
             data=reprint_bytes(title="LIGHTHOUSE KEEPERS STRIKE"),
             filename="a.txt",
@@ -45,9 +46,48 @@ def test_ingest_indexes_the_document_after_commit(committed, researcher) -> None
             method=IngestMethod.API,
         ).document
         assert index_entries() == {}  # nothing before the commit
-    assert len(callbacks) == 1
+        assert queued_index_updates() == [[document.pk]]  # queued in the same transaction
+    assert queued_index_updates() == []
     assert set(index_entries()) == {document.pk}
     assert titles_found("lighthouse", researcher) == ["LIGHTHOUSE KEEPERS STRIKE"]
+
+
+def test_documents_are_found_before_the_worker_indexes_them(researcher) -> None:
+    """The worker is stopped: searches read the queued documents from the database."""
+    for number in range(3):
+        DocumentFactory(
+            title=f"QUEUED HARBOUR STORY {number}",
+            outlet_line="Northern Ledger, May 12 2016",
+            body=f"The harbour report number {number}.",
+        )
+    assert index_entries() == {}
+    results = search("harbour", user=researcher, sort="-published")
+    assert results.total == 3
+    assert [count for _, count in results.facets["outlet"]] == [3]
+    assert all("<mark>harbour</mark>" in hit.snippets[0] for hit in results.hits)
+
+
+def test_sending_a_duplicate_again_reindexes_it_when_its_entry_is_missing(
+    committed, researcher
+) -> None:
+    data = reprint_bytes(title="LOST FROM THE INDEX")
+    with committed():
+        document = document_ingest(
+            data=data, filename="a.txt", actor=researcher, method=IngestMethod.API
+        ).document
+    with committed():  # an entry present: a duplicate queues nothing
+        assert not document_ingest(
+            data=data, filename="a.txt", actor=researcher, method=IngestMethod.API
+        ).created
+        assert queued_index_updates() == []
+    remove_documents([document.pk])  # as an index restored from an old backup would be
+    with committed():
+        again = document_ingest(
+            data=data, filename="again.txt", actor=researcher, method=IngestMethod.API
+        )
+        assert not again.created
+        assert queued_index_updates() == [[document.pk]]
+    assert set(index_entries()) == {document.pk}
 
 
 def test_bulk_ingest_indexes_every_document_of_each_batch(committed, researcher) -> None:
@@ -69,6 +109,7 @@ def test_a_rolled_back_ingest_leaves_the_index_untouched(committed, researcher) 
         DocumentFactory(title="NEVER COMMITTED")
         raise RuntimeError("something failed after the write")
     assert callbacks == []
+    assert queued_index_updates() == []
     assert index_entries() == {}
     assert Document.objects.count() == 0
 
@@ -144,13 +185,15 @@ def test_a_damaged_index_gives_a_clear_error_naming_the_rebuild(indexed, researc
     assert error.value.status_code == 503
 
 
-def test_ingest_still_succeeds_with_a_damaged_index(indexed, committed, caplog) -> None:
+def test_ingest_still_succeeds_with_a_damaged_index(indexed, committed) -> None:
     indexed(title="FIRST HEADLINE")
     damage_index()
-    with caplog.at_level(logging.ERROR), committed():
+    with committed():
         document = DocumentFactory(title="SECOND HEADLINE")
     assert Document.objects.filter(pk=document.pk).exists()
-    assert "search_index check --repair" in caplog.text
+    failed = DBTaskResult.objects.get(status=TaskResultStatus.FAILED)
+    assert "search_index rebuild" in failed.traceback  # kept for the admin, with a retry queued
+    assert queued_index_updates() == [[document.pk]]
 
 
 def test_rebuild_recovers_a_damaged_index(indexed, researcher) -> None:

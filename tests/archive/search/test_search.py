@@ -314,3 +314,9 @@ def test_a_long_misspelt_query_gets_no_suggestion_and_answers_quickly(indexed, r
     assert elapsed < 1.0, f"{elapsed:.2f} s"
     short = search(" ".join(misspelt[:MAX_SUGGESTION_WORDS]), user=researcher)
     assert short.suggestion == " ".join(words[:MAX_SUGGESTION_WORDS])
+
+
+def test_did_you_mean_corrects_the_words_around_one_split_by_an_emoji(archive, researcher) -> None:
+    results = search("ferri zz😀qq", user=researcher)
+    assert results.total == 0
+    assert results.suggestion == "ferry zz😀qq"
