@@ -121,6 +121,8 @@ def read_json(path: Path, relative: Path) -> Any:
 
 
 def jsonl(path: Path, relative: Path) -> Iterator[Any]:
+    if not path.is_file():
+        raise BagRefused([f"{relative}: missing"])
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             try:
@@ -214,6 +216,9 @@ def bag_verify(path: Path) -> BagContents:
 
     for record in jsonl(data / "sources.jsonl", Path("data/sources.jsonl")):
         name = "data/sources.jsonl"
+        if not isinstance(record, dict) or set(record) != {"source", "aliases", "events"}:
+            problems.append(f"{name}: a line is not {{source, aliases, events}}")
+            continue
         shaped = _shape([record["source"], *record["aliases"], *record["events"]], known, name)
         if shaped:
             problems += shaped

@@ -333,3 +333,9 @@ def test_round_trip_through_a_fresh_database_keeps_every_table_and_fixity(export
     assert remote_snapshot(database_url=url, data_dir=data) == exported["snapshot"]
     fixity = manage("fixity_check", "--no-progress", database_url=url, data_dir=data, check=False)
     assert fixity.returncode == 0, fixity.stdout + fixity.stderr
+
+
+def test_a_bag_without_its_sources_file_is_refused_even_with_manifests_to_match(bag):
+    (bag / "data/sources.jsonl").unlink()
+    bagit.Bag(str(bag)).save(manifests=True)
+    _refused(bag, "data/sources.jsonl")
