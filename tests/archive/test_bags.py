@@ -23,8 +23,8 @@ from archive.bags.records import BagRefused
 from archive.bags.restore import bag_import
 from archive.bags.verify import bag_verify
 from archive.models import Document, EventType, ProvenanceEvent, Source, SourceEvent
-from archive.search import search
 from archive.services import document_update, source_unmerge
+from search.searching import search
 from tests.archive.bags_support import build_archive, manage, remote_snapshot, snapshot
 from tests.factories import DocumentFactory, UserFactory
 
