@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-storage screenshots conformance soak clean
+.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
@@ -114,6 +114,9 @@ bench-storage: $(STAMP)
 
 bench-facsimiles: $(STAMP)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_facsimiles.py $(BENCH_ARGS)
+
+bench-bags: $(STAMP)
+	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_bags.py $(BENCH_ARGS)
 
 conformance: $(STAMP)
 	$(TEST_ENV) $(BIN)/pytest -q -s tests/annotations/test_w3c.py -k "musts or optional or harness or collection"

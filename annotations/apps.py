@@ -10,7 +10,7 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Annotations"
 
     def ready(self) -> None:
-        from annotations import chains, services
+        from annotations import bags, chains, services
         from kaynak import hooks
 
         # The archive below announces its source merges; this app moves the source tags.
@@ -23,3 +23,6 @@ class AnnotationsConfig(AppConfig):
             )
         )
         chains.register()
+        # Tags always, annotations when asked for, travel in the archive's bags.
+        hooks.register_bag_part(bags.TagsPart())
+        hooks.register_bag_part(bags.AnnotationsPart())

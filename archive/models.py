@@ -261,6 +261,8 @@ class EventType(models.TextChoices):
     FACSIMILE_ATTACHED = "facsimile_attached", "Facsimile attached"
     DERIVATIVES_MADE = "derivatives_made", "Facsimile derivatives made"
     DERIVATIVE_FAILURE = "derivative_failure", "Facsimile derivative failure"
+    # Appended once per document by `import_bag`, after the chain the bag carried.
+    RESTORED_FROM_BAG = "restored_from_bag", "Restored from a bag"
 
 
 class EventOutcome(models.TextChoices):

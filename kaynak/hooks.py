@@ -90,6 +90,85 @@ def source_tags() -> SourceTagHandler:
     return _source_tags
 
 
+# --- Bags: parts of an archival package that belong to the layers above `archive` ------------
+
+
+class BagPart(Protocol):
+    """What an app above `archive` puts into a bag and takes back out (annotations and tags
+    belong to `annotations`). `name` is the file the part is written to under data/."""
+
+    name: str
+    optional: bool  # written only when asked for (`export_bag --with-annotations`)
+
+    def export_records(self, *, document_ids: Sequence[int] | None) -> Any:
+        """An iterable of JSON-ready records: everything of the part that concerns those
+        documents (all when None)."""
+        ...
+
+    def known_fields(self) -> dict[str, set[str]]:
+        """{model label: the field names a record of it may carry}: a bag from a newer
+        Kaynak with fields this one does not know is refused."""
+        ...
+
+    def records_of(self, record: Any) -> list[Any]:
+        """The model rows ({model, pk, fields}) one record of the part carries."""
+        ...
+
+    def chain_problems(self, records: Sequence[Any]) -> list[str]:
+        """Each broken chain among the records, named."""
+        ...
+
+    def chain_hashes(self, records: Sequence[Any]) -> list[tuple[str, int, dict[int, str]]]:
+        """(chain name, owner id, {sequence: hash}) for each chain the records carry."""
+        ...
+
+    def restore_records(
+        self,
+        *,
+        records: Sequence[Any],
+        users: dict[int, int],
+        groups: dict[int, int],
+        document_ids: set[int],
+        merge: bool,
+    ) -> list[str]:
+        """Insert the records exactly (ids, hashes), for the documents in `document_ids`;
+        `users` and `groups` map the bag's ids to this archive's. Returns the conflicts
+        found (with `merge`, records already here are left as they are)."""
+        ...
+
+
+_bag_parts: dict[str, BagPart] = {}
+
+
+def register_bag_part(part: BagPart) -> None:
+    _bag_parts[part.name] = part
+
+
+def bag_parts() -> list[BagPart]:
+    """The parts in the order they were registered (a part may refer to an earlier one:
+    annotations to tags)."""
+    return list(_bag_parts.values())
+
+
+# --- The search index, rebuilt after a restore -----------------------------------------------
+
+_index_rebuild: list[Any] = []
+
+
+def register_index_rebuild(rebuild: Any) -> None:
+    """`rebuild()` rebuilds the whole search index from the database (the search layer
+    registers it; `import_bag` calls it once its transaction has committed)."""
+    _index_rebuild[:] = [rebuild]
+
+
+def rebuild_search_index() -> bool:
+    """Rebuild the index if a search layer registered how; False when none did."""
+    for rebuild in _index_rebuild:
+        rebuild()
+        return True
+    return False
+
+
 # --- What changed ----------------------------------------------------------------------------
 
 # Called with the sorted, distinct ids of what changed, inside the changing transaction.

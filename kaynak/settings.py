@@ -132,6 +132,13 @@ KAYNAK_S3_REGION = env_str("KAYNAK_S3_REGION", "us-east-1")
 # Downloads of originals redirect to a presigned URL valid this many seconds (after the
 # permission check); 0 streams them through the app, as with local storage.
 KAYNAK_S3_PRESIGNED_SECONDS = env_int("KAYNAK_S3_PRESIGNED_SECONDS", 0, minimum=0)
+# Who holds the archive: bag-info.txt's Source-Organization in exported bags.
+KAYNAK_ORGANIZATION = env_str("KAYNAK_ORGANIZATION", "Kaynak archive")
+# The official PREMIS 3.0 schema (Library of Congress), kept in the repository: bags are
+# verified against it without the network.
+KAYNAK_PREMIS_SCHEMA = env_path(
+    "KAYNAK_PREMIS_SCHEMA", BASE_DIR / "tests" / "data" / "premis-v3-0.xsd"
+)
 # Background work (index updates, facsimile derivatives) is a task row written in the same
 # transaction as the change that causes it, run by `manage.py db_worker` (README "The
 # background worker"). A failed task is tried again after 2, 4, 8… seconds, this many times

@@ -16,3 +16,13 @@ class SearchConfig(AppConfig):
         hooks.on_documents_changed(index.schedule_index_update)
         hooks.on_documents_resent(index.schedule_reindex_if_missing)
         hooks.on_annotations_changed(index.schedule_annotation_update)
+
+        def rebuild() -> None:
+            # A fresh archive has no live index yet, and rebuild_index asks for it while
+            # holding the root lock (a second flock on the same file waits for ever): made
+            # first, outside the lock.
+            index.live_generation()
+            index.rebuild_index()
+
+        # import_bag rebuilds the index through this hook once its transaction commits.
+        hooks.register_index_rebuild(rebuild)
