@@ -390,7 +390,10 @@ def rebuild_index(
             if progress:
                 progress(len(batch))
         with _root_lock():
-            previous = live_generation()
+            # Not live_generation(): it takes this lock itself to make a missing index, and
+            # a second flock of the same file from this process would wait for ever.
+            link = index_root() / "current"
+            previous = link.resolve() if link.exists() else generation
             _point_current_at(generation)
             marker.unlink()
             _mark_repaired(started)

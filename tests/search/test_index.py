@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from archive import services
 from archive.ingest import Submission
@@ -201,6 +202,30 @@ def test_rebuild_recovers_a_damaged_index(indexed, researcher) -> None:
     assert result.documents == 1
     assert live_generation() == result.generation != damaged
     assert titles_found("recovered", researcher) == [document.title]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_on_a_data_folder_without_an_index_makes_one_and_returns(researcher) -> None:
+    """A restore into a fresh archive rebuilds before anything made the live index: the swap
+    must not wait on its own lock (it did, for ever)."""
+    document = DocumentFactory(title="FRESH FOLDER HEADLINE")
+    assert not (index_root() / "current").exists()
+    outcome: list[object] = []
+
+    def rebuild() -> None:
+        try:
+            outcome.append(rebuild_index())
+        finally:
+            connection.close()
+
+    # A thread of its own, so that a hang fails this test instead of stopping the suite.
+    worker = threading.Thread(target=rebuild, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "rebuild_index waited for ever on its own lock"
+    [result] = outcome
+    assert live_generation() == result.generation
+    assert titles_found("fresh", researcher) == [document.title]
 
 
 def test_rebuild_builds_beside_the_live_index_and_swaps(indexed, researcher, monkeypatch) -> None:
