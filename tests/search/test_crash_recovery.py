@@ -13,9 +13,11 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from tests.search.test_concurrency import (  # noqa: F401
     ROOT,
@@ -118,14 +120,20 @@ class Api:
             return response.status, response.headers.get("ETag"), json.loads(response.read())
 
 
+def server_log(env: dict[str, str]) -> Path:
+    """Where the servers of a test write what they print (their tracebacks, on a 500)."""
+    return Path(env["KAYNAK_DATA_DIR"]).parent / "server.log"
+
+
 def serve(port: int, env: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with server_log(env).open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -137,6 +145,17 @@ def serve(port: int, env: dict[str, str]) -> subprocess.Popen:
             time.sleep(0.1)
 
 
+@pytest.fixture
+def servers_output(tmp_path: Path) -> Iterator[None]:
+    """After the test, the servers' output (shown by pytest only when the test failed)."""
+    yield
+    log = tmp_path / "server.log"
+    if log.exists():
+        print("--- what the servers printed (last 8,000 characters) ---")
+        print(log.read_text(errors="replace")[-8000:])
+
+
+@pytest.mark.usefixtures("servers_output")
 def test_a_server_killed_right_after_annotation_edits_leaves_no_drift_once_drained(
     tmp_path: Path,
     shared_database: str,  # noqa: F811
