@@ -249,7 +249,9 @@ def expand_multiterms(parsed: whoosh_query.Query, searcher: Searcher) -> whoosh_
         if isinstance(node, whoosh_query.FuzzyTerm):
             # Scanning only the words that share the first two letters keeps a fuzzy word
             # from reading most of the vocabulary.
-            node.prefixlength = max(node.prefixlength, MIN_PREFIX)
+            # Never past the word itself: Whoosh's automaton fails on a one-letter fuzzy word
+            # with a longer prefix (IndexError, a 500 for `a~`).
+            node.prefixlength = min(max(node.prefixlength, MIN_PREFIX), len(node.text))
         words = []
         for count, (_, word) in enumerate(node.expanded_terms(reader), start=1):
             if count > MAX_EXPANSIONS:

@@ -90,6 +90,16 @@ def test_prefix_and_fuzzy(archive, researcher) -> None:
     assert ids("kooperatfi~2", researcher) == [archive["turkish"].pk]
 
 
+@pytest.mark.parametrize("query", ["a~", "a~2", "é~1", "t~1"])
+def test_a_fuzzy_word_of_one_letter_is_searched_not_a_server_error(
+    archive, researcher, researcher_client, query
+) -> None:
+    """It raised IndexError inside Whoosh (a 500 from the API and the search page)."""
+    search(query, user=researcher)
+    response = researcher_client.get("/api/search/", {"q": query})
+    assert response.status_code == 200, response.content
+
+
 @pytest.mark.parametrize(
     "query",
     ["al-Ani", "Al-Ani", '"Deir al-Zour 24"', "Deir al-Zour 24", "Iraq's", "Iraqs", "militant"],
