@@ -77,9 +77,10 @@ from archive.services import (
     source_unmerge,
     source_update,
 )
-from archive.services.documents import document_etag
+from archive.services.documents import StaleDocument, document_etag
 from archive.text import normalize_name
-from kaynak.api import JSONParser, StandardPagination, if_match_tags
+from kaynak import preconditions
+from kaynak.api import JSONParser, StandardPagination
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -96,9 +97,15 @@ IF_MATCH = OpenApiParameter(
     description="The ETag of the version being changed (from GET).",
 )
 PRECONDITIONS = {
-    412: OpenApiResponse(ErrorSerializer, description="Changed by someone else meanwhile."),
+    412: OpenApiResponse(
+        ErrorSerializer,
+        description="Changed by someone else meanwhile; `current` is the current representation "
+        "and the ETag its version.",
+    ),
     428: OpenApiResponse(ErrorSerializer, description="If-Match is missing."),
 }
+NOT_MODIFIED = OpenApiResponse(description="Not modified (If-None-Match named this version).")
+IF_NONE_MATCH = OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
 FACSIMILE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such facsimile.")
 INDEX_UNAVAILABLE = OpenApiResponse(
     ErrorSerializer, description="The search index is damaged; `detail` names the repair."
@@ -167,12 +174,21 @@ class DocumentDetailView(APIView):
 
     @extend_schema(
         operation_id="documents_retrieve",
-        responses={200: DocumentDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        parameters=[IF_NONE_MATCH],
+        responses={
+            200: DocumentDetailSerializer,
+            304: NOT_MODIFIED,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
-        body = DocumentDetailSerializer(document, context={"request": request}).data
-        return Response(body, headers={"ETag": f'"{document_etag(document)}"'})
+        version = document_etag(document)
+        unchanged = preconditions.not_modified(request, version)
+        if unchanged is not None:
+            return unchanged
+        return preconditions.tagged(_document_body(request, document), version)
 
     @extend_schema(
         operation_id="documents_update",
@@ -193,18 +209,27 @@ class DocumentDetailView(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
-        tags = if_match_tags(request)
-        expected = next((tag for tag in tags if tag.startswith(f"{pk}.")), "")
+        expected = preconditions.require_version(request, document_etag(document))
         form = DocumentUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        document_update(
-            document=document,
-            actor=request.user,
-            agent=API_AGENT,
-            expected_etag=expected,
-            **form.validated_data,
-        )
-        return self.get(request, pk)
+        try:
+            document_update(
+                document=document,
+                actor=request.user,
+                agent=API_AGENT,
+                expected_etag=expected,
+                **form.validated_data,
+            )
+        except StaleDocument as stale:
+            current = document_detail_queryset(request.user).get(pk=pk)
+            body = _document_body(request, current)
+            return preconditions.stale_response(stale, body, document_etag(current))
+        document = document_detail_queryset(request.user).get(pk=pk)
+        return preconditions.tagged(_document_body(request, document), document_etag(document))
+
+
+def _document_body(request: Request, document: Document) -> dict:
+    return DocumentDetailSerializer(document, context={"request": request}).data
 
 
 def _change_status(request: Request, pk: int, change: Callable[..., Document]) -> Response:
@@ -323,9 +348,10 @@ def _original_response(
 ) -> HttpResponse:
     """Stored original bytes, always as an attachment, never sniffed into another type;
     `ETag` (and `If-None-Match`) and `Repr-Digest` carry the SHA-256."""
-    etag = f'"{sha256}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    etag = preconditions.entity_tag(sha256)
+    unchanged = preconditions.not_modified(request, sha256)
+    if unchanged is not None:
+        return unchanged
     try:
         handle = storage.open_original(sha256)
     except FileNotFoundError:
@@ -671,9 +697,10 @@ class FacsimileDerivativeView(APIView):
                 f"the {self.kind} image of facsimile {pk} is {facsimile.derivative_state}"
                 + (f": {facsimile.derivative_error}" if facsimile.derivative_error else "")
             )
-        etag = f'"{facsimile.sha256}.{self.kind}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        version = f"{facsimile.sha256}.{self.kind}"
+        unchanged = preconditions.not_modified(request, version)
+        if unchanged is not None:
+            return unchanged
         try:
             handle = storage.derivative_path(facsimile.sha256, self.kind).open("rb")
         except FileNotFoundError:
@@ -687,7 +714,7 @@ class FacsimileDerivativeView(APIView):
             filename=f"{stem}.{self.kind}.jpg",
             content_type=DERIVATIVE_MEDIA_TYPE,
             as_attachment=False,
-            etag=etag,
+            etag=preconditions.entity_tag(version),
         )
 
 
