@@ -78,6 +78,7 @@ from archive.services import (
     source_update,
 )
 from archive.services.documents import StaleDocument, document_etag
+from archive.services.sources import StaleSource, source_etag
 from archive.text import normalize_name
 from kaynak import preconditions
 from kaynak.api import JSONParser, StandardPagination
@@ -412,6 +413,7 @@ def _live_source(slug: str) -> tuple[Source, Source | None]:
 
 def _source_response(source: Source, asked_for: Source | None, **kwargs) -> Response:
     response = Response(SourceSerializer(source).data, **kwargs)
+    response["ETag"] = preconditions.entity_tag(source_etag(source))
     if asked_for is not None:
         # The tombstone's URL answers with the source it was merged into, and says so.
         response["Content-Location"] = reverse("api:source-detail", kwargs={"slug": source.slug})
@@ -425,31 +427,48 @@ class SourceDetailView(APIView):
         operation_id="sources_retrieve",
         description="A curated source; its URL is the IRI annotations use for it. A source "
         "merged into another answers with that one (and a Content-Location header naming it).",
-        responses={200: SourceSerializer, 401: UNAUTHENTICATED, 404: NO_SUCH_SOURCE},
+        parameters=[IF_NONE_MATCH],
+        responses={
+            200: SourceSerializer,
+            304: NOT_MODIFIED,
+            401: UNAUTHENTICATED,
+            404: NO_SUCH_SOURCE,
+        },
     )
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: Request, slug: str) -> HttpResponse:
         source, asked_for = _live_source(slug)
         source = source_list().get(pk=source.pk)
-        return _source_response(source, asked_for)
+        unchanged = preconditions.not_modified(request, source_etag(source))
+        return unchanged if unchanged is not None else _source_response(source, asked_for)
 
     @extend_schema(
         operation_id="sources_update",
         description="Rename, re-kind or describe a source (curators); recorded as an event, "
         "its documents re-indexed. The old name stays an alias.",
         request=SourceUpdateSerializer,
+        parameters=[IF_MATCH],
         responses={
             200: SourceSerializer,
             400: REFUSAL,
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: NO_SUCH_SOURCE,
+            **PRECONDITIONS,
         },
     )
     def patch(self, request: Request, slug: str) -> Response:
         source = get_object_or_404(Source.objects.all(), slug=slug)
+        expected = preconditions.require_version(request, source_etag(source))
         form = SourceUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        source_update(source=source, actor=request.user, **form.validated_data)
+        try:
+            source_update(
+                source=source, actor=request.user, expected_etag=expected, **form.validated_data
+            )
+        except StaleSource as stale:
+            current = source_list().get(pk=source.pk)
+            body = SourceSerializer(current).data
+            return preconditions.stale_response(stale, body, source_etag(current))
         return _source_response(source_list().get(pk=source.pk), None)
 
 

@@ -11,7 +11,7 @@ from annotations.models import Visibility
 from annotations.services import annotation_create
 from archive.models import Document
 from archive.services.documents import document_etag
-from tests.factories import DocumentFactory
+from tests.factories import DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,18 +40,37 @@ def annotation(document, curator):
     )
 
 
-def resource_url(kind: str, document, annotation) -> str:
+@pytest.fixture
+def source(db):
+    return SourceFactory(name="Harbour Almanac")
+
+
+def resource_url(kind: str, document, annotation, source=None) -> str:
     if kind == "document":
         return f"/api/documents/{document.pk}/"
+    if kind == "source":
+        return f"/api/sources/{source.slug}/"
     return f"/api/annotations/{annotation.pk}/"
 
 
-CHANGE = {"document": {"title": "A CORRECTED TITLE"}, "annotation": {"comment": "edited"}}
+KINDS = ["document", "annotation", "source"]
+CHANGE = {
+    "document": {"title": "A CORRECTED TITLE"},
+    "annotation": {"comment": "edited"},
+    "source": {"description": "A weekly of the port."},
+}
+SECOND_CHANGE = {
+    "document": {"byline": "By a second hand"},
+    "annotation": {"comment": "x"},
+    "source": {"url": "https://almanac.example/"},
+}
 
 
-@pytest.mark.parametrize("kind", ["document", "annotation"])
-def test_a_read_of_the_version_the_client_has_answers_304(client, kind, document, annotation):
-    url = resource_url(kind, document, annotation)
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_read_of_the_version_the_client_has_answers_304(
+    client, kind, document, annotation, source
+):
+    url = resource_url(kind, document, annotation, source)
     etag = client.get(url)["ETag"]
     unchanged = client.get(url, HTTP_IF_NONE_MATCH=f'"0.0", W/{etag}')
     assert unchanged.status_code == 304
@@ -59,11 +78,11 @@ def test_a_read_of_the_version_the_client_has_answers_304(client, kind, document
     assert client.get(url, HTTP_IF_NONE_MATCH='"0.0"').status_code == 200
 
 
-@pytest.mark.parametrize("kind", ["document", "annotation"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_change_without_if_match_answers_428_and_changes_nothing(
-    client, kind, document, annotation
+    client, kind, document, annotation, source
 ):
-    url = resource_url(kind, document, annotation)
+    url = resource_url(kind, document, annotation, source)
     before = client.get(url)
     response = client.patch(url, CHANGE[kind], format="json")
     assert response.status_code == 428
@@ -71,20 +90,15 @@ def test_a_change_without_if_match_answers_428_and_changes_nothing(
     assert client.get(url).json() == before.json()
 
 
-@pytest.mark.parametrize("kind", ["document", "annotation"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_change_to_an_old_version_answers_412_with_the_current_one(
-    client, kind, document, annotation
+    client, kind, document, annotation, source
 ):
-    url = resource_url(kind, document, annotation)
+    url = resource_url(kind, document, annotation, source)
     old = client.get(url)["ETag"]
     assert client.patch(url, CHANGE[kind], format="json", HTTP_IF_MATCH=old).status_code == 200
     current = client.get(url)
-    stale = client.patch(
-        url,
-        {"comment": "x"} if kind == "annotation" else {"byline": "x"},
-        format="json",
-        HTTP_IF_MATCH=old,
-    )
+    stale = client.patch(url, SECOND_CHANGE[kind], format="json", HTTP_IF_MATCH=old)
     assert stale.status_code == 412
     assert stale.json()["code"] == "stale"
     assert stale.json()["current"] == current.json()
