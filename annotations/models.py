@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from archive.models import SHA256_HEX_LENGTH, Document, Source
 from kaynak.chain import canonical_json, instant, sha256_hex
+from kaynak.preconditions import entity_tag
 
 COMMENT_MAX_LENGTH = 10_000
 CONTEXT_LENGTH = 32
@@ -156,8 +157,13 @@ class Annotation(models.Model):
         return f"{self.quote[:40]!r} in document {self.document_id}"
 
     @property
+    def tag_version(self) -> str:
+        """The version kaynak.preconditions makes this annotation's ETag of."""
+        return f"{self.pk}.{self.version}"
+
+    @property
     def etag(self) -> str:
-        return f'"{self.pk}.{self.version}"'
+        return entity_tag(self.tag_version)
 
 
 class SourceTag(models.Model):

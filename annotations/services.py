@@ -33,6 +33,7 @@ from kaynak import hooks
 from kaynak.chain import recorded_json
 from kaynak.errors import KaynakError
 from kaynak.hooks import TagMove, TagRemoval
+from kaynak.preconditions import Stale
 from kaynak.slugs import unique_slug
 
 
@@ -40,11 +41,8 @@ class AnnotationRefused(KaynakError):
     code = "invalid_annotation"
 
 
-class StaleAnnotation(KaynakError):
+class StaleAnnotation(Stale):
     """The client edited a version that is no longer current."""
-
-    code = "stale"
-    status_code = 412
 
 
 class NotAllowed(KaynakError):

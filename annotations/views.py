@@ -54,8 +54,15 @@ from annotations.services import (
 )
 from archive.selectors import visible_documents
 from archive.serializers import ErrorSerializer
-from archive.views import IF_MATCH, PRECONDITIONS, AnyContentNegotiation
-from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination, if_match_tags
+from archive.views import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    PRECONDITIONS,
+    AnyContentNegotiation,
+)
+from kaynak import preconditions
+from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination
 
 
 class WebAnnotationRenderer(JSONRenderer):
@@ -98,11 +105,11 @@ def sent_w3c(request: Request) -> bool:
 
 
 def expected_version(request: Request, annotation: Annotation) -> int:
-    """The version the client last read, from If-Match (`"<id>.<version>"`)."""
-    for tag in if_match_tags(request):
-        pk, _, version = tag.partition(".")
-        if pk == str(annotation.pk) and version.isdigit():
-            return int(version)
+    """The version the client last read, from If-Match (its ETag, `"<id>.<version>"`)."""
+    tag = preconditions.require_version(request, annotation.tag_version)
+    pk, _, version = tag.partition(".")
+    if pk == str(annotation.pk) and version.isdigit():
+        return int(version)
     return -1  # no version of this annotation: stale by definition
 
 
@@ -118,7 +125,7 @@ def _one(request: Request, annotation: Annotation, *, code: int = 200) -> Respon
         body = w3c.annotation_to_w3c(annotation, request)
     else:
         body = AnnotationSerializer(annotation, context={"request": request}).data
-    response = Response(body, status=code, headers={"ETag": annotation.etag})
+    response = preconditions.tagged(body, annotation.tag_version, code=code)
     return _w3c_headers(response, request, w3c.LDP_RESOURCE)
 
 
@@ -224,10 +231,18 @@ class AnnotationDetailView(GenericAPIView):
     @extend_schema(
         operation_id="annotations_retrieve",
         description=W3C_NOTE + " The ETag is the version to send back in If-Match.",
-        responses={200: AnnotationSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        parameters=[IF_NONE_MATCH],
+        responses={
+            200: AnnotationSerializer,
+            304: NOT_MODIFIED,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
     )
-    def get(self, request: Request, pk: int) -> Response:
-        return _one(request, self.get_object())
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        annotation = self.get_object()
+        unchanged = preconditions.not_modified(request, annotation.tag_version)
+        return unchanged if unchanged is not None else _one(request, annotation)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         annotation = self.get_object()
@@ -257,11 +272,8 @@ class AnnotationDetailView(GenericAPIView):
 
     def _stale(self, request: Request, annotation: Annotation, stale: StaleAnnotation) -> Response:
         current = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
-        body = {
-            **stale.as_dict(),
-            "current": AnnotationSerializer(current, context={"request": request}).data,
-        }
-        return Response(body, status=412, headers={"ETag": current.etag})
+        body = AnnotationSerializer(current, context={"request": request}).data
+        return preconditions.stale_response(stale, body, current.tag_version)
 
     @extend_schema(
         operation_id="annotations_replace",

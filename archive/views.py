@@ -77,9 +77,11 @@ from archive.services import (
     source_unmerge,
     source_update,
 )
-from archive.services.documents import document_etag
+from archive.services.documents import StaleDocument, document_etag
+from archive.services.sources import StaleSource, source_etag
 from archive.text import normalize_name
-from kaynak.api import JSONParser, StandardPagination, if_match_tags
+from kaynak import preconditions
+from kaynak.api import JSONParser, StandardPagination
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -96,9 +98,15 @@ IF_MATCH = OpenApiParameter(
     description="The ETag of the version being changed (from GET).",
 )
 PRECONDITIONS = {
-    412: OpenApiResponse(ErrorSerializer, description="Changed by someone else meanwhile."),
+    412: OpenApiResponse(
+        ErrorSerializer,
+        description="Changed by someone else meanwhile; `current` is the current representation "
+        "and the ETag its version.",
+    ),
     428: OpenApiResponse(ErrorSerializer, description="If-Match is missing."),
 }
+NOT_MODIFIED = OpenApiResponse(description="Not modified (If-None-Match named this version).")
+IF_NONE_MATCH = OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
 FACSIMILE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such facsimile.")
 INDEX_UNAVAILABLE = OpenApiResponse(
     ErrorSerializer, description="The search index is damaged; `detail` names the repair."
@@ -167,12 +175,21 @@ class DocumentDetailView(APIView):
 
     @extend_schema(
         operation_id="documents_retrieve",
-        responses={200: DocumentDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        parameters=[IF_NONE_MATCH],
+        responses={
+            200: DocumentDetailSerializer,
+            304: NOT_MODIFIED,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
-        body = DocumentDetailSerializer(document, context={"request": request}).data
-        return Response(body, headers={"ETag": f'"{document_etag(document)}"'})
+        version = document_etag(document)
+        unchanged = preconditions.not_modified(request, version)
+        if unchanged is not None:
+            return unchanged
+        return preconditions.tagged(_document_body(request, document), version)
 
     @extend_schema(
         operation_id="documents_update",
@@ -193,18 +210,27 @@ class DocumentDetailView(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
-        tags = if_match_tags(request)
-        expected = next((tag for tag in tags if tag.startswith(f"{pk}.")), "")
+        expected = preconditions.require_version(request, document_etag(document))
         form = DocumentUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        document_update(
-            document=document,
-            actor=request.user,
-            agent=API_AGENT,
-            expected_etag=expected,
-            **form.validated_data,
-        )
-        return self.get(request, pk)
+        try:
+            document_update(
+                document=document,
+                actor=request.user,
+                agent=API_AGENT,
+                expected_etag=expected,
+                **form.validated_data,
+            )
+        except StaleDocument as stale:
+            current = document_detail_queryset(request.user).get(pk=pk)
+            body = _document_body(request, current)
+            return preconditions.stale_response(stale, body, document_etag(current))
+        document = document_detail_queryset(request.user).get(pk=pk)
+        return preconditions.tagged(_document_body(request, document), document_etag(document))
+
+
+def _document_body(request: Request, document: Document) -> dict:
+    return DocumentDetailSerializer(document, context={"request": request}).data
 
 
 def _change_status(request: Request, pk: int, change: Callable[..., Document]) -> Response:
@@ -323,9 +349,10 @@ def _original_response(
 ) -> HttpResponse:
     """Stored original bytes, always as an attachment, never sniffed into another type;
     `ETag` (and `If-None-Match`) and `Repr-Digest` carry the SHA-256."""
-    etag = f'"{sha256}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    etag = preconditions.entity_tag(sha256)
+    unchanged = preconditions.not_modified(request, sha256)
+    if unchanged is not None:
+        return unchanged
     # The caller has checked permission; the bucket serves the bytes itself when configured.
     url = storage.original_download_url(sha256, filename=filename, content_type=content_type)
     if url is not None:
@@ -394,6 +421,7 @@ def _live_source(slug: str) -> tuple[Source, Source | None]:
 
 def _source_response(source: Source, asked_for: Source | None, **kwargs) -> Response:
     response = Response(SourceSerializer(source).data, **kwargs)
+    response["ETag"] = preconditions.entity_tag(source_etag(source))
     if asked_for is not None:
         # The tombstone's URL answers with the source it was merged into, and says so.
         response["Content-Location"] = reverse("api:source-detail", kwargs={"slug": source.slug})
@@ -407,31 +435,48 @@ class SourceDetailView(APIView):
         operation_id="sources_retrieve",
         description="A curated source; its URL is the IRI annotations use for it. A source "
         "merged into another answers with that one (and a Content-Location header naming it).",
-        responses={200: SourceSerializer, 401: UNAUTHENTICATED, 404: NO_SUCH_SOURCE},
+        parameters=[IF_NONE_MATCH],
+        responses={
+            200: SourceSerializer,
+            304: NOT_MODIFIED,
+            401: UNAUTHENTICATED,
+            404: NO_SUCH_SOURCE,
+        },
     )
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: Request, slug: str) -> HttpResponse:
         source, asked_for = _live_source(slug)
         source = source_list().get(pk=source.pk)
-        return _source_response(source, asked_for)
+        unchanged = preconditions.not_modified(request, source_etag(source))
+        return unchanged if unchanged is not None else _source_response(source, asked_for)
 
     @extend_schema(
         operation_id="sources_update",
         description="Rename, re-kind or describe a source (curators); recorded as an event, "
         "its documents re-indexed. The old name stays an alias.",
         request=SourceUpdateSerializer,
+        parameters=[IF_MATCH],
         responses={
             200: SourceSerializer,
             400: REFUSAL,
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: NO_SUCH_SOURCE,
+            **PRECONDITIONS,
         },
     )
     def patch(self, request: Request, slug: str) -> Response:
         source = get_object_or_404(Source.objects.all(), slug=slug)
+        expected = preconditions.require_version(request, source_etag(source))
         form = SourceUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        source_update(source=source, actor=request.user, **form.validated_data)
+        try:
+            source_update(
+                source=source, actor=request.user, expected_etag=expected, **form.validated_data
+            )
+        except StaleSource as stale:
+            current = source_list().get(pk=source.pk)
+            body = SourceSerializer(current).data
+            return preconditions.stale_response(stale, body, source_etag(current))
         return _source_response(source_list().get(pk=source.pk), None)
 
 
@@ -688,9 +733,10 @@ class FacsimileDerivativeView(APIView):
                 f"the {self.kind} image of facsimile {pk} is {facsimile.derivative_state}"
                 + (f": {facsimile.derivative_error}" if facsimile.derivative_error else "")
             )
-        etag = f'"{facsimile.sha256}.{self.kind}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        version = f"{facsimile.sha256}.{self.kind}"
+        unchanged = preconditions.not_modified(request, version)
+        if unchanged is not None:
+            return unchanged
         try:
             handle = storage.open_derivative(facsimile.sha256, self.kind)
         except FileNotFoundError:
@@ -704,7 +750,7 @@ class FacsimileDerivativeView(APIView):
             filename=f"{stem}.{self.kind}.jpg",
             content_type=DERIVATIVE_MEDIA_TYPE,
             as_attachment=False,
-            etag=etag,
+            etag=preconditions.entity_tag(version),
         )
 
 

@@ -1,4 +1,5 @@
-"""Project-wide API plumbing: pagination, If-Match, and the one exception handler."""
+"""Project-wide API plumbing: pagination, parsing, and the one exception handler (conditional
+requests are kaynak.preconditions)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import parsers, renderers, status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import ParseError
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -51,21 +51,6 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
 
     def get_filter_form(self, data, view, request):
         return None
-
-
-class PreconditionRequired(APIException):
-    status_code = 428
-    default_detail = "Send If-Match with the ETag you read, so no one else's change is lost."
-    default_code = "precondition_required"
-
-
-def if_match_tags(request: Request) -> list[str]:
-    """The entity tags of If-Match, unquoted (weak ones too); 428 when there are none: a
-    change must say which version it was made to."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
-        raise PreconditionRequired()
-    return [value.strip().removeprefix("W/").strip('"') for value in header.split(",")]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -16,6 +16,7 @@ from archive.state import state_value
 from kaynak import hooks
 from kaynak.changes import clean_reason, field_changes, require_reason
 from kaynak.errors import KaynakError
+from kaynak.preconditions import Stale
 
 # What a curator may correct; the text and the stored original never change.
 EDITABLE_FIELDS = (
@@ -32,11 +33,8 @@ EDITABLE_FIELDS = (
 )
 
 
-class StaleDocument(KaynakError):
+class StaleDocument(Stale):
     """The client edited metadata that someone else has changed since it read them."""
-
-    code = "stale"
-    status_code = 412
 
 
 def document_etag(document: Document) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,6 +27,7 @@ from kaynak.chain import recorded_json
 from kaynak.changes import field_changes, require_reason
 from kaynak.errors import KaynakError
 from kaynak.hooks import source_tags
+from kaynak.preconditions import Stale
 from kaynak.slugs import unique_slug
 
 # The source fields a curator edits, as a change event records them.
@@ -134,19 +137,42 @@ def source_create(
     return source
 
 
+class StaleSource(Stale):
+    """The client edited a source that someone else has changed since it read it."""
+
+
+def source_etag(source: Source) -> str:
+    """A tag of the source's editable state, to send back in If-Match."""
+    state = {name: getattr(source, name) for name in SOURCE_FIELDS}
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:20]
+    return f"{source.pk}.{digest}"
+
+
 @transaction.atomic
 def source_update(
-    *, source: Source, actor: AbstractBaseUser | None, reason: str = "", **changes: str
+    *,
+    source: Source,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    expected_etag: str | None = None,
+    **changes: str,
 ) -> Source:
     """Change a source's name, kind, description or url, recording before and after. A new
     name becomes an alias and the old one stays one, so documents that spell it the old way
-    still resolve here."""
+    still resolve here. With `expected_etag` (the `source_etag` the editor read), refused as
+    stale if someone changed it since."""
     source = (
         Source.objects.select_for_update(of=("self",))
         .select_related("merged_into")
         .get(pk=source.pk)
     )
     _check_live(source, "edit")
+    if expected_etag is not None and expected_etag != source_etag(source):
+        raise StaleSource(
+            f"source {source.slug} was changed by someone else since you read it; "
+            "read it again and redo your edit",
+            current_etag=source_etag(source),
+        )
     if "name" in changes:
         changes["name"] = _clean(changes["name"])
         check_source_names_free([changes["name"]], source=source)

@@ -11,6 +11,7 @@ from annotations.services import annotation_create
 from archive.models import Document, EventType, Source, SourceEvent, SourceEventType
 from archive.services import document_withdraw, source_merge
 from archive.services.documents import document_etag
+from archive.services.sources import source_etag
 from tests.factories import DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,10 @@ OPERATIONS = {
         "/api/sources/", {"name": "Bay Herald", "kind": "outlet"}, format="json"
     ),
     "update": lambda c, pair, doc: c.patch(
-        f"/api/sources/{pair[0].slug}/", {"kind": "agency"}, format="json"
+        f"/api/sources/{pair[0].slug}/",
+        {"kind": "agency"},
+        format="json",
+        HTTP_IF_MATCH=f'"{source_etag(pair[0])}"',
     ),
     "alias_add": lambda c, pair, doc: c.post(
         f"/api/sources/{pair[0].slug}/aliases/", {"name": "The Gazette"}, format="json"

@@ -24,6 +24,7 @@ const state = {
   pendingSources: [],
   knownTags: new Map(), // normalised name -> tag
   sources: new Map(), // label -> slug, from the autocomplete
+  etags: new Map(), // annotation id -> { version, etag } as the server last sent them
 };
 
 // ---------------------------------------------------------------- code points and UTF-16
@@ -357,6 +358,33 @@ function showPanelMessage(text) {
   message.hidden = false;
 }
 
+function remember(result) {
+  // The ETag is the server's to format: keep the one it sent, never rebuild it.
+  if (result.etag && result.data && result.data.id !== undefined) {
+    state.etags.set(result.data.id, { version: result.data.version, etag: result.etag });
+  }
+}
+
+async function etagFor(annotation) {
+  // The ETag of the version shown. An annotation read from the list came without one: read it
+  // alone, and if it moved on meanwhile say so (as a 412 would) instead of sending the new tag.
+  const known = state.etags.get(annotation.id);
+  if (known && known.version === annotation.version) return { etag: known.etag };
+  const result = await api(annotationUrl(annotation.id));
+  if (!result.ok) return { result };
+  remember(result);
+  if (result.data.version !== annotation.version) return { current: result.data };
+  return { etag: result.etag };
+}
+
+function showStale(current) {
+  // Someone else saved first: show what is there now instead of overwriting it.
+  replaceAnnotation(current);
+  refreshFilters();
+  openPanel(current.id);
+  showPanelMessage(`This annotation was changed by someone else (it is now at version ${current.version}). The current text is shown; your edit was not saved.`);
+}
+
 function replaceAnnotation(updated) {
   state.annotations = state.annotations.map((item) => (item.id === updated.id ? updated : item));
 }
@@ -376,21 +404,19 @@ function startEdit(annotation) {
   comment.replaceWith(form);
   area.focus();
   save.addEventListener("click", async () => {
-    const etag = `"${annotation.id}.${annotation.version}"`;
+    const { etag, current, result: failed } = await etagFor(annotation);
+    if (current) return showStale(current);
+    if (failed) return showPanelMessage(describeError(failed));
     const result = await api(annotationUrl(annotation.id), { method: "PATCH", body: { comment: area.value }, etag });
     if (result.status === 412) {
-      // Someone else saved first: show what is there now instead of overwriting it.
-      const current = result.data.current;
-      replaceAnnotation(current);
-      refreshFilters();
-      openPanel(current.id);
-      showPanelMessage(`This annotation was changed by someone else (it is now at version ${current.version}). The current text is shown; your edit was not saved.`);
-      return;
+      state.etags.set(result.data.current.id, { version: result.data.current.version, etag: result.etag });
+      return showStale(result.data.current);
     }
     if (!result.ok) {
       showPanelMessage(describeError(result));
       return;
     }
+    remember(result);
     replaceAnnotation(result.data);
     refreshFilters();
     openPanel(result.data.id);
@@ -418,9 +444,15 @@ function confirmDelete(annotation, actions) {
   actions.replaceWith(confirmRow);
   no.addEventListener("click", () => openPanel(annotation.id));
   yes.addEventListener("click", async () => {
-    const etag = `"${annotation.id}.${annotation.version}"`;
+    const { etag, current, result: failed } = await etagFor(annotation);
+    if (current) return showStale(current);
+    if (failed) return showPanelMessage(describeError(failed));
     const query = reason ? `?reason=${encodeURIComponent(reason.value)}` : "";
     const result = await api(`${annotationUrl(annotation.id)}${query}`, { method: "DELETE", etag });
+    if (result.status === 412) {
+      state.etags.set(result.data.current.id, { version: result.data.current.version, etag: result.etag });
+      return showStale(result.data.current);
+    }
     if (!result.ok) {
       showPanelMessage(describeError(result));
       return;
@@ -624,6 +656,7 @@ document.getElementById("editor-form").addEventListener("submit", async (event) 
   }
   editor.close();
   window.getSelection().removeAllRanges();
+  remember(result);
   state.annotations.push(result.data);
   refreshFilters();
   openPanel(result.data.id);
