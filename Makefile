@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag screenshots conformance soak clean
+.PHONY: help install browser axe run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag screenshots conformance soak clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
@@ -45,6 +45,19 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+# axe-core for the accessibility tests, pinned, from the npm registry into var/node (the
+# tests read it from disk: no network while they run). The stamp names the version, so a
+# new pin installs again.
+AXE_VERSION := 4.14.1
+AXE := var/node/.axe-core-$(AXE_VERSION)
+
+$(AXE):
+	@mkdir -p var/node
+	npm install --prefix var/node --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
+	touch $@
+
+axe: $(AXE)
+
 run: $(STAMP)
 	@mkdir -p var
 	KAYNAK_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -65,7 +78,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint $(CHROMIUM)
+test: lint $(CHROMIUM) $(AXE)
 	@mkdir -p var
 	@echo "== pytest on SQLite"
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
