@@ -77,6 +77,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: lint $(CHROMIUM) $(AXE)
 	@mkdir -p var

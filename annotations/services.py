@@ -28,8 +28,8 @@ from annotations.models import (
 )
 from annotations.permissions import can_create_curated_tag, can_delete, can_edit, can_hide
 from archive.models import Document, Source
-from archive.search import schedule_index_update
 from archive.text import normalize_name
+from kaynak import hooks
 from kaynak.chain import recorded_json
 from kaynak.errors import KaynakError
 from kaynak.hooks import TagMove, TagRemoval
@@ -182,7 +182,7 @@ def _record(
         previous_hash=previous_hash or "",
     ).save(force_insert=True)
     if _searchable(before) or _searchable(after):
-        schedule_index_update([annotation.document_id])
+        hooks.annotations_changed([annotation.pk])
 
 
 def _revision(
@@ -399,14 +399,26 @@ def annotation_delete(
 
 
 @transaction.atomic
-def annotation_hide(
-    *, annotation: Annotation, actor: AbstractBaseUser, reason: str, hidden: bool = True
+def annotation_hide(*, annotation: Annotation, actor: AbstractBaseUser, reason: str) -> Annotation:
+    """A curator hides an annotation from everyone but its creator, saying why."""
+    if not reason.strip():
+        raise AnnotationRefused("give the reason for hiding", fields={"reason": ["required"]})
+    return _set_hidden(annotation, actor=actor, reason=reason, hidden=True)
+
+
+@transaction.atomic
+def annotation_unhide(
+    *, annotation: Annotation, actor: AbstractBaseUser, reason: str = ""
 ) -> Annotation:
-    """A curator hides an annotation from everyone but its creator (or shows it again)."""
+    """A curator shows a hidden annotation to its readers again."""
+    return _set_hidden(annotation, actor=actor, reason=reason, hidden=False)
+
+
+def _set_hidden(
+    annotation: Annotation, *, actor: AbstractBaseUser, reason: str, hidden: bool
+) -> Annotation:
     if not can_hide(actor):
         raise NotAllowed("only curators may hide annotations")
-    if hidden and not reason.strip():
-        raise AnnotationRefused("give the reason for hiding", fields={"reason": ["required"]})
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
     before = _snapshot(current)
     current.version += 1

@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations import w3c
+from annotations import exports, w3c
 from annotations.anchoring import OffsetUnit
 from annotations.models import Annotation
 from annotations.permissions import AnnotationWriteRules, CuratorsOnly
@@ -51,6 +47,7 @@ from annotations.services import (
     annotation_create,
     annotation_delete,
     annotation_hide,
+    annotation_unhide,
     annotation_update,
     reply_create,
     tag_create,
@@ -361,7 +358,7 @@ class AnnotationHideView(GenericAPIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        annotation_hide(annotation=annotation, actor=request.user, reason="", hidden=False)
+        annotation_unhide(annotation=annotation, actor=request.user)
         return _one(request, annotation)
 
 
@@ -445,22 +442,6 @@ EXPORT_FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "jsonl": ("application/x-ndjson", "jsonl"),
 }
-CSV_COLUMNS = [
-    "id",
-    "document",
-    "start",
-    "end",
-    "quote",
-    "comment",
-    "tags",
-    "source_tags",
-    "visibility",
-    "group",
-    "creator",
-    "created_at",
-    "modified_at",
-    "version",
-]
 
 
 class AnnotationExportView(GenericAPIView):
@@ -500,51 +481,14 @@ class AnnotationExportView(GenericAPIView):
         )
         content_type, extension = EXPORT_FORMATS[kind]
         if kind == "jsonld":
-            collection = w3c.collection_to_w3c(
-                document, len(annotations), max(1, len(annotations)), request
-            )
-            page = w3c.page_to_w3c(
-                document,
-                annotations,
-                page=1,
-                page_size=max(1, len(annotations)),
-                total=len(annotations),
-                request=request,
-            )
-            del page["@context"]
-            collection["first"] = page
-            content = json.dumps(collection, ensure_ascii=False, indent=2)
+            content = exports.annotations_jsonld(document, annotations, request=request)
         else:
             rows = AnnotationSerializer(annotations, many=True, context={"request": request}).data
-            if kind == "jsonl":
-                content = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-            else:
-                buffer = io.StringIO()
-                writer = csv.writer(buffer)
-                writer.writerow(CSV_COLUMNS)
-                for row in rows:
-                    writer.writerow(
-                        [
-                            row["id"],
-                            row["document"],
-                            row["start"],
-                            row["end"],
-                            row["quote"],
-                            row["comment"],
-                            "; ".join(tag["name"] for tag in row["tags"]),
-                            "; ".join(
-                                f"{item['role']}:{item['source']['slug']}"
-                                for item in row["source_tags"]
-                            ),
-                            row["visibility"],
-                            row["group"]["name"] if row["group"] else "",
-                            row["creator"],
-                            row["created_at"],
-                            row["modified_at"],
-                            row["version"],
-                        ]
-                    )
-                content = buffer.getvalue()
+            content = (
+                exports.annotations_jsonl(rows)
+                if kind == "jsonl"
+                else exports.annotations_csv(rows)
+            )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = (
             f'attachment; filename="document-{pk}-annotations.{extension}"'

@@ -115,13 +115,18 @@ def _count(queryset: QuerySet, field: str) -> Subquery:
 
 def sources_with_counts(sources: QuerySet[Source]) -> QuerySet[Source]:
     """Sources with how many documents name them as outlet and as reprinter and how many
-    source tags attribute passages to them, each in the same query."""
-    from annotations.models import SourceTag
-
+    source tags attribute passages to them, each in the same query. Source tags are counted
+    through the reverse relation the annotations app adds (`source_tags`): the archive names
+    no model of a layer above it."""
+    tagged = (
+        Source.objects.filter(pk=OuterRef("pk"))
+        .annotate(total=Count("source_tags"))
+        .values("total")
+    )
     return sources.annotate(
         documents_as_outlet_count=_count(Document.objects.all(), "original_outlet"),
         documents_as_reprinter_count=_count(Document.objects.all(), "reprinter"),
-        source_tag_count=_count(SourceTag.objects.all(), "source"),
+        source_tag_count=Coalesce(Subquery(tagged, output_field=IntegerField()), 0),
     )
 
 

@@ -13,11 +13,6 @@ urlpatterns = [
         name="document-original",
     ),
     path(
-        "documents/<int:pk>/similar/",
-        views.SimilarDocumentsView.as_view(),
-        name="document-similar",
-    ),
-    path(
         "documents/<int:pk>/withdraw/",
         views.DocumentWithdrawView.as_view(),
         name="document-withdraw",
@@ -57,5 +52,4 @@ urlpatterns = [
     path("sources/<slug:slug>/merge/", views.SourceMergeView.as_view(), name="source-merge"),
     path("sources/<slug:slug>/unmerge/", views.SourceUnmergeView.as_view(), name="source-unmerge"),
     path("sources/<slug:slug>/events/", views.SourceEventsView.as_view(), name="source-events"),
-    path("search/", views.SearchView.as_view(), name="search"),
 ]

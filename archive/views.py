@@ -31,13 +31,10 @@ from archive.permissions import (
     SourceCuration,
     SourceMerging,
 )
-from archive.search import similar_documents
-from archive.search_requests import run_search
 from archive.selectors import (
     DocumentFilters,
     document_detail_queryset,
     document_list,
-    documents_in_order,
     facsimile_detail_queryset,
     facsimile_list,
     merges_not_undone,
@@ -56,9 +53,6 @@ from archive.serializers import (
     ErrorSerializer,
     FacsimileSerializer,
     FacsimileUploadSerializer,
-    SearchParamsSerializer,
-    SearchResultsSerializer,
-    SimilarDocumentSerializer,
     SourceAliasSerializer,
     SourceCreateSerializer,
     SourceEventSerializer,
@@ -561,64 +555,6 @@ class SourceEventsView(GenericAPIView):
         source = get_object_or_404(Source.objects.all(), slug=slug)
         page = self.paginate_queryset(source_events(source=source))
         return self.get_paginated_response(SourceEventSerializer(page, many=True).data)
-
-
-class SearchView(APIView):
-    @extend_schema(
-        operation_id="search",
-        parameters=[SearchParamsSerializer],
-        responses={
-            200: SearchResultsSerializer,
-            400: REFUSAL,
-            401: UNAUTHENTICATED,
-            503: INDEX_UNAVAILABLE,
-        },
-    )
-    def get(self, request: Request) -> Response:
-        form = SearchParamsSerializer(data=request.query_params)
-        form.is_valid(raise_exception=True)
-        page = run_search(form.validated_data, user=request.user)
-        body = {
-            "query": page.query,
-            "total": page.results.total,
-            "page": page.results.page,
-            "page_size": page.results.page_size,
-            "pages": page.results.pages,
-            "sort": page.sort,
-            "results": [
-                {"document": document, "score": hit.score, "snippets": hit.snippets}
-                for document, hit in page.hits
-            ],
-            "facets": page.facets,
-            "suggestion": page.results.suggestion,
-        }
-        return Response(SearchResultsSerializer(body, context={"request": request}).data)
-
-
-class SimilarDocumentsView(APIView):
-    @extend_schema(
-        operation_id="documents_similar",
-        description="Documents sharing this one's key terms: other reprints of the same story.",
-        responses={
-            200: SimilarDocumentSerializer(many=True),
-            401: UNAUTHENTICATED,
-            404: NOT_FOUND,
-            503: INDEX_UNAVAILABLE,
-        },
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        document = get_object_or_404(visible_documents(request.user), pk=pk)
-        scored = similar_documents(document, user=request.user)
-        documents = {
-            item.pk: item
-            for item in documents_in_order([pk for pk, _ in scored], user=request.user)
-        }
-        body = [
-            {"document": documents[pk], "score": score} for pk, score in scored if pk in documents
-        ]
-        return Response(
-            SimilarDocumentSerializer(body, many=True, context={"request": request}).data
-        )
 
 
 # --- Facsimiles ------------------------------------------------------------------------------

@@ -42,10 +42,10 @@ def main() -> None:
 
     from archive.ingest import Submission
     from archive.models import Document
-    from archive.search import open_index
     from archive.services import IngestMethod, document_update, documents_ingest_many
     from archive.services.provenance import kaynak_agent
     from kaynak.tasks import run_pending_tasks
+    from search.engine import open_index
 
     call_command("migrate", verbosity=0)
     if Document.objects.exists():

@@ -62,7 +62,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def raw_fields(article: dict, number: int) -> dict:
     """What document_fields gives for this article's reprint, built without Django."""
-    from archive.search.schema import date_number
+    from search.schema import date_number
 
     published, reprinted = dates_of(article)
     title = reprint_title(article)
@@ -88,7 +88,7 @@ def phase_raw_index(args: argparse.Namespace) -> dict:
     setup_django(Path(args.workdir), None)  # settings only: the loop below uses none
     from whoosh import index
 
-    from archive.search.schema import build_schema
+    from search.schema import build_schema
 
     documents = [raw_fields(article, n) for n, article in enumerate(load_articles(args.copies))]
     folder = Path(args.workdir) / "raw-index"
@@ -154,8 +154,8 @@ def phase_raw_search(args: argparse.Namespace) -> dict:
     setup_django(Path(args.workdir), None)  # for the query parser's settings only
     from whoosh import highlight, index
 
-    from archive.search.query import expand_multiterms, parse_query
-    from archive.search.searching import SORTS, _facets
+    from search.query import expand_multiterms, parse_query
+    from search.searching import SORTS, _facets
 
     class MarkFormatter(highlight.HtmlFormatter):
         template = "<mark>%(t)s</mark>"

@@ -1,5 +1,10 @@
 """What a lower layer hands to the layer above it, by plain function registration.
 
+Services announce what they changed: `documents_changed(ids)` (archive) and
+`annotations_changed(ids)` (annotations), called in the service's transaction; the search app
+subscribes in SearchConfig.ready() and queues its index updates there. Plain functions rather
+than model signals, so every announcement is an explicit, grep-able call in a service.
+
 `archive` merges sources; passages attributed to those sources belong to `annotations`,
 which `archive` must not import. So a merge hands the source tags over through here: the
 annotations app registers its handler in AnnotationsConfig.ready(), and the merge calls it
@@ -8,7 +13,7 @@ annotations app registers its handler in AnnotationsConfig.ready(), and the merg
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -83,3 +88,53 @@ def register_source_tags(handler: SourceTagHandler) -> None:
 
 def source_tags() -> SourceTagHandler:
     return _source_tags
+
+
+# --- What changed ----------------------------------------------------------------------------
+
+# Called with the sorted, distinct ids of what changed, inside the changing transaction.
+ChangeListener = Callable[[list[int]], None]
+
+_documents_changed: list[ChangeListener] = []
+_documents_resent: list[ChangeListener] = []
+_annotations_changed: list[ChangeListener] = []
+
+
+def _subscribe(listeners: list[ChangeListener], listener: ChangeListener) -> None:
+    if listener not in listeners:  # ready() may run again (tests); announce once each
+        listeners.append(listener)
+
+
+def _announce(listeners: list[ChangeListener], ids: Iterable[int]) -> None:
+    distinct = sorted(set(ids))
+    if distinct:
+        for listener in listeners:
+            listener(distinct)
+
+
+def on_documents_changed(listener: ChangeListener) -> None:
+    _subscribe(_documents_changed, listener)
+
+
+def on_documents_resent(listener: ChangeListener) -> None:
+    _subscribe(_documents_resent, listener)
+
+
+def on_annotations_changed(listener: ChangeListener) -> None:
+    _subscribe(_annotations_changed, listener)
+
+
+def documents_changed(ids: Iterable[int]) -> None:
+    """These documents were added, edited, withdrawn or restored, or a source they name was."""
+    _announce(_documents_changed, ids)
+
+
+def documents_resent(ids: Iterable[int]) -> None:
+    """These documents, already in the archive, were sent again (a duplicate upload): a
+    listener may take it as a request to put right what it derived from them."""
+    _announce(_documents_resent, ids)
+
+
+def annotations_changed(ids: Iterable[int]) -> None:
+    """These annotations were created, edited, hidden or deleted in a way readers can see."""
+    _announce(_annotations_changed, ids)

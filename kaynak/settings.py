@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "archive",
     "annotations",
+    "search",
+    "web",
     # After archive: its `db_worker` command (which first requeues the tasks of dead workers)
     # takes the place of django-tasks-db's own.
     "django_tasks",
@@ -109,7 +111,6 @@ STATIC_ROOT = env_path("KAYNAK_STATIC_ROOT", BASE_DIR / "var" / "static")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "pages:search"
 LOGOUT_REDIRECT_URL = "login"
-STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Where stored originals (content-addressed, never modified) and the search index live.
 KAYNAK_DATA_DIR = env_path("KAYNAK_DATA_DIR", BASE_DIR / "var" / "data")

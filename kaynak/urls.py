@@ -9,6 +9,7 @@ from kaynak.views import ObtainAuthToken
 api_patterns = [
     path("", include("archive.urls")),
     path("", include("annotations.urls")),
+    path("", include("search.urls")),
     path("auth/token/", ObtainAuthToken.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
@@ -16,7 +17,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", include("archive.page_urls")),
+    path("", include("web.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),

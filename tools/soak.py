@@ -379,7 +379,7 @@ def verify(popular: list[bytes], edits_made: dict[int, set[str]], worker) -> lis
 
     problems: list[str] = []
     if not drained(seconds=120):
-        problems.append("the worker did not drain the queue within 120 s")
+        problems.append(f"the worker did not drain the queue within 120 s: {queue_state()}")
     for data in popular:
         count = Document.objects.filter(sha256=sha256_hex(data)).count()
         if count != 1:
@@ -394,23 +394,26 @@ def verify(popular: list[bytes], edits_made: dict[int, set[str]], worker) -> lis
 
 
 def drained(seconds: float) -> bool:
-    """Wait until the worker has run every task that is due (the periodic checkpoint, always
-    queued a minute ahead, does not count)."""
-    from django.db.models import Q
-    from django.utils import timezone
-
+    """Wait until the worker has run every task that is due and none is running (the
+    periodic checkpoint, queued a minute ahead, is not due)."""
     from kaynak.tasks import DBTaskResult, TaskResultStatus
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        due = DBTaskResult.objects.filter(
-            Q(run_after__isnull=True) | Q(run_after__lte=timezone.now()),
-            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-        )
-        if not due.exists():
+        running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+        if not DBTaskResult.objects.ready().exists() and not running.exists():
             return True
         time.sleep(0.5)
     return False
+
+
+def queue_state() -> str:
+    from django.db.models import Count
+
+    from kaynak.tasks import DBTaskResult
+
+    counts = DBTaskResult.objects.values_list("status").annotate(Count("id"))
+    return ", ".join(f"{status} {count}" for status, count in counts)
 
 
 def archive_problems() -> list[str]:

@@ -21,6 +21,7 @@ def create_document_source_rules(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "sqlite":
         _rules.create_rules(apps, schema_editor)
 
+
 # Which article of its file a document is, and where it lies in the file's text, never change
 # (like the stored original itself). A separate trigger, so the document guards of 0002 stay
 # as they are; a later migration that makes SQLite rebuild the table must put this one back too.

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from archive.models import Document, EventType
 from archive.rules import check_dates
-from archive.search import schedule_index_update
 from archive.services.provenance import provenance_record
 from archive.state import state_value
+from kaynak import hooks
 from kaynak.changes import clean_reason, field_changes, require_reason
 from kaynak.errors import KaynakError
 
@@ -114,7 +114,7 @@ def document_update(
             **({"reason": reason} if reason else {}),
         },
     )
-    schedule_index_update([document.pk])
+    hooks.documents_changed([document.pk])
     return document
 
 
@@ -195,5 +195,5 @@ def _set_withdrawal(
         agent=agent,
         detail={**detail, "changes": changes},
     )
-    schedule_index_update([document.pk])
+    hooks.documents_changed([document.pk])
     return document

@@ -27,10 +27,10 @@ from archive.ingest import (
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
 from archive.permissions import can_see_withdrawn
-from archive.search import schedule_index_update, unindexed_documents
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
 from archive.state import document_state
+from kaynak import hooks
 
 _FILENAME_MAX = Document._meta.get_field("original_filename").max_length
 
@@ -209,15 +209,12 @@ def _ingest(
             continue
         document = first if isinstance(first, Document) else first.document
         outcomes[item.index] = _repeat(document, item.submission, actor, method, record_duplicates)
-    # A duplicate's document should be searchable already; if its entry is missing (an index
-    # restored from an old backup, or updates lost before they were queued durably), sending
-    # the file again is the natural way to ask for it, so it is indexed again.
-    schedule_index_update(
-        unindexed_documents(
-            outcome.document.pk
-            for outcome in outcomes
-            if isinstance(outcome, IngestResult) and not outcome.created
-        )
+    # Sending a file again is the natural way to ask for what was derived from it (its index
+    # entry) to be put right: search.index.schedule_reindex_if_missing.
+    hooks.documents_resent(
+        outcome.document.pk
+        for outcome in outcomes
+        if isinstance(outcome, IngestResult) and not outcome.created
     )
     return outcomes  # type: ignore[return-value]  # every slot is filled above
 
@@ -264,7 +261,7 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
                 _ingestion_event(document, item, parsed, actor, method)
                 for document, (item, parsed, _, _) in zip(documents, rows, strict=True)
             )
-            schedule_index_update(document.pk for document in documents)
+            hooks.documents_changed(document.pk for document in documents)
     except IntegrityError as error:
         if len(items) > 1:
             return [outcome for item in items for outcome in _insert([item], actor, method)]

@@ -18,9 +18,9 @@ from archive.models import (
     SourceEventType,
     SourceKind,
 )
-from archive.search import schedule_index_update
 from archive.services.provenance import kaynak_agent, provenance_record_many
 from archive.text import normalize_name
+from kaynak import hooks
 from kaynak.chain import recorded_json
 from kaynak.changes import field_changes, require_reason
 from kaynak.errors import KaynakError
@@ -243,7 +243,7 @@ def _affected_documents(source_ids: Iterable[int]) -> list[int]:
 
 
 def _reindex_documents_of(source_ids: Iterable[int]) -> None:
-    schedule_index_update(_affected_documents(source_ids))
+    hooks.documents_changed(_affected_documents(source_ids))
 
 
 @transaction.atomic
@@ -342,7 +342,7 @@ def source_merge(
         cause={"source_merge": event.pk},
         actor=actor,
     )
-    schedule_index_update(affected)
+    hooks.documents_changed(affected)
     return event
 
 

@@ -11,7 +11,7 @@ import pytest
 from annotations import w3c
 from annotations.models import Visibility
 from annotations.selectors import can_read_state, visible_annotations
-from annotations.services import annotation_hide, annotation_update
+from annotations.services import annotation_hide, annotation_unhide, annotation_update
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def test_hidden_then_unhidden_keeps_the_reason_for_creator_and_curators(
 ) -> None:
     annotation = annotate(visibility=Visibility.PUBLIC, comment="a bold claim")
     annotation_hide(annotation=annotation, actor=curator, reason="names a private person")
-    annotation_hide(annotation=annotation, actor=curator, reason="", hidden=False)
+    annotation_unhide(annotation=annotation, actor=curator)
     body, revisions = history(client_for(request_fixture.getfixturevalue(persona)), annotation)
     assert [(item["action"], item["actor"]) for item in revisions] == [
         ("created", "owner"),
@@ -148,7 +148,7 @@ def test_the_hide_reason_stays_out_of_the_history_while_hidden_too(
     assert (
         client_for(colleague).get(f"/api/annotations/{annotation.pk}/history/").status_code == 404
     )
-    annotation_hide(annotation=annotation, actor=curator, reason="", hidden=False)
+    annotation_unhide(annotation=annotation, actor=curator)
     body, _ = history(client_for(colleague), annotation)
     assert_shows_nothing_of(body, "off topic")
 
@@ -204,7 +204,7 @@ def test_the_w3c_form_and_the_exports_carry_no_history(
     annotation = annotate(visibility=Visibility.PRIVATE, comment="my private hunch")
     update(annotation, owner, visibility=Visibility.PUBLIC, comment="for everyone")
     annotation_hide(annotation=annotation, actor=curator, reason="names a private person")
-    annotation_hide(annotation=annotation, actor=curator, reason="", hidden=False)
+    annotation_unhide(annotation=annotation, actor=curator)
     client = client_for(request_fixture.getfixturevalue(persona))
     bodies = [
         client.get(f"/api/annotations/{annotation.pk}/", HTTP_ACCEPT=w3c.MEDIA_TYPE),

@@ -8,7 +8,12 @@ import pytest
 
 from annotations.chains import revision_breaks
 from annotations.models import AnnotationRevision
-from annotations.services import annotation_delete, annotation_hide, annotation_update
+from annotations.services import (
+    annotation_delete,
+    annotation_hide,
+    annotation_unhide,
+    annotation_update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +22,7 @@ def test_every_change_links_to_the_revision_before(annotate, owner, curator) -> 
     annotation = annotate()
     annotation_update(annotation=annotation, actor=owner, expected_version=1, comment="a note")
     annotation_hide(annotation=annotation, actor=curator, reason="off topic")
-    annotation_hide(annotation=annotation, actor=curator, reason="", hidden=False)
+    annotation_unhide(annotation=annotation, actor=curator)
     annotation_delete(annotation=annotation, actor=owner, expected_version=4)
 
     revisions = list(AnnotationRevision.objects.filter(annotation=annotation).order_by("version"))

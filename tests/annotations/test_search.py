@@ -8,10 +8,10 @@ from django.test import Client
 
 from annotations.models import Visibility
 from annotations.services import annotation_hide, annotation_update, tag_create
-from archive.search import open_index, pending_document_ids, search
-from archive.search.documents import documents_for_index
-from archive.search.schema import document_fields
 from archive.services import source_alias_add
+from search.documents import documents_for_index
+from search.engine import open_index, pending_document_ids, search
+from search.schema import document_fields
 
 pytestmark = pytest.mark.django_db
 

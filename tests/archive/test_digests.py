@@ -128,3 +128,12 @@ def test_a_listing_with_a_post_without_its_outlet_is_refused_naming_it(researche
     assert response.status_code == 400
     assert "item 2 of the listing ('Bridges of Paper')" in response.json()["detail"]
     assert Document.objects.count() == 0
+
+
+def test_the_api_says_which_article_of_its_file_a_document_is(researcher_client) -> None:
+    upload(researcher_client, samples.DIGEST.encode())
+    second = Document.objects.get(part=2)
+    body = researcher_client.get(f"/api/documents/{second.pk}/").json()
+    assert (body["part"], body["part_count"]) == (2, 3)
+    assert (body["file_start"], body["file_end"]) == (second.file_start, second.file_end)
+    assert samples.DIGEST[body["file_start"] : body["file_end"]].startswith(body["title"])

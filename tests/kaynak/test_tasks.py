@@ -16,9 +16,6 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from archive.models import Document
-from archive.search import check_index, index_tasks, pending_document_ids
-from archive.search import index as index_module
-from archive.search.index import update_search_index
 from kaynak.tasks import (
     DBTaskResult,
     TaskResultStatus,
@@ -27,6 +24,9 @@ from kaynak.tasks import (
     retry_delay,
     run_pending_tasks,
 )
+from search import index as index_module
+from search.engine import check_index, index_tasks, pending_document_ids
+from search.index import update_search_index
 from tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db

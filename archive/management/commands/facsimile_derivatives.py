@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from archive.models import DerivativeState, Facsimile
 from archive.services import facsimile_make_derivatives, kaynak_agent
+from kaynak.progress import ProgressStream
 
 
 class Command(BaseCommand):
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             total=facsimiles.count(),
             unit="image",
             disable=options["no_progress"] or None,
-            file=self.stderr._out,
+            file=ProgressStream(self.stderr),
         ):
             facsimile_make_derivatives(facsimile=facsimile, actor=None, agent=agent)
             if facsimile.derivative_state == DerivativeState.READY:

@@ -16,6 +16,7 @@ from archive.services.storage_check import (
     storage_check,
 )
 from kaynak.errors import KaynakError
+from kaynak.progress import ProgressStream
 
 
 class Command(BaseCommand):
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             total=documents.count(),
             unit="doc",
             disable=options["no_progress"] or None,
-            file=self.stderr._out,
+            file=ProgressStream(self.stderr),
         ):
             event = document_fixity_check(document=document, actor=None, agent=agent, audit=audit)
             checked_ids.add(document.pk)

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from archive.ingest import plan_paths
 from archive.services import IngestMethod, documents_ingest_many
+from kaynak.progress import ProgressStream
 from kaynak.tasks import run_pending_tasks
 
 
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             total=plan.total,
             unit="doc",
             disable=options["no_progress"] or None,  # None: only on a terminal
-            file=self.stderr._out,
+            file=ProgressStream(self.stderr),
         ) as progress:
             for report in reports:
                 counts[report.status] += 1

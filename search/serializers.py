@@ -1,0 +1,94 @@
+"""What the search API reads and answers."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from archive.serializers import DocumentSummarySerializer
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=(
+            "The query. Words are ANDed; also `AND`, `OR`, `NOT`, parentheses, "
+            '`"phrases"`, `prefix*` (two letters at least), `fuzzy~` / `fuzzy~2`, fields '
+            "`title:`, `outlet:`, `reprinter:`, `tag:`, `source:`, `language:`, and dates "
+            "`published:2017`, `published:2017-09`, `published:[2017-01-01 TO 2017-09-30]`, "
+            "`reprinted:>2018-01-01` (also `>=`, `<`, `<=`). Hyphenated and apostrophised "
+            "words are searched as written (`al-Ani`, `Iraq's` also finds `Iraqs`). Case, "
+            "Turkish dotted/dotless i and diacritics are ignored (`AVİM` = `avim`). Empty: "
+            "every document."
+        ),
+    )
+    outlet = serializers.ListField(
+        child=serializers.SlugField(), required=False, help_text="Outlet slugs (any of)."
+    )
+    reprinter = serializers.ListField(child=serializers.SlugField(), required=False)
+    source = serializers.ListField(
+        child=serializers.SlugField(), required=False, help_text="Source-tag slugs (any of)."
+    )
+    tag = serializers.ListField(
+        child=serializers.SlugField(), required=False, help_text="Tag slugs (any of)."
+    )
+    year = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=9999), required=False
+    )
+    language = serializers.CharField(required=False, max_length=16)
+    published_from = serializers.DateField(required=False)
+    published_to = serializers.DateField(required=False)
+    reprinted_from = serializers.DateField(required=False)
+    reprinted_to = serializers.DateField(required=False)
+    sort = serializers.ChoiceField(
+        choices=["relevance", "published", "-published", "reprinted", "-reprinted"],
+        default="relevance",
+        help_text="Relevance, or original (`published`) or reprint date; `-` for newest first.",
+    )
+    page = serializers.IntegerField(min_value=1, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="What to pass as the filter parameter.")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class FacetsSerializer(serializers.Serializer):
+    outlet = FacetValueSerializer(many=True)
+    reprinter = FacetValueSerializer(many=True)
+    year = FacetValueSerializer(many=True)
+    tag = FacetValueSerializer(many=True)
+    source = FacetValueSerializer(many=True)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    document = DocumentSummarySerializer()
+    score = serializers.FloatField(
+        allow_null=True, help_text="Relevance; null when sorted by date."
+    )
+    snippets = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="HTML: escaped text, with matches in <mark> elements (the only markup).",
+    )
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    sort = serializers.CharField()
+    results = SearchHitSerializer(many=True)
+    facets = FacetsSerializer(help_text="Counts over the whole result set.")
+    suggestion = serializers.CharField(
+        allow_null=True, help_text="A corrected query when nothing matched and one exists."
+    )
+
+
+class SimilarDocumentSerializer(serializers.Serializer):
+    document = DocumentSummarySerializer()
+    score = serializers.FloatField()

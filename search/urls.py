@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from search import views
+
+urlpatterns = [
+    path(
+        "documents/<int:pk>/similar/",
+        views.SimilarDocumentsView.as_view(),
+        name="document-similar",
+    ),
+    path("search/", views.SearchView.as_view(), name="search"),
+]

@@ -1,0 +1,242 @@
+"""The researcher's pages: search, the document reader, upload. Server-rendered; the reader's
+annotation tools are a small script that talks to the API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from annotations.models import SourceRole, Visibility
+from annotations.selectors import is_curator
+from archive.ingest import IngestRefused, check_single_upload
+from archive.ingest.images import check_image_size
+from archive.selectors import (
+    document_detail_queryset,
+    document_siblings,
+    documents_in_order,
+    visible_documents,
+)
+from archive.services import IngestMethod, document_ingest, facsimile_attach
+from kaynak.errors import KaynakError
+from search.engine import SearchIndexUnavailable, similar_documents
+from search.search_requests import FACET_PARAMETERS, run_search
+from search.serializers import SearchParamsSerializer
+
+PAGE_SIZE = 20
+SORTS = [
+    ("relevance", "Most relevant"),
+    ("-published", "Newest original first"),
+    ("published", "Oldest original first"),
+    ("-reprinted", "Newest reprint first"),
+    ("reprinted", "Oldest reprint first"),
+]
+FACET_LABELS = {
+    "outlet": "Outlet",
+    "reprinter": "Reprinted by",
+    "year": "Year published",
+    "tag": "Tag",
+    "source": "Source",
+}
+
+
+def _first_error(errors: dict[str, Any]) -> str:
+    field, messages_ = next(iter(errors.items()))
+    message = messages_[0] if isinstance(messages_, list) else messages_
+    return f"{field}: {message}"
+
+
+def _url(params: list[tuple[str, str]]) -> str:
+    return f"{reverse('pages:search')}?{urlencode(params)}" if params else reverse("pages:search")
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    """The home page. Everything is in the URL, so a search can be bookmarked and shared and
+    the browser's back and forward buttons work."""
+    current = [(key, value) for key, values in request.GET.lists() for value in values if value]
+    without_page = [(key, value) for key, value in current if key not in ("page", "page_size")]
+    form = SearchParamsSerializer(
+        data={**request.GET.dict(), "page_size": PAGE_SIZE}
+        | {name: request.GET.getlist(name) for name in FACET_PARAMETERS if name in request.GET}
+    )
+    context: dict[str, Any] = {
+        "query": request.GET.get("q", ""),
+        "sort": request.GET.get("sort", "relevance"),
+        "sorts": SORTS,
+        "hidden_filters": [(k, v) for k, v in without_page if k in FACET_PARAMETERS],
+    }
+    status = 200
+    if not form.is_valid():
+        context["error"] = _first_error(form.errors)
+        status = 400
+    else:
+        try:
+            page = run_search(form.validated_data, user=request.user)
+        except SearchIndexUnavailable as error:
+            context["error"], status = error.message, 503
+        except KaynakError as error:
+            context["error"], status = error.message, 400
+        else:
+            context.update(_results_context(page, without_page))
+    return render(request, "search.html", context, status=status)
+
+
+def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str, Any]:
+    results = page.results
+    facets = []
+    for name in FACET_PARAMETERS:
+        values = []
+        for item in page.facets[name]:
+            pair = (name, str(item["value"]))
+            selected = pair in without_page
+            toggled = [p for p in without_page if p != pair] if selected else [*without_page, pair]
+            values.append({**item, "selected": selected, "url": _url(toggled)})
+        facets.append({"name": name, "label": FACET_LABELS[name], "values": values})
+
+    def page_url(number: int) -> str:
+        return _url([*without_page, ("page", str(number))] if number > 1 else without_page)
+
+    suggestion_params = [(k, v) for k, v in without_page if k != "q"]
+    return {
+        "page": page,
+        "facets": facets,
+        "first_number": (results.page - 1) * results.page_size + 1,
+        "previous_url": page_url(results.page - 1) if results.page > 1 else None,
+        "next_url": page_url(results.page + 1) if results.page < results.pages else None,
+        "suggestion_url": _url([("q", results.suggestion or ""), *suggestion_params]),
+        "any_filter": any(k in FACET_PARAMETERS for k, _ in without_page),
+        "clear_url": _url([(k, v) for k, v in without_page if k not in FACET_PARAMETERS]),
+    }
+
+
+@login_required
+@ensure_csrf_cookie
+def document_page(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
+    try:
+        similar_ids = [item for item, _ in similar_documents(document, user=request.user, limit=6)]
+        similar, similar_error = documents_in_order(similar_ids, user=request.user), None
+    except SearchIndexUnavailable as error:
+        similar, similar_error = [], error.message
+    user = request.user
+    config = {
+        "documentId": document.pk,
+        "annotationsUrl": reverse("api:document-annotations", kwargs={"pk": document.pk}),
+        "annotationUrl": reverse("api:annotation-detail", kwargs={"pk": 0}),
+        "tagsUrl": reverse("api:tag-list"),
+        "sourcesUrl": reverse("api:source-list"),
+        "user": {
+            "username": user.get_username(),
+            "isCurator": is_curator(user),
+            "groups": [
+                {"id": group.pk, "name": group.name}
+                for group in user.groups.exclude(name="curator")
+            ],
+        },
+        "roles": [{"value": value, "label": label} for value, label in SourceRole.choices],
+        "visibilities": [{"value": value, "label": label} for value, label in Visibility.choices],
+    }
+    return render(
+        request,
+        "document.html",
+        {
+            "document": document,
+            "siblings": document_siblings(document, user=user),
+            "facsimiles": list(document.facsimiles.all()),
+            "facsimile_form": FacsimileForm(),
+            "events": list(document.events.all()),
+            "similar": similar,
+            "similar_error": similar_error,
+            "reader_config": config,
+        },
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="File",
+        help_text="An AVİM reprint, a plain-text document or a JSON record, up to 20 MB.",
+        allow_empty_file=True,
+    )
+
+
+@login_required
+def upload_page(request: HttpRequest) -> HttpResponse:
+    """Ingest one file through the one ingest service; a refusal says why."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_single_upload(upload.name, upload.size)
+            result = document_ingest(
+                data=upload.read(),
+                filename=upload.name,
+                actor=request.user,
+                method=IngestMethod.WEB,
+            )
+        except IngestRefused as refusal:
+            context["refusal"] = f"{upload.name} was not ingested: {refusal.message}."
+            return render(request, "upload.html", context, status=refusal.status_code)
+        if result.created:
+            messages.success(request, f"Ingested {upload.name} as “{result.document.title}”.")
+            return redirect("pages:document", pk=result.document.pk)
+        context["duplicate"] = result.document
+    return render(request, "upload.html", context)
+
+
+class FacsimileForm(forms.Form):
+    file = forms.FileField(label="Scan or photo of the printed reprint", allow_empty_file=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = filesizeformat(settings.KAYNAK_MAX_IMAGE_BYTES)
+        self.fields[
+            "file"
+        ].help_text = f"JPEG, PNG, TIFF or WebP, up to {limit}; kept exactly as sent."
+
+
+@login_required
+def facsimile_attach_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a facsimile through the one facsimile service; a refusal says why."""
+    document = get_object_or_404(visible_documents(request.user), pk=pk)
+    form = FacsimileForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "document": document}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_image_size(upload.size)
+            result = facsimile_attach(
+                document=document,
+                data=upload.read(),
+                filename=upload.name,
+                actor=request.user,
+                method=IngestMethod.WEB,
+            )
+        except IngestRefused as refusal:
+            context["refusal"] = f"{upload.name} was not attached: {refusal.message}."
+            return render(request, "facsimile_upload.html", context, status=400)
+        facsimile = result.facsimile
+        if result.created:
+            notes = "".join(f" Note: {note}." for note in facsimile.notes)
+            messages.success(
+                request, f"Attached {upload.name} as facsimile {facsimile.position}.{notes}"
+            )
+        else:
+            messages.info(
+                request,
+                f"{upload.name} is already facsimile {facsimile.position} of this document; "
+                "your submission was recorded in its history.",
+            )
+        return redirect(reverse("pages:document", kwargs={"pk": document.pk}) + "#facsimiles")
+    return render(request, "facsimile_upload.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from web import pages
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", pages.search_page, name="search"),
+    path("documents/<int:pk>/", pages.document_page, name="document"),
+    path(
+        "documents/<int:pk>/facsimiles/",
+        pages.facsimile_attach_page,
+        name="facsimile-attach",
+    ),
+    path("upload/", pages.upload_page, name="upload"),
+]
