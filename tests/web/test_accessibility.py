@@ -84,6 +84,9 @@ def test_every_researcher_page_passes_axe(visit, document, viewport) -> None:
 
     tab.go("/upload/")
     assert_clean(page, "upload")
+    tab.go("/documents/999999/")
+    expect(page.locator("#error-page h1")).to_have_text("Page not found")
+    assert_clean(page, "page not found")
     assert not tab.errors
 
 
