@@ -58,10 +58,16 @@ $(AXE):
 
 axe: $(AXE)
 
+# `make run` serves the app's own 404, 403 and 500 pages, as production does; Django's debug
+# pages (tracebacks, URL lists) are opt-in: `make run KAYNAK_DEBUG=1`. runserver --insecure
+# serves the static files with debug off; the fixed key is for this local server only.
+KAYNAK_DEBUG ?= 0
+RUN_ENV := KAYNAK_DEBUG=$(KAYNAK_DEBUG) SECRET_KEY=$${SECRET_KEY:-kaynak-make-run-only}
+
 run: $(STAMP)
 	@mkdir -p var
-	KAYNAK_DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	KAYNAK_DEBUG=1 $(BIN)/python manage.py demo_setup
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py demo_setup
 	@echo
 	@echo "Kaynak is starting at http://$(HOST):$(PORT)/"
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/    schema: /api/schema/"
@@ -70,9 +76,9 @@ run: $(STAMP)
 	@echo "  The background worker (index updates, thumbnails) runs beside the server."
 	@echo
 	@# Ctrl+C stops both: the trap ends the worker however the server ends.
-	KAYNAK_DEBUG=1 $(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
-	KAYNAK_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
