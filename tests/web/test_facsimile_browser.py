@@ -80,6 +80,7 @@ def test_attaching_from_the_reader_shows_the_refusal_then_the_thumbnail(
     expect(page.locator("#no-facsimiles")).to_be_visible()
     fake = tmp_path / "scan.jpg"
     fake.write_bytes(images.PDF)
+    page.click(".facsimile-attach summary")  # collapsed: provenance comes first
     page.set_input_files("#facsimile-file", str(fake))
     page.click("#facsimile-submit")
     expect(page.locator("#facsimile-error")).to_contain_text(
