@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install browser run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
+.PHONY: help install browser axe run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
@@ -45,10 +45,29 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+# axe-core for the accessibility tests, pinned, from the npm registry into var/node (the
+# tests read it from disk: no network while they run). The stamp names the version, so a
+# new pin installs again.
+AXE_VERSION := 4.14.1
+AXE := var/node/.axe-core-$(AXE_VERSION)
+
+$(AXE):
+	@mkdir -p var/node
+	npm install --prefix var/node --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
+	touch $@
+
+axe: $(AXE)
+
+# `make run` serves the app's own 404, 403 and 500 pages, as production does; Django's debug
+# pages (tracebacks, URL lists) are opt-in: `make run KAYNAK_DEBUG=1`. runserver --insecure
+# serves the static files with debug off; the fixed key is for this local server only.
+KAYNAK_DEBUG ?= 0
+RUN_ENV := KAYNAK_DEBUG=$(KAYNAK_DEBUG) SECRET_KEY=$${SECRET_KEY:-kaynak-make-run-only}
+
 run: $(STAMP)
 	@mkdir -p var
-	KAYNAK_DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	KAYNAK_DEBUG=1 $(BIN)/python manage.py demo_setup
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py demo_setup
 	@echo
 	@echo "Kaynak is starting at http://$(HOST):$(PORT)/"
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/    schema: /api/schema/"
@@ -57,16 +76,16 @@ run: $(STAMP)
 	@echo "  The background worker (index updates, thumbnails) runs beside the server."
 	@echo
 	@# Ctrl+C stops both: the trap ends the worker however the server ends.
-	KAYNAK_DEBUG=1 $(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
-	KAYNAK_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: lint $(CHROMIUM)
+test: lint $(CHROMIUM) $(AXE)
 	@mkdir -p var
 	@echo "== pytest on SQLite"
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)

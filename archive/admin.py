@@ -105,9 +105,23 @@ class SourceAliasForm(forms.ModelForm):
         return name
 
 
+class LabelledInlineFormSet(forms.models.BaseInlineFormSet):
+    """A tabular inline's cells have no <label>: each input is named for a screen reader
+    (WCAG 1.3.1, 4.1.2) as "Name of source alias 2", "Delete source alias 2"."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        row = "new" if index is None else str(index + 1)
+        noun = self.model._meta.verbose_name
+        for name, field in form.fields.items():
+            label = "Delete" if name == "DELETE" else f"{str(field.label).capitalize()} of"
+            field.widget.attrs.setdefault("aria-label", f"{label} {noun} {row}")
+
+
 class SourceAliasInline(admin.TabularInline):
     model = SourceAlias
     form = SourceAliasForm
+    formset = LabelledInlineFormSet
     fields = ["name", "normalized_name"]
     readonly_fields = ["normalized_name"]
     extra = 1

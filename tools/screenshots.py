@@ -8,8 +8,9 @@ annotations with tags and source tags through the annotation services, and an in
 attached as a facsimile. Then it serves it with
 `manage.py runserver` on a free port, signs in as the researcher in Debian's Chromium and
 writes full-page PNGs of the search page (with facets), the reader (overlapping highlights,
-the annotation panel open), the facsimile viewer and the upload page, 1280 and 390 pixels
-wide, to var/screenshots/.
+the annotation panel open), the facsimile viewer, the upload page, focus states (the skip
+link to the results, a result and a highlight reached with Tab) and the 404 page, 1280 and
+390 pixels wide, to var/screenshots/.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def environment() -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kaynak.settings",
-        "KAYNAK_DEBUG": "1",  # runserver serves the static files only in debug mode
+        # Debug off, as `make run` serves it: the 404 page is the app's, not Django's debug
+        # page; runserver --insecure serves the static files all the same.
+        "KAYNAK_DEBUG": "0",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "kaynak-screenshots-only"),
         "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
         "KAYNAK_DATA_DIR": str(WORK / "data"),
@@ -162,7 +165,7 @@ def free_port() -> int:
 
 def serve(port: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=environment(),
         stdout=subprocess.DEVNULL,
@@ -222,10 +225,24 @@ def photograph(base: str, document_id: int) -> list[str]:
             page.goto(base + SEARCH)
             expect(page.locator(".facet").first).to_be_visible()
             shot("search")
+            # Focus states (issue 18): the second Tab reaches the skip link to the results.
+            page.keyboard.press("Tab")
+            page.keyboard.press("Tab")
+            expect(page.locator("a.skip[href='#results']")).to_be_focused()
+            shot("search-skip-link", full_page=False)
+            page.keyboard.press("Enter")
+            page.keyboard.press("Tab")
+            shot("search-focus-first-result", full_page=False)
 
             page.goto(f"{base}/documents/{document_id}/")
             expect(page.locator("#document-text[data-ready='true']")).to_be_visible()
             shot("reader")
+            # A highlight reached with Tab: the focus ring, and every piece of it marked.
+            page.locator("#document-text").focus()
+            page.keyboard.press("Tab")
+            expect(page.locator("mark.hl.focused").first).to_be_visible()
+            page.evaluate("document.activeElement.scrollIntoView({ block: 'center' })")
+            shot("reader-focus-highlight", full_page=False)
             nested = page.locator("mark.hl mark.hl").first
             # The passage in the upper part of the screen, as a reader would tap it, so the
             # narrow layout's panel (a sheet over the lower part) leaves it in view.
@@ -245,6 +262,10 @@ def photograph(base: str, document_id: int) -> list[str]:
 
             page.goto(f"{base}/upload/")
             shot("upload")
+
+            page.goto(f"{base}/documents/999999/")
+            problems.pop()  # the 404 itself, wanted here
+            shot("not-found")
             context.close()
         browser.close()
     for problem in problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
@@ -160,3 +161,91 @@ def select_by_mouse(page: Page, start: int, end: int) -> None:
 
 def utf16(text: str, code_points: int) -> int:
     return len(text[:code_points].encode("utf-16-le")) // 2
+
+
+# axe-core from the npm registry, pinned in the Makefile (AXE_VERSION) and installed by
+# `make test` (`make axe`): the tests read it from disk and need no network.
+NODE_MODULES = Path(__file__).resolve().parents[2] / "var" / "node" / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+# Every WCAG A/AA rule up to 2.2 fails a test, and so does any other rule found serious or
+# critical, and the moderate best practices that say how a page is found and skipped
+# through (an h1, one main, every piece of content in a landmark).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+ALSO_RULES = ["page-has-heading-one", "landmark-one-main", "region", "heading-order"]
+AXE_RUN = """
+async ([tags, also]) => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations
+    .filter((rule) =>
+      ["serious", "critical"].includes(rule.impact) || also.includes(rule.id) ||
+      rule.tags.some((tag) => tags.includes(tag)))
+    .map((rule) => {
+      const where = rule.nodes.map((node) => node.target.join(" ")).join(", ");
+      return `${rule.id} (${rule.impact}): ${rule.help} at ${where}`;
+    });
+}
+"""
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's serious, critical and WCAG 2.2 A/AA violations on the page as it is now."""
+    if not AXE.exists():
+        raise AssertionError(f"{AXE} is missing: `make axe` installs the pinned axe-core")
+    # Evaluated through the DevTools protocol, so the pages' Content-Security-Policy
+    # (scripts from 'self' only) stays as it is in production.
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate(AXE_RUN, [WCAG_TAGS, ALSO_RULES])
+
+
+# The focused element's ring against what is behind it: the contrast of its outline (or
+# box-shadow) colour with the nearest opaque background, WCAG's relative luminance formula.
+FOCUS_RING = """
+() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const parse = (value) => {
+    const match = value.match(/rgba?\\(([^)]+)\\)/);
+    if (!match) return null;
+    const [r, g, b, a = 1] = match[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return { r, g, b, a };
+  };
+  const luminance = ({ r, g, b }) => {
+    const channel = (value) => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  let behind = element.parentElement;
+  let background = null;
+  while (behind) {
+    const colour = parse(getComputedStyle(behind).backgroundColor);
+    if (colour && colour.a === 1) { background = colour; break; }
+    behind = behind.parentElement;
+  }
+  background = background || { r: 255, g: 255, b: 255, a: 1 };
+  const style = getComputedStyle(element);
+  let ring = null;
+  if (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2) {
+    ring = parse(style.outlineColor);
+  }
+  if (!ring && style.boxShadow !== "none") ring = parse(style.boxShadow);
+  if (!ring) return { contrast: 0, element: element.outerHTML.slice(0, 80) };
+  const [light, dark] = [luminance(ring), luminance(background)].sort((a, b) => b - a);
+  const box = element.getBoundingClientRect();
+  const x = Math.min(Math.max(box.left + box.width / 2, 0), innerWidth - 1);
+  const y = Math.min(Math.max(box.top + Math.min(box.height, 20) / 2, 0), innerHeight - 1);
+  const top = document.elementFromPoint(x, y);
+  return {
+    contrast: (light + 0.05) / (dark + 0.05),
+    covered: !!top && !(element.contains(top) || top.contains(element)),
+    element: element.outerHTML.slice(0, 80),
+  };
+}
+"""
+
+
+def focus_ring_contrast(page: Page) -> dict:
+    """The focused element's ring contrast and whether another element covers it."""
+    return page.evaluate(FOCUS_RING)

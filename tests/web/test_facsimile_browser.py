@@ -37,7 +37,9 @@ def test_a_thumbnail_opens_the_display_image_with_zoom_and_escape_closes_it(
     expect(thumbnail).to_have_attribute(
         "alt", "Facsimile 1 of the printed reprint (clipping 1987.jpg); open it larger"
     )
-    page.wait_for_function("document.querySelector('.facsimile-thumb img').naturalWidth > 0")
+    # A function, not an expression: Playwright polls an expression through eval(), which
+    # the page's Content-Security-Policy refuses once the image is not loaded at once.
+    page.wait_for_function("() => document.querySelector('.facsimile-thumb img').naturalWidth > 0")
     assert thumbnail.evaluate("image => [image.naturalWidth, image.naturalHeight]") == [213, 320]
 
     page.click(".facsimile-thumb")
@@ -80,6 +82,7 @@ def test_attaching_from_the_reader_shows_the_refusal_then_the_thumbnail(
     expect(page.locator("#no-facsimiles")).to_be_visible()
     fake = tmp_path / "scan.jpg"
     fake.write_bytes(images.PDF)
+    page.click(".facsimile-attach summary")  # collapsed: provenance comes first
     page.set_input_files("#facsimile-file", str(fake))
     page.click("#facsimile-submit")
     expect(page.locator("#facsimile-error")).to_contain_text(
@@ -92,7 +95,9 @@ def test_attaching_from_the_reader_shows_the_refusal_then_the_thumbnail(
     page.click("#facsimile-submit")
     expect(page.locator(".messages")).to_contain_text("Attached page.png as facsimile 1.")
     expect(page.locator(".facsimile-thumb img")).to_be_visible()
-    page.wait_for_function("document.querySelector('.facsimile-thumb img').naturalWidth > 0")
+    # A function, not an expression: Playwright polls an expression through eval(), which
+    # the page's Content-Security-Policy refuses once the image is not loaded at once.
+    page.wait_for_function("() => document.querySelector('.facsimile-thumb img').naturalWidth > 0")
     assert tab.errors == []
 
 

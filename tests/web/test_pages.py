@@ -168,3 +168,16 @@ def test_a_withdrawn_document_is_gone_for_researchers_and_marked_for_curators(
     page = client.get(f"/documents/{document.pk}/")
     assert page.status_code == 200
     assert "scanned twice" in page.text and 'id="withdrawn-notice"' in page.text
+
+
+def test_the_reader_puts_provenance_first_with_the_reprint_in_the_header(client, reader) -> None:
+    document = DocumentFactory(title="LANTERN FESTIVAL MOVED TO THE HARBOUR")
+    page = client.get(f"/documents/{document.pk}/").content.decode()
+    header = page[
+        page.index('<header class="doc-head">') : page.index("</header>", page.index("doc-head"))
+    ]
+    assert "Northern Ledger" in header and "4 September 2017" in header
+    assert "reprinted by" in header and "6 September 2017" in header
+    assert page.index('id="provenance"') < page.index('id="facsimiles"')
+    assert '<details class="facsimile-attach">' in page  # collapsed behind its summary
+    assert '<a href="#provenance">' in header  # on a phone, without scrolling past the text

@@ -180,12 +180,13 @@ function render() {
       mark.dataset.visibility = item.visibility;
       mark.dataset.depth = String(depth);
       if (item.id === state.activeId) mark.classList.add("active");
+      // The text stays text for a screen reader: every piece is described by the annotation
+      // (aria-describedby), and the first piece is its keyboard stop, in reading order.
+      mark.setAttribute("aria-describedby", `annotation-about-${item.id}`);
       if (!firstMark.has(item.id)) {
-        // The first piece of each annotation is its keyboard stop, in reading order.
         firstMark.set(item.id, mark);
         mark.tabIndex = 0;
-        mark.setAttribute("role", "button");
-        mark.setAttribute("aria-label", label(item));
+        mark.setAttribute("aria-keyshortcuts", "Enter");
         mark.id = `annotation-${item.id}`;
       }
       mark.append(node);
@@ -193,6 +194,14 @@ function render() {
     }
     fragment.append(node);
   }
+  const about = document.getElementById("annotation-descriptions");
+  about.replaceChildren(
+    ...shown.map(({ item }) => {
+      const description = element("span", `${label(item)}. Press Enter to open it.`);
+      description.id = `annotation-about-${item.id}`;
+      return description;
+    }),
+  );
   const saved = savedSelection();
   textElement.replaceChildren(fragment);
   restoreSelection(saved);
@@ -231,8 +240,51 @@ function element(tag, text, className) {
   return node;
 }
 
+// On a phone the panel is a bottom sheet over the text: while it is open it is modal (the
+// rest is inert, so Shift+Tab cannot reach a highlight it covers, WCAG 2.4.11), and the
+// passage it is about is scrolled into the room above it.
+const phone = window.matchMedia("(max-width: 900px)");
+
+function setSheetModal(on) {
+  // The title stays outside the inert part: the page keeps its h1 for a screen reader.
+  const behind = [
+    ...document.querySelectorAll("body > :not(main)"),
+    ...document.querySelectorAll(".reader > :not(.doc-head), .doc-head > :not(h1)"),
+    ...panel.parentElement.children,
+  ];
+  for (const node of behind) if (node && node !== panel) node.inert = on;
+  document.body.classList.toggle("sheet-open", on);
+}
+
+// Tab and Shift+Tab go round inside the open sheet, as in a dialog.
+panel.addEventListener("keydown", (event) => {
+  if (event.key !== "Tab" || !phone.matches || panel.hidden) return;
+  const stops = [...panel.querySelectorAll("button, a[href], input, select, textarea, [tabindex='0']")].filter(
+    (node) => !node.disabled && node.getClientRects().length,
+  );
+  if (!stops.length) return;
+  const [first, last] = [stops[0], stops[stops.length - 1]];
+  const active = document.activeElement;
+  if (event.shiftKey && (active === first || active === panel)) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && active === last) {
+    event.preventDefault();
+    first.focus();
+  }
+});
+
+function showAboveSheet(id) {
+  const mark = document.getElementById(`annotation-${id}`);
+  if (!mark) return;
+  const room = window.innerHeight - panel.getBoundingClientRect().height;
+  const box = mark.getBoundingClientRect();
+  window.scrollBy(0, box.top - Math.max(8, (room - box.height) / 3));
+}
+
 function closePanel() {
   const returnTo = state.activeId ? document.getElementById(`annotation-${state.activeId}`) : null;
+  setSheetModal(false);
   panel.hidden = true;
   state.activeId = null;
   render();
@@ -246,7 +298,11 @@ function openPanel(id, { others = [] } = {}) {
   render();
   panelBody.replaceChildren(...panelContent(annotation, others));
   panel.hidden = false;
-  panel.focus();
+  if (phone.matches) {
+    setSheetModal(true);
+    showAboveSheet(id);
+  }
+  panel.focus({ preventScroll: phone.matches });
 }
 
 function panelContent(annotation, others) {
@@ -478,10 +534,15 @@ function currentSelection() {
   if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
   const range = selection.getRangeAt(0);
   if (!textElement.contains(range.startContainer) || !textElement.contains(range.endContainer)) return null;
-  const start = offsetWithin(textElement, range.startContainer, range.startOffset);
-  const end = offsetWithin(textElement, range.endContainer, range.endOffset);
+  let start = offsetWithin(textElement, range.startContainer, range.startOffset);
+  let end = offsetWithin(textElement, range.endContainer, range.endOffset);
+  [start, end] = [Math.min(start, end), Math.max(start, end)];
+  // Word steps (Ctrl+Shift+→) and double clicks take the space beside a word; the quote
+  // is the words only.
+  while (start < end && /\s/.test(TEXT[start])) start += 1;
+  while (end > start && /\s/.test(TEXT[end - 1])) end -= 1;
   if (start === end) return null;
-  return { start: Math.min(start, end), end: Math.max(start, end) };
+  return { start, end };
 }
 
 function noteSelection() {
@@ -500,8 +561,18 @@ textElement.addEventListener("keydown", (event) => {
     selection.collapse(textElement.firstChild || textElement, 0);
   }
   const granularity = event.key === "ArrowUp" || event.key === "ArrowDown" ? "line" : event.ctrlKey || event.altKey ? "word" : "character";
+  const before = savedSelection();
   selection.modify(event.shiftKey ? "extend" : "move", direction, granularity);
   event.preventDefault();
+  // The selection never leaves the text: past its first or last line it stops at the edge
+  // (instead of taking the toolbar, or wrapping round to the start).
+  const after = savedSelection();
+  const outside = !textElement.contains(selection.focusNode);
+  const wrapped = after && before && (direction === "forward" ? after.focus < before.focus : after.focus > before.focus);
+  if (outside || wrapped) {
+    const edge = direction === "forward" ? TEXT.length : 0;
+    restoreSelection({ anchor: event.shiftKey && before ? before.anchor : edge, focus: edge });
+  }
   noteSelection();
 });
 
@@ -696,6 +767,16 @@ textElement.addEventListener("keydown", (event) => {
     }
     openPanel(id, { others: others.filter(Boolean) });
   }
+});
+
+// Focusing an annotation's keyboard stop marks all its pieces (nesting splits it).
+textElement.addEventListener("focusin", (event) => {
+  const mark = event.target.closest && event.target.closest("mark.hl");
+  if (!mark) return;
+  for (const piece of textElement.querySelectorAll(`mark.hl[data-id="${mark.dataset.id}"]`)) piece.classList.add("focused");
+});
+textElement.addEventListener("focusout", () => {
+  for (const piece of textElement.querySelectorAll("mark.hl.focused")) piece.classList.remove("focused");
 });
 
 document.addEventListener("keydown", (event) => {
