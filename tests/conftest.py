@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import TestCase
@@ -233,3 +234,29 @@ def backend(request) -> str:
     if request.param == "s3":
         request.getfixturevalue("s3_bucket")
     return request.param
+
+
+@pytest.fixture
+def shared_database(tmp_path: Path) -> Iterator[str]:
+    """A database URL of the engine under test that a test and the processes it starts
+    (servers, commands, workers) all commit to: a SQLite file, or a PostgreSQL database of
+    its own, dropped afterwards."""
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path}/shared.sqlite3"
+        return
+    settings = connection.settings_dict
+    name = f"kaynak_shared_{uuid.uuid4().hex[:12]}"
+    server = f"host={settings['HOST']} port={settings['PORT'] or 5432} user={settings['USER']}"
+    if settings["PASSWORD"]:
+        server += f" password={settings['PASSWORD']}"
+    with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    try:
+        yield (
+            f"postgres://{settings['USER']}{password}@{settings['HOST']}:"
+            f"{settings['PORT'] or 5432}/{name}"
+        )
+    finally:
+        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -28,38 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
-from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 20
 AT_ONCE = 10
 TIMEOUT = 20  # seconds, for any one request
-
-
-@pytest.fixture
-def shared_database(tmp_path: Path) -> Iterator[str]:
-    """A database URL of the engine under test that the server and this test both use."""
-    if connection.vendor == "sqlite":
-        yield f"sqlite:///{tmp_path}/shared.sqlite3"
-        return
-    settings = connection.settings_dict
-    name = f"kaynak_race_{uuid.uuid4().hex[:12]}"
-    server = f"host={settings['HOST']} port={settings['PORT'] or 5432} user={settings['USER']}"
-    if settings["PASSWORD"]:
-        server += f" password={settings['PASSWORD']}"
-    with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    try:
-        yield (
-            f"postgres://{settings['USER']}{password}@{settings['HOST']}:"
-            f"{settings['PORT'] or 5432}/{name}"
-        )
-    finally:
-        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def manage(*args: str, env: dict[str, str], timeout: float = 120) -> str:

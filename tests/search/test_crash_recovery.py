@@ -19,12 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.search.test_concurrency import (  # noqa: F401
-    ROOT,
-    finished,
-    manage,
-    shared_database,
-)
+from tests.search.test_concurrency import ROOT, finished, manage
 
 BATCH = 40
 BATCHES = 8
@@ -40,7 +35,7 @@ def committed_documents(database_url: str) -> int:
 
 def test_an_ingest_killed_after_its_first_batch_is_indexed_by_the_next_worker(
     tmp_path: Path,
-    shared_database: str,  # noqa: F811
+    shared_database: str,
 ) -> None:
     env = {
         **os.environ,
@@ -158,7 +153,7 @@ def servers_output(tmp_path: Path) -> Iterator[None]:
 @pytest.mark.usefixtures("servers_output")
 def test_a_server_killed_right_after_annotation_edits_leaves_no_drift_once_drained(
     tmp_path: Path,
-    shared_database: str,  # noqa: F811
+    shared_database: str,
 ) -> None:
     env = {
         **os.environ,
