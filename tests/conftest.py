@@ -260,3 +260,23 @@ def shared_database(tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_connection_outlives_the_suite(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """PostgreSQL refuses to drop the test database while any session is still connected to
+    it, and a connection opened by a thread a test started (a live server's, a worker's) can
+    outlive its test. After the last test, end such sessions, naming them, so the teardown
+    drops the database instead of failing the run after every test passed."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for pid, application, state, query in cursor.fetchall():
+            print(f"ending a session left connected: pid {pid} {application} {state}: {query}")
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.close()
