@@ -113,6 +113,11 @@ def assert_focus_visible(page: Page, where: str) -> None:
 def tab_to(page: Page, selector: str, *, where: str, key: str = "Tab", limit: int = 40) -> None:
     """Press Tab until `selector` has focus, checking the focus ring at every stop on the way."""
     focused = "(selector) => document.activeElement.matches(selector)"
+    # Chromium moves focus to an [autofocus] field a frame after load; a Tab pressed before
+    # that starts from the document and races the autofocus, so wait for it to settle.
+    autofocus = page.locator("[autofocus]")
+    if autofocus.count():
+        expect(autofocus.first).to_be_focused()
     if page.evaluate(focused, selector):  # autofocus
         assert_focus_visible(page, where)
         return
