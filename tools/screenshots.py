@@ -8,7 +8,8 @@ annotations with tags and source tags through the annotation services, and an in
 attached as a facsimile. Then it serves it with
 `manage.py runserver` on a free port, signs in as the researcher in Debian's Chromium and
 writes full-page PNGs of the search page (with facets), the reader (overlapping highlights,
-the annotation panel open), the facsimile viewer, the upload page, focus states (the skip
+the annotation panel open, the list of annotations with the legend, the editor with a
+source typed but not added), the facsimile viewer, the upload page, focus states (the skip
 link to the results, a result and a highlight reached with Tab) and the 404 page, 1280 and
 390 pixels wide, to var/screenshots/.
 """
@@ -254,6 +255,28 @@ def photograph(base: str, document_id: int) -> list[str]:
             expect(page.locator("#panel-replies li").first).to_be_visible()
             # On a phone the panel is a sheet over the text: show it as the screen shows it.
             shot("reader-panel", full_page=width_name == "wide")
+
+            # The list of the document's annotations: beside the text, a sheet on a phone.
+            page.goto(f"{base}/documents/{document_id}/")
+            expect(page.locator("#document-text[data-ready='true']")).to_be_visible()
+            if width_name == "narrow":
+                page.click("#list-toggle")
+            expect(page.locator("#annotation-list .list-item").first).to_be_visible()
+            page.locator("#highlight-legend summary").click()
+            shot("reader-annotation-list", full_page=False)
+
+            # The editor with a source typed but not yet added (saving adds it).
+            page.goto(f"{base}/documents/{document_id}/")
+            expect(page.locator("#document-text[data-ready='true']")).to_be_visible()
+            page.locator("#document-text").focus()
+            for _ in range(3):
+                page.keyboard.press("Control+Shift+ArrowRight")
+            page.keyboard.press("a")
+            expect(page.locator("#editor")).to_be_visible()
+            page.fill("#editor-comment", "Who said this first?")
+            page.fill("#editor-tags", "ceasefire")
+            page.fill("#editor-source", "Government")
+            shot("editor-typed-source", full_page=False)
 
             page.goto(f"{base}/documents/{document_id}/")
             page.locator(".facsimile-thumb").first.click()

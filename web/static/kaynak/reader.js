@@ -15,6 +15,9 @@ const editor = document.getElementById("editor");
 const annotateButton = document.getElementById("annotate-button");
 const statusLine = document.getElementById("reader-status");
 
+// The phone layout (app.css uses the same width): the panel and the list are sheets.
+const phone = window.matchMedia("(max-width: 900px)");
+
 const state = {
   annotations: [], // as the API returns them
   filters: { tag: "", source: "", role: "", creator: "" },
@@ -42,6 +45,26 @@ const utf16At = (() => {
 
 function toUtf16(codePoint) {
   return utf16At[Math.min(codePoint, utf16At.length - 1)];
+}
+
+// ------------------------------------------------------------------------------- dates
+
+// One form for every date and time the reader shows, "2 Dec 2026, 03:50", in the reader's
+// own time zone (the browser's), whatever the server's zone is.
+const DATE_PARTS = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+function formatDate(value) {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  const part = Object.fromEntries(DATE_PARTS.formatToParts(date).map(({ type, value: text }) => [type, text]));
+  return `${part.day} ${part.month} ${part.year}, ${part.hour}:${part.minute}`;
 }
 
 // ------------------------------------------------------------------------------- the API
@@ -208,7 +231,138 @@ function render() {
   const count = document.getElementById("annotation-count");
   const total = state.annotations.length;
   count.textContent = shown.length === total ? `${total} annotation${total === 1 ? "" : "s"}` : `${shown.length} of ${total} annotations shown`;
+  renderList();
+  layoutFilters();
 }
+
+// ---------------------------------------------------------------- the list beside the text
+
+const listSection = document.getElementById("annotation-list-section");
+const listElement = document.getElementById("annotation-list");
+const listSort = document.getElementById("list-sort");
+const listToggle = document.getElementById("list-toggle");
+const filterToggle = document.getElementById("filter-toggle");
+const filterFields = document.getElementById("filter-fields");
+
+// The annotations shown, in the list's order: j and k step through the same order.
+function listedAnnotations() {
+  const items = [...visibleAnnotations()];
+  if (listSort.value === "newest") {
+    return items.sort((a, b) => new Date(b.created_at) - new Date(a.created_at) || b.id - a.id);
+  }
+  return items.sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
+}
+
+function roleLabel(role) {
+  return (config.roles.find((item) => item.value === role) || {}).label || role;
+}
+
+function listItem(annotation) {
+  const item = element("li");
+  const button = element("button", undefined, "list-item");
+  button.type = "button";
+  button.dataset.id = String(annotation.id);
+  button.id = `list-item-${annotation.id}`;
+  if (annotation.id === state.activeId) {
+    button.classList.add("active");
+    button.setAttribute("aria-current", "true");
+  }
+  const quote = annotation.quote.length > 120 ? `${annotation.quote.slice(0, 117)}…` : annotation.quote;
+  button.append(element("span", `“${quote}”`, "list-quote"));
+  if (annotation.comment) {
+    const comment = annotation.comment.length > 140 ? `${annotation.comment.slice(0, 137)}…` : annotation.comment;
+    button.append(element("span", comment, "list-comment"));
+  }
+  const replies = annotation.reply_count || 0;
+  const meta = element("span", undefined, "list-meta");
+  meta.append(
+    element("span", annotation.creator, "list-author"),
+    element("span", formatDate(annotation.created_at), "list-date"),
+    element("span", `${replies} repl${replies === 1 ? "y" : "ies"}`, "list-replies"),
+  );
+  button.append(meta);
+  const labels = [
+    ...annotation.tags.map((tag) => tag.name),
+    ...annotation.source_tags.map((sourceTag) => `${roleLabel(sourceTag.role)}: ${sourceTag.source.name}`),
+  ];
+  if (labels.length) {
+    const line = element("span", undefined, "list-labels");
+    for (const text of labels) line.append(element("span", text, "chip"));
+    button.append(line);
+  }
+  button.addEventListener("click", () => showAnnotation(annotation.id));
+  item.append(button);
+  return item;
+}
+
+function renderList() {
+  const listed = listedAnnotations();
+  listElement.replaceChildren(...listed.map(listItem));
+  const empty = document.getElementById("list-empty");
+  empty.hidden = listed.length > 0;
+  if (!listed.length && state.annotations.length) empty.textContent = "No annotation matches the filters.";
+  listToggle.textContent = `Annotations (${listed.length})`;
+}
+
+// The four filters take room only when there is something to filter and the screen is wide:
+// otherwise they fold into one "Filter" button.
+function layoutFilters() {
+  const folded = phone.matches || state.annotations.length === 0;
+  filterToggle.hidden = !folded;
+  const active = Object.values(state.filters).filter(Boolean).length;
+  filterToggle.textContent = active ? `Filter (${active})` : "Filter";
+  filterFields.hidden = folded && filterToggle.getAttribute("aria-expanded") !== "true";
+  filterFields.classList.toggle("folded", folded);
+}
+
+filterToggle.addEventListener("click", () => {
+  const open = filterToggle.getAttribute("aria-expanded") !== "true";
+  filterToggle.setAttribute("aria-expanded", String(open));
+  layoutFilters();
+  if (open) filterFields.querySelector("select").focus();
+});
+
+listSort.addEventListener("change", renderList);
+
+// Scroll to an annotation's passage and open its panel: from the list, and by j and k.
+function showAnnotation(id) {
+  if (phone.matches && document.body.classList.contains("list-open")) closeList({ focus: false });
+  openPanel(id);
+  if (!phone.matches) {
+    const mark = document.getElementById(`annotation-${id}`);
+    if (mark) mark.scrollIntoView({ block: "center" });
+  }
+}
+
+function stepAnnotation(direction) {
+  const listed = listedAnnotations();
+  if (!listed.length) return;
+  const here = listed.findIndex((item) => item.id === state.activeId);
+  let next;
+  if (here === -1) next = direction > 0 ? 0 : listed.length - 1;
+  else next = Math.min(Math.max(here + direction, 0), listed.length - 1);
+  showAnnotation(listed[next].id);
+  statusLine.textContent = `Annotation ${next + 1} of ${listed.length}.`;
+}
+
+// On a phone the list is a sheet, opened from the toolbar, modal like the panel's.
+function openList() {
+  if (!panel.hidden) closePanel({ focus: false });
+  document.body.classList.add("list-open");
+  listToggle.setAttribute("aria-expanded", "true");
+  setSheetModal(true, listSection);
+  listSection.focus();
+}
+
+function closeList({ focus = true } = {}) {
+  document.body.classList.remove("list-open");
+  listToggle.setAttribute("aria-expanded", "false");
+  setSheetModal(false, listSection);
+  if (focus) listToggle.focus();
+}
+
+listToggle.addEventListener("click", () => (document.body.classList.contains("list-open") ? closeList() : openList()));
+document.getElementById("list-close").addEventListener("click", () => closeList());
 
 function refreshFilters() {
   const options = { tag: new Map(), source: new Map(), role: new Map(), creator: new Map() };
@@ -243,36 +397,37 @@ function element(tag, text, className) {
 // On a phone the panel is a bottom sheet over the text: while it is open it is modal (the
 // rest is inert, so Shift+Tab cannot reach a highlight it covers, WCAG 2.4.11), and the
 // passage it is about is scrolled into the room above it.
-const phone = window.matchMedia("(max-width: 900px)");
 
-function setSheetModal(on) {
+function setSheetModal(on, sheet = panel) {
   // The title stays outside the inert part: the page keeps its h1 for a screen reader.
   const behind = [
     ...document.querySelectorAll("body > :not(main)"),
     ...document.querySelectorAll(".reader > :not(.doc-head), .doc-head > :not(h1)"),
-    ...panel.parentElement.children,
+    ...sheet.parentElement.children,
   ];
-  for (const node of behind) if (node && node !== panel) node.inert = on;
+  for (const node of behind) if (node && node !== sheet) node.inert = on;
   document.body.classList.toggle("sheet-open", on);
 }
 
 // Tab and Shift+Tab go round inside the open sheet, as in a dialog.
-panel.addEventListener("keydown", (event) => {
-  if (event.key !== "Tab" || !phone.matches || panel.hidden) return;
-  const stops = [...panel.querySelectorAll("button, a[href], input, select, textarea, [tabindex='0']")].filter(
+function trapTab(sheet, event) {
+  if (event.key !== "Tab" || !phone.matches) return;
+  const stops = [...sheet.querySelectorAll("button, a[href], input, select, textarea, [tabindex='0']")].filter(
     (node) => !node.disabled && node.getClientRects().length,
   );
   if (!stops.length) return;
   const [first, last] = [stops[0], stops[stops.length - 1]];
   const active = document.activeElement;
-  if (event.shiftKey && (active === first || active === panel)) {
+  if (event.shiftKey && (active === first || active === sheet)) {
     event.preventDefault();
     last.focus();
   } else if (!event.shiftKey && active === last) {
     event.preventDefault();
     first.focus();
   }
-});
+}
+panel.addEventListener("keydown", (event) => !panel.hidden && trapTab(panel, event));
+listSection.addEventListener("keydown", (event) => document.body.classList.contains("list-open") && trapTab(listSection, event));
 
 function showAboveSheet(id) {
   const mark = document.getElementById(`annotation-${id}`);
@@ -282,13 +437,13 @@ function showAboveSheet(id) {
   window.scrollBy(0, box.top - Math.max(8, (room - box.height) / 3));
 }
 
-function closePanel() {
+function closePanel({ focus = true } = {}) {
   const returnTo = state.activeId ? document.getElementById(`annotation-${state.activeId}`) : null;
   setSheetModal(false);
   panel.hidden = true;
   state.activeId = null;
   render();
-  (returnTo ? document.getElementById(returnTo.id) : textElement)?.focus();
+  if (focus) (returnTo ? document.getElementById(returnTo.id) : textElement)?.focus();
 }
 
 function openPanel(id, { others = [] } = {}) {
@@ -302,7 +457,14 @@ function openPanel(id, { others = [] } = {}) {
     setSheetModal(true);
     showAboveSheet(id);
   }
-  panel.focus({ preventScroll: phone.matches });
+  if (phone.matches) {
+    panel.focus({ preventScroll: true });
+  } else {
+    // The side column scrolls by itself beside the text: bring the panel to its top
+    // without moving the page away from the passage.
+    panel.focus({ preventScroll: true });
+    panel.parentElement.scrollTop = 0;
+  }
 }
 
 function panelContent(annotation, others) {
@@ -381,6 +543,8 @@ function panelContent(annotation, others) {
       return;
     }
     replyBody.value = "";
+    annotation.reply_count = (annotation.reply_count || 0) + 1;
+    renderList();
     loadReplies(annotation, replies);
   });
   nodes.push(replyForm);
@@ -785,7 +949,16 @@ document.addEventListener("keydown", (event) => {
     closePanel();
     return;
   }
+  if (event.key === "Escape" && document.body.classList.contains("list-open")) {
+    closeList();
+    return;
+  }
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "j" || event.key === "k") {
+    event.preventDefault();
+    stepAnnotation(event.key === "j" ? 1 : -1);
+    return;
+  }
   if ((event.key === "a" || event.key === "A") && currentSelection()) {
     event.preventDefault();
     openEditor();
@@ -800,5 +973,10 @@ for (const select of document.querySelectorAll("[data-filter]")) {
     render();
   });
 }
+
+phone.addEventListener("change", () => {
+  if (!phone.matches && document.body.classList.contains("list-open")) closeList({ focus: false });
+  layoutFilters();
+});
 
 loadAnnotations();
