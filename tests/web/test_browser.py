@@ -207,12 +207,16 @@ def test_a_stale_edit_is_refused_with_the_current_text(visit, document, reader_u
         annotation=annotation, actor=reader_user, expected_version=1, comment="Saved elsewhere."
     )
     page.click("#panel-edit")
-    page.fill("#panel-comment-editor", "My stale edit.")
-    page.click("#panel-save")
-    expect(page.locator("#panel-message")).to_contain_text("changed by someone else")
-    expect(page.locator("#panel-comment")).to_have_text("Saved elsewhere.")
+    page.fill("#editor-comment", "My stale edit.")
+    page.click("#editor-save")
+    # Refused, and what was typed is still in the editor.
+    expect(page.locator("#editor-error")).to_contain_text("changed by someone else")
+    expect(page.locator("#editor-comment")).to_have_value("My stale edit.")
     annotation.refresh_from_db()
     assert annotation.comment == "Saved elsewhere."
+    page.click("#editor-cancel")
+    page.click("#editor-discard-yes")
+    expect(page.locator("#panel-comment")).to_have_text("Saved elsewhere.")
 
 
 PAYLOADS = ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>"]

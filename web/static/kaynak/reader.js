@@ -26,7 +26,9 @@ const state = {
   activeId: null,
   pendingSources: [],
   knownTags: new Map(), // normalised name -> tag
-  sources: new Map(), // label -> slug, from the autocomplete
+  sources: new Map(), // normalised name, alias or label -> { slug, label }
+  editingAnnotation: null, // the annotation the editor is editing (null: a new one)
+  editorOpenedWith: "", // the editor's contents when it opened
   etags: new Map(), // annotation id -> { version, etag } as the server last sent them
 };
 
@@ -507,10 +509,10 @@ function panelContent(annotation, others) {
 
   const actions = element("div", undefined, "row");
   if (annotation.creator === config.user.username) {
-    const edit = element("button", "Edit comment");
+    const edit = element("button", "Edit");
     edit.type = "button";
     edit.id = "panel-edit";
-    edit.addEventListener("click", () => startEdit(annotation));
+    edit.addEventListener("click", () => openEditor(annotation));
     actions.append(edit);
   }
   if (annotation.creator === config.user.username || config.user.isCurator) {
@@ -607,40 +609,6 @@ function showStale(current) {
 
 function replaceAnnotation(updated) {
   state.annotations = state.annotations.map((item) => (item.id === updated.id ? updated : item));
-}
-
-function startEdit(annotation) {
-  const comment = document.getElementById("panel-comment");
-  const area = element("textarea");
-  area.id = "panel-comment-editor";
-  area.rows = 4;
-  area.value = annotation.comment;
-  area.setAttribute("aria-label", "Comment");
-  const save = element("button", "Save", "primary");
-  save.type = "button";
-  save.id = "panel-save";
-  const form = element("div", undefined, "stack");
-  form.append(area, save);
-  comment.replaceWith(form);
-  area.focus();
-  save.addEventListener("click", async () => {
-    const { etag, current, result: failed } = await etagFor(annotation);
-    if (current) return showStale(current);
-    if (failed) return showPanelMessage(describeError(failed));
-    const result = await api(annotationUrl(annotation.id), { method: "PATCH", body: { comment: area.value }, etag });
-    if (result.status === 412) {
-      state.etags.set(result.data.current.id, { version: result.data.current.version, etag: result.etag });
-      return showStale(result.data.current);
-    }
-    if (!result.ok) {
-      showPanelMessage(describeError(result));
-      return;
-    }
-    remember(result);
-    replaceAnnotation(result.data);
-    refreshFilters();
-    openPanel(result.data.id);
-  });
 }
 
 function confirmDelete(annotation, actions) {
@@ -749,6 +717,8 @@ textElement.addEventListener("focus", () => {
 
 // --------------------------------------------------------------------------- editor
 
+// Names match as the server matches them: ignoring case and diacritics, Turkish dotted and
+// dotless i included ("İzmir", "izmir" and "Izmir" are one name).
 function normalise(name) {
   return name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[İIı]/g, "i").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
 }
@@ -766,25 +736,58 @@ async function loadTagSuggestions() {
   }
 }
 
+const sourceInput = document.getElementById("editor-source");
+const editorError = document.getElementById("editor-error");
+
+function sourceLabel(source) {
+  return `${source.name} (${source.kind.replace("_", " ")})`;
+}
+
+// Every name a source answers to (its label in the suggestions, its name, its aliases),
+// normalised, so a source typed in any case or without its accents is found.
+function learnSources(sources) {
+  for (const source of sources) {
+    const known = { slug: source.slug, label: sourceLabel(source) };
+    for (const name of [known.label, source.name, ...source.aliases]) state.sources.set(normalise(name), known);
+  }
+}
+
+async function lookUpSources(query) {
+  const result = await api(`${config.sourcesUrl}?q=${encodeURIComponent(query)}&page_size=20`);
+  const found = result.data ? result.data.results : [];
+  learnSources(found);
+  return found;
+}
+
 let sourceLookup = 0;
-document.getElementById("editor-source").addEventListener("input", (event) => {
+sourceInput.addEventListener("input", (event) => {
   const query = event.target.value.trim();
   clearTimeout(sourceLookup);
   if (query.length < 2) return;
   sourceLookup = setTimeout(async () => {
-    const result = await api(`${config.sourcesUrl}?q=${encodeURIComponent(query)}&page_size=20`);
+    const found = await lookUpSources(query);
     const list = document.getElementById("source-suggestions");
-    list.replaceChildren();
-    for (const source of result.data ? result.data.results : []) {
-      const text = `${source.name} (${source.kind.replace("_", " ")})`;
-      state.sources.set(text, source.slug);
-      for (const alias of source.aliases) state.sources.set(alias, source.slug);
-      const option = document.createElement("option");
-      option.value = text;
-      list.append(option);
-    }
+    list.replaceChildren(
+      ...found.map((source) => {
+        const option = document.createElement("option");
+        option.value = sourceLabel(source);
+        return option;
+      }),
+    );
   }, 150);
 });
+
+// The source typed in the field, whether or not it was picked from the suggestions: one of
+// its names in full, or the start of a name only one source has.
+async function typedSource(text) {
+  const key = normalise(text);
+  if (!key) return { found: null, candidates: [] };
+  if (state.sources.has(key)) return { found: state.sources.get(key), candidates: [] };
+  const candidates = await lookUpSources(text.replace(/\s*\([^)]*\)\s*$/, ""));
+  if (state.sources.has(key)) return { found: state.sources.get(key), candidates };
+  if (candidates.length === 1) return { found: state.sources.get(normalise(candidates[0].name)), candidates };
+  return { found: null, candidates };
+}
 
 function drawPendingSources() {
   const list = document.getElementById("editor-sources");
@@ -805,34 +808,91 @@ function drawPendingSources() {
   );
 }
 
-document.getElementById("editor-add-source").addEventListener("click", () => {
-  const input = document.getElementById("editor-source");
-  const slug = state.sources.get(input.value);
-  const error = document.getElementById("editor-error");
-  if (!slug) {
-    error.textContent = "Choose a source from the suggestions (type at least two letters of any of its names).";
-    error.hidden = false;
-    return;
+function showEditorError(text) {
+  editorError.textContent = text;
+  editorError.hidden = false;
+}
+
+// Add what the source field holds; false (with the reason shown) if it names no source.
+async function addTypedSource() {
+  const text = sourceInput.value.trim();
+  if (!text) return true;
+  const { found, candidates } = await typedSource(text);
+  if (!found) {
+    const which = candidates.length
+      ? `“${text}” could be ${candidates.slice(0, 5).map((source) => source.name).join(", ")}, so it was not added: choose one from the suggestions`
+      : `No source is called “${text}”, so it was not added: choose one from the suggestions (type two letters of any of its names)`;
+    showEditorError(`${which}, or clear the Source field.`);
+    sourceInput.focus();
+    return false;
   }
-  const role = document.getElementById("editor-role");
-  state.pendingSources.push({ source: slug, role: role.value, label: input.value, roleLabel: role.selectedOptions[0].textContent });
-  input.value = "";
-  error.hidden = true;
+  const chosenRole = document.getElementById("editor-role");
+  if (!state.pendingSources.some((item) => item.source === found.slug && item.role === chosenRole.value)) {
+    state.pendingSources.push({ source: found.slug, role: chosenRole.value, label: found.label, roleLabel: chosenRole.selectedOptions[0].textContent });
+  }
+  sourceInput.value = "";
+  editorError.hidden = true;
   drawPendingSources();
+  return true;
+}
+
+document.getElementById("editor-add-source").addEventListener("click", addTypedSource);
+sourceInput.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
+    event.preventDefault();
+    addTypedSource();
+  }
 });
 
-function openEditor() {
-  const selection = currentSelection() || state.selection;
-  if (!selection) return;
-  state.editing = selection;
-  document.getElementById("editor-quote").textContent = TEXT.slice(selection.start, selection.end);
-  document.getElementById("editor-comment").value = "";
-  document.getElementById("editor-tags").value = "";
-  document.getElementById("editor-error").hidden = true;
-  state.pendingSources = [];
+// What the form holds, to tell whether anything was typed since it opened.
+function editorContents() {
+  return JSON.stringify([
+    document.getElementById("editor-comment").value,
+    document.getElementById("editor-tags").value,
+    sourceInput.value,
+    state.pendingSources.map(({ source, role: chosen }) => [source, chosen]),
+    visibility.value,
+    group.value,
+  ]);
+}
+
+function setVisibility(value, groupId) {
+  visibility.value = value;
+  if (groupId) group.value = String(groupId);
+  const needsGroup = visibility.value === "group";
+  group.hidden = !needsGroup;
+  document.getElementById("editor-group-label").hidden = !needsGroup;
+}
+
+// The editor annotates a new selection, or (given an annotation) edits everything its
+// author said of it: comment, tags, sources with roles and visibility, saved as one revision.
+function openEditor(annotation = null) {
+  if (annotation) {
+    state.editing = null;
+    state.editingAnnotation = annotation;
+  } else {
+    const selection = currentSelection() || state.selection;
+    if (!selection) return;
+    state.editing = selection;
+    state.editingAnnotation = null;
+  }
+  const quote = annotation ? annotation.quote : TEXT.slice(state.editing.start, state.editing.end);
+  document.getElementById("editor-title").textContent = annotation ? "Edit annotation" : "Annotate";
+  document.getElementById("editor-save").textContent = annotation ? "Save changes" : "Save annotation";
+  document.getElementById("editor-quote").textContent = quote;
+  document.getElementById("editor-comment").value = annotation ? annotation.comment : "";
+  document.getElementById("editor-tags").value = annotation ? annotation.tags.map((tag) => tag.name).join(", ") : "";
+  sourceInput.value = "";
+  editorError.hidden = true;
+  document.getElementById("editor-discard").hidden = true;
+  state.pendingSources = annotation
+    ? annotation.source_tags.map((sourceTag) => ({ source: sourceTag.source.slug, role: sourceTag.role, label: sourceTag.source.name, roleLabel: roleLabel(sourceTag.role) }))
+    : [];
+  setVisibility(annotation ? annotation.visibility : visibility.options[0].value, annotation && annotation.group ? annotation.group.id : null);
   drawPendingSources();
   loadTagSuggestions();
   editor.showModal();
+  state.editorOpenedWith = editorContents();
   document.getElementById("editor-comment").focus();
 }
 
@@ -845,11 +905,7 @@ for (const option of config.visibilities) {
 for (const item of config.user.groups) group.append(new Option(item.name, String(item.id)));
 const role = document.getElementById("editor-role");
 for (const option of config.roles) role.append(new Option(option.label, option.value));
-visibility.addEventListener("change", () => {
-  const needsGroup = visibility.value === "group";
-  group.hidden = !needsGroup;
-  document.getElementById("editor-group-label").hidden = !needsGroup;
-});
+visibility.addEventListener("change", () => setVisibility(visibility.value));
 
 async function ensureTags(names) {
   for (const name of names) {
@@ -860,46 +916,106 @@ async function ensureTags(names) {
   }
 }
 
-document.getElementById("editor-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const error = document.getElementById("editor-error");
-  const { start, end } = state.editing;
-  const tags = document.getElementById("editor-tags").value.split(",").map((name) => name.trim()).filter(Boolean);
-  try {
-    await ensureTags(tags);
-  } catch (problem) {
-    error.textContent = problem.message;
-    error.hidden = false;
-    return;
-  }
-  const body = {
-    start,
-    end,
-    offset_unit: "utf16",
-    quote: TEXT.slice(start, end),
+function editorBody(tags) {
+  return {
     comment: document.getElementById("editor-comment").value,
     tags,
     source_tags: state.pendingSources.map(({ source, role: chosen }) => ({ source, role: chosen })),
     visibility: visibility.value,
     group: visibility.value === "group" ? Number(group.value) : null,
   };
-  const result = await api(config.annotationsUrl, { method: "POST", body });
+}
+
+async function saveEdit(annotation, body) {
+  const { etag, current, result: failed } = await etagFor(annotation);
+  let result = failed;
+  if (!current && !failed) result = await api(annotationUrl(annotation.id), { method: "PATCH", body, etag });
+  const newer = current || (result.status === 412 ? result.data.current : null);
+  if (newer) {
+    // Someone saved first. What was typed stays in the form; the panel behind shows theirs.
+    if (result && result.status === 412) state.etags.set(newer.id, { version: newer.version, etag: result.etag });
+    replaceAnnotation(newer);
+    state.editingAnnotation = newer;
+    state.panelOutOfDate = true;
+    refreshFilters();
+    showEditorError(`This annotation was changed by someone else (it is now at version ${newer.version}); your changes were not saved and are still here. Save again to replace that version with yours, or cancel to keep it.`);
+    return null;
+  }
+  return result;
+}
+
+document.getElementById("editor-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!(await addTypedSource())) return;
+  const tags = document.getElementById("editor-tags").value.split(",").map((name) => name.trim()).filter(Boolean);
+  try {
+    await ensureTags(tags);
+  } catch (problem) {
+    showEditorError(problem.message);
+    return;
+  }
+  const editing = state.editingAnnotation;
+  let result;
+  if (editing) {
+    result = await saveEdit(editing, editorBody(tags));
+    if (!result) return;
+  } else {
+    const { start, end } = state.editing;
+    result = await api(config.annotationsUrl, { method: "POST", body: { start, end, offset_unit: "utf16", quote: TEXT.slice(start, end), ...editorBody(tags) } });
+  }
   if (!result.ok) {
-    error.textContent = describeError(result);
-    error.hidden = false;
+    showEditorError(describeError(result));
     return;
   }
   editor.close();
-  window.getSelection().removeAllRanges();
   remember(result);
-  state.annotations.push(result.data);
+  if (editing) {
+    replaceAnnotation({ ...result.data, reply_count: editing.reply_count });
+  } else {
+    window.getSelection().removeAllRanges();
+    state.annotations.push(result.data);
+  }
   refreshFilters();
   openPanel(result.data.id);
-  statusLine.textContent = "Annotation saved.";
+  statusLine.textContent = editing ? "Changes saved." : "Annotation saved.";
 });
 
-document.getElementById("editor-cancel").addEventListener("click", () => editor.close());
-annotateButton.addEventListener("click", openEditor);
+// Ctrl+Enter (⌘+Enter) saves from any field of the editor.
+editor.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    document.getElementById("editor-form").requestSubmit();
+  }
+});
+
+// Esc and Cancel close at once when nothing was typed; otherwise they ask first.
+function askToClose() {
+  if (editorContents() === state.editorOpenedWith) {
+    editor.close();
+    return;
+  }
+  document.getElementById("editor-discard").hidden = false;
+  document.getElementById("editor-keep").focus();
+}
+
+// The panel behind an edit refused as stale shows the version saved meanwhile.
+editor.addEventListener("close", () => {
+  if (!state.panelOutOfDate) return;
+  state.panelOutOfDate = false;
+  if (state.activeId && !panel.hidden) openPanel(state.activeId);
+});
+
+editor.addEventListener("cancel", (event) => {
+  event.preventDefault();
+  askToClose();
+});
+document.getElementById("editor-cancel").addEventListener("click", askToClose);
+document.getElementById("editor-discard-yes").addEventListener("click", () => editor.close());
+document.getElementById("editor-keep").addEventListener("click", () => {
+  document.getElementById("editor-discard").hidden = true;
+  document.getElementById("editor-comment").focus();
+});
+annotateButton.addEventListener("click", () => openEditor());
 // Keep the selection when the button takes the mouse down.
 annotateButton.addEventListener("mousedown", (event) => event.preventDefault());
 
