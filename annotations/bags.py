@@ -12,7 +12,16 @@ from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
-from annotations.models import Annotation, AnnotationRevision, Reply, SourceTag, Tag
+from django.db.models import F
+
+from annotations.models import (
+    Annotation,
+    AnnotationRevision,
+    Reply,
+    ReplyRevision,
+    SourceTag,
+    Tag,
+)
 from archive.bags.records import built, field_names, insert_record, row
 from kaynak.chain import Link, chain_break
 
@@ -130,6 +139,12 @@ class AnnotationsPart:
                 ),
                 "annotation_id",
             ),
+            "reply_revisions": _grouped(
+                ReplyRevision.objects.filter(reply__annotation__in=ids)
+                .annotate(owner=F("reply__annotation_id"))
+                .order_by("owner", "reply_id", "version"),
+                "owner",
+            ),
         }
         pending = {name: next(stream, None) for name, stream in streams.items()}
         for annotation in annotations.iterator(chunk_size=_CHUNK):
@@ -146,20 +161,25 @@ class AnnotationsPart:
     def known_fields(self) -> dict[str, set[str]]:
         return {
             model._meta.label_lower: field_names(model)
-            for model in (Annotation, SourceTag, Reply, AnnotationRevision)
+            for model in (Annotation, SourceTag, Reply, AnnotationRevision, ReplyRevision)
         }
 
     def records_of(self, record: Any) -> list[Any]:
         records = record.get("kaynak:records") if isinstance(record, dict) else None
-        if not isinstance(records, dict) or set(records) != {
+        # Bags written before replies could be edited have no reply revisions.
+        if not isinstance(records, dict) or set(records) - {"reply_revisions"} != {
             "annotation",
             "source_tags",
             "replies",
             "revisions",
         }:
             return [{"model": "kaynak:records", "fields": {}}]
-        return [records["annotation"], *records["source_tags"], *records["replies"]] + records[
-            "revisions"
+        return [
+            records["annotation"],
+            *records["source_tags"],
+            *records["replies"],
+            *records["revisions"],
+            *records.get("reply_revisions", []),
         ]
 
     def _links(self, record: Any) -> list[Link]:
@@ -220,5 +240,7 @@ class AnnotationsPart:
             group = annotation["fields"].get("group")
             insert_record(annotation, group_id=groups.get(group) if group is not None else None)
             for item in rows["source_tags"] + rows["replies"] + rows["revisions"]:
+                insert_record(item)
+            for item in rows.get("reply_revisions", []):
                 insert_record(item)
         return conflicts

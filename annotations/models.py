@@ -189,11 +189,28 @@ class SourceTag(models.Model):
         return f"{self.get_role_display()} {self.source}"
 
 
+class ReplyQuerySet(models.QuerySet["Reply"]):
+    def live(self) -> ReplyQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+
 class Reply(models.Model):
+    """A reply in an annotation's thread. Its author edits and deletes it (deleted replies
+    stay, out of the thread, for their history); a curator may hide it, saying why."""
+
     annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its author last edited it; empty if never."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Raised by every change.")
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.TextField(blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReplyQuerySet.as_manager()
 
     class Meta:
         ordering = ["annotation_id", "created_at", "id"]
@@ -204,10 +221,22 @@ class Reply(models.Model):
                 condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
                 name="%(app_label)s_%(class)s_body_length",
             ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Reply by {self.author_id} to annotation {self.annotation_id}"
+
+    @property
+    def tag_version(self) -> str:
+        """The version kaynak.preconditions makes this reply's ETag of."""
+        return f"reply-{self.pk}.{self.version}"
+
+    @property
+    def etag(self) -> str:
+        return entity_tag(self.tag_version)
 
 
 class RevisionAction(models.TextChoices):
@@ -277,3 +306,31 @@ class AnnotationRevision(models.Model):
 
     def compute_hash(self) -> str:
         return sha256_hex(self.canonical_content())
+
+
+class ReplyRevision(models.Model):
+    """One change of a reply (created, edited, hidden, unhidden, deleted): append-only, with
+    the body before and after."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="revisions")
+    version = models.PositiveIntegerField(help_text="The reply's version after the change.")
+    action = models.CharField(max_length=10, choices=RevisionAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField(default=dict, help_text="Field: {before, after}.")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["reply_id", "version", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reply", "version"], name="%(app_label)s_%(class)s_unique_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=RevisionAction.values),
+                name="%(app_label)s_%(class)s_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} v{self.version} of reply {self.reply_id}"

@@ -12,7 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from annotations.models import Annotation
+from annotations.models import Annotation, Reply
 from annotations.selectors import is_curator
 
 
@@ -23,6 +23,11 @@ def can_edit(user: AbstractBaseUser, annotation: Annotation) -> bool:
 
 def can_delete(user: AbstractBaseUser, annotation: Annotation) -> bool:
     return can_edit(user, annotation) or is_curator(user)
+
+
+def can_edit_reply(user: AbstractBaseUser, reply: Reply) -> bool:
+    """A reply is its author's alone to edit or delete; curators may hide it."""
+    return user.is_authenticated and reply.author_id == user.pk
 
 
 def can_hide(user: AbstractBaseUser) -> bool:
@@ -52,3 +57,12 @@ class CuratorsOnly(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return can_hide(request.user)
+
+
+class ReplyWriteRules(BasePermission):
+    """Reads pass; PATCH and DELETE need the reply's author."""
+
+    message = "Only the reply's author may change or delete it (a curator may hide it)."
+
+    def has_object_permission(self, request: Request, view: APIView, obj: Reply) -> bool:
+        return request.method in SAFE_METHODS or can_edit_reply(request.user, obj)

@@ -111,7 +111,8 @@ def with_representation(annotations: QuerySet[Annotation]) -> QuerySet[Annotatio
     # Filters use subqueries, not joins, so no row repeats and no DISTINCT is needed; the
     # reply count is a subquery too, rather than a GROUP BY over every selected column.
     replies = (
-        Reply.objects.filter(annotation=OuterRef("pk"))
+        # The count everyone sees: neither deleted nor hidden.
+        Reply.objects.filter(annotation=OuterRef("pk"), deleted_at__isnull=True, hidden_at=None)
         .values("annotation")
         .annotate(count=Count("pk"))
         .values("count")
@@ -133,8 +134,13 @@ def with_representation(annotations: QuerySet[Annotation]) -> QuerySet[Annotatio
     )
 
 
-def reply_list(*, annotation: Annotation) -> QuerySet[Reply]:
-    return annotation.replies.select_related("author").order_by("created_at", "id")
+def reply_list(*, annotation: Annotation, user: AbstractBaseUser) -> QuerySet[Reply]:
+    """The thread as `user` may read it: deleted replies are gone; a hidden one is there
+    only for its author and curators."""
+    replies = annotation.replies.live().select_related("author")
+    if not is_curator(user):
+        replies = replies.filter(Q(hidden_at__isnull=True) | Q(author_id=user.pk))
+    return replies.order_by("created_at", "id")
 
 
 def revision_list(*, annotation: Annotation) -> QuerySet[AnnotationRevision]:

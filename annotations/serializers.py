@@ -229,10 +229,24 @@ class ReasonSerializer(serializers.Serializer):
 
 class ReplySerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username")
+    hidden = serializers.SerializerMethodField()
 
     class Meta:
         model = Reply
-        fields = ["id", "author", "body", "created_at"]
+        fields = [
+            "id",
+            "author",
+            "body",
+            "created_at",
+            "modified_at",
+            "version",
+            "hidden",
+            "hidden_reason",
+        ]
+
+    def get_hidden(self, reply: Reply) -> bool:
+        """Hidden by a curator: only its author and curators still read it."""
+        return reply.hidden_at is not None
 
 
 class ReplyInputSerializer(serializers.Serializer):

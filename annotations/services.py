@@ -20,13 +20,20 @@ from annotations.models import (
     Annotation,
     AnnotationRevision,
     Reply,
+    ReplyRevision,
     RevisionAction,
     SourceRole,
     SourceTag,
     Tag,
     Visibility,
 )
-from annotations.permissions import can_create_curated_tag, can_delete, can_edit, can_hide
+from annotations.permissions import (
+    can_create_curated_tag,
+    can_delete,
+    can_edit,
+    can_edit_reply,
+    can_hide,
+)
 from archive.models import Document, Source
 from archive.text import normalize_name
 from kaynak import hooks
@@ -429,8 +436,7 @@ def _set_hidden(
     return current
 
 
-@transaction.atomic
-def reply_create(*, annotation: Annotation, author: AbstractBaseUser, body: str) -> Reply:
+def _check_reply_body(body: str) -> None:
     if not body.strip():
         raise AnnotationRefused("a reply needs some text", fields={"body": ["required"]})
     if len(body) > COMMENT_MAX_LENGTH:
@@ -438,7 +444,118 @@ def reply_create(*, annotation: Annotation, author: AbstractBaseUser, body: str)
             f"a reply has at most {COMMENT_MAX_LENGTH:,} characters",
             fields={"body": [f"at most {COMMENT_MAX_LENGTH:,} characters"]},
         )
-    return Reply.objects.create(annotation=annotation, author=author, body=body)
+
+
+class StaleReply(Stale):
+    """The client edited a version of the reply that is no longer current."""
+
+
+def _record_reply(
+    reply: Reply,
+    *,
+    action: RevisionAction,
+    actor: AbstractBaseUser,
+    changes: dict[str, Any],
+    reason: str = "",
+) -> None:
+    ReplyRevision.objects.create(
+        reply=reply,
+        version=reply.version,
+        action=action,
+        actor=actor,
+        changes=recorded_json(changes),
+        reason=reason,
+    )
+
+
+def _locked_reply(reply: Reply, expected_version: int | None) -> Reply:
+    current = Reply.objects.select_for_update().get(pk=reply.pk)
+    if current.deleted_at is not None:
+        raise AnnotationRefused("the reply was deleted", code="deleted")
+    if expected_version is not None and current.version != expected_version:
+        raise StaleReply(
+            f"the reply was changed meanwhile (you edited version {expected_version}; it is "
+            f"now at version {current.version})",
+            current_version=current.version,
+        )
+    return current
+
+
+@transaction.atomic
+def reply_create(*, annotation: Annotation, author: AbstractBaseUser, body: str) -> Reply:
+    _check_reply_body(body)
+    reply = Reply.objects.create(annotation=annotation, author=author, body=body)
+    _record_reply(
+        reply, action=RevisionAction.CREATED, actor=author, changes={"body": {"after": body}}
+    )
+    return reply
+
+
+@transaction.atomic
+def reply_update(
+    *, reply: Reply, actor: AbstractBaseUser, expected_version: int, body: str
+) -> Reply:
+    """Its author rewrites a reply; the revision keeps the words before and after."""
+    current = _locked_reply(reply, expected_version)
+    if not can_edit_reply(actor, current):
+        raise NotAllowed("only the reply's author may edit it")
+    _check_reply_body(body)
+    if body == current.body:
+        return current  # nothing changes: no new version, no empty revision
+    before = current.body
+    current.body, current.modified_at = body, timezone.now()
+    current.version += 1
+    current.save(update_fields=["body", "modified_at", "version"])
+    _record_reply(
+        current,
+        action=RevisionAction.UPDATED,
+        actor=actor,
+        changes={"body": {"before": before, "after": body}},
+    )
+    return current
+
+
+@transaction.atomic
+def reply_delete(*, reply: Reply, actor: AbstractBaseUser, expected_version: int) -> Reply:
+    """Its author deletes a reply: it leaves the thread, its history stays."""
+    current = _locked_reply(reply, expected_version)
+    if not can_edit_reply(actor, current):
+        raise NotAllowed("only the reply's author may delete it (a curator may hide it)")
+    current.deleted_at = timezone.now()
+    current.version += 1
+    current.save(update_fields=["deleted_at", "version"])
+    _record_reply(
+        current,
+        action=RevisionAction.DELETED,
+        actor=actor,
+        changes={"body": {"before": current.body}},
+    )
+    return current
+
+
+@transaction.atomic
+def reply_hide(*, reply: Reply, actor: AbstractBaseUser, reason: str, hidden: bool = True) -> Reply:
+    """A curator hides a reply from everyone but its author (saying why), or shows it again."""
+    if not can_hide(actor):
+        raise NotAllowed("only curators may hide replies")
+    if hidden and not reason.strip():
+        raise AnnotationRefused("give the reason for hiding", fields={"reason": ["required"]})
+    current = _locked_reply(reply, None)
+    was_hidden = current.hidden_at is not None
+    if was_hidden == hidden:
+        return current
+    current.hidden_at = timezone.now() if hidden else None
+    current.hidden_reason = reason if hidden else ""
+    current.version += 1
+    current.save(update_fields=["hidden_at", "hidden_reason", "version"])
+    _record_reply(
+        current,
+        action=RevisionAction.HIDDEN if hidden else RevisionAction.UNHIDDEN,
+        actor=actor,
+        changes={"hidden": {"before": was_hidden, "after": hidden}},
+        reason=reason,
+    )
+    return current
 
 
 @transaction.atomic

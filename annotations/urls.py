@@ -23,6 +23,16 @@ urlpatterns = [
         name="annotation-replies",
     ),
     path(
+        "annotations/<int:pk>/replies/<int:reply>/",
+        views.AnnotationReplyView.as_view(),
+        name="annotation-reply",
+    ),
+    path(
+        "annotations/<int:pk>/replies/<int:reply>/hide/",
+        views.AnnotationReplyHideView.as_view(),
+        name="annotation-reply-hide",
+    ),
+    path(
         "annotations/<int:pk>/history/",
         views.AnnotationHistoryView.as_view(),
         name="annotation-history",

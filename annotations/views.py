@@ -16,8 +16,8 @@ from rest_framework.response import Response
 
 from annotations import exports, w3c
 from annotations.anchoring import OffsetUnit
-from annotations.models import Annotation
-from annotations.permissions import AnnotationWriteRules, CuratorsOnly
+from annotations.models import Annotation, Reply
+from annotations.permissions import AnnotationWriteRules, CuratorsOnly, ReplyWriteRules
 from annotations.selectors import (
     AnnotationFilters,
     annotation_list,
@@ -44,12 +44,16 @@ from annotations.serializers import (
 from annotations.services import (
     SourceTagInput,
     StaleAnnotation,
+    StaleReply,
     annotation_create,
     annotation_delete,
     annotation_hide,
     annotation_unhide,
     annotation_update,
     reply_create,
+    reply_delete,
+    reply_hide,
+    reply_update,
     tag_create,
 )
 from archive.selectors import visible_documents
@@ -385,7 +389,8 @@ class AnnotationRepliesView(GenericAPIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        return Response(ReplySerializer(reply_list(annotation=annotation), many=True).data)
+        replies = reply_list(annotation=annotation, user=request.user)
+        return Response(ReplySerializer(replies, many=True).data)
 
     @extend_schema(
         operation_id="annotation_replies_create",
@@ -400,7 +405,140 @@ class AnnotationRepliesView(GenericAPIView):
         reply = reply_create(
             annotation=annotation, author=request.user, body=form.validated_data["body"]
         )
-        return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+        return preconditions.tagged(
+            ReplySerializer(reply).data, reply.tag_version, code=status.HTTP_201_CREATED
+        )
+
+
+def expected_reply_version(request: Request, reply: Reply) -> int:
+    """The version of the reply the client last read, from If-Match (its ETag)."""
+    tag = preconditions.require_version(request, reply.tag_version)
+    name, _, version = tag.partition(".")
+    if name == f"reply-{reply.pk}" and version.isdigit():
+        return int(version)
+    return -1  # no version of this reply: stale by definition
+
+
+class AnnotationReplyView(GenericAPIView):
+    """One reply: its author edits or deletes it, with the ETag last read in If-Match."""
+
+    permission_classes = [IsAuthenticated & ReplyWriteRules]
+    serializer_class = ReplySerializer
+
+    def get_object(self) -> Reply:
+        annotation = get_object_or_404(visible_annotations(self.request.user), pk=self.kwargs["pk"])
+        reply = get_object_or_404(
+            reply_list(annotation=annotation, user=self.request.user), pk=self.kwargs["reply"]
+        )
+        self.check_object_permissions(self.request, reply)
+        return reply
+
+    def _stale(self, reply: Reply, stale: StaleReply) -> Response:
+        current = Reply.objects.select_related("author").get(pk=reply.pk)
+        body = ReplySerializer(current).data
+        return preconditions.stale_response(stale, body, current.tag_version)
+
+    @extend_schema(
+        operation_id="annotation_replies_retrieve",
+        description="The ETag is the version to send back in If-Match.",
+        responses={200: ReplySerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int, reply: int) -> Response:
+        found = self.get_object()
+        return preconditions.tagged(ReplySerializer(found).data, found.tag_version)
+
+    @extend_schema(
+        operation_id="annotation_replies_update",
+        description="Its author rewrites the reply; one revision per change.",
+        request=ReplyInputSerializer,
+        parameters=[IF_MATCH],
+        responses={
+            200: ReplySerializer,
+            400: ERROR,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            **PRECONDITIONS,
+        },
+    )
+    def patch(self, request: Request, pk: int, reply: int) -> Response:
+        found = self.get_object()
+        version = expected_reply_version(request, found)
+        form = ReplyInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            updated = reply_update(
+                reply=found,
+                actor=request.user,
+                expected_version=version,
+                body=form.validated_data["body"],
+            )
+        except StaleReply as stale:
+            return self._stale(found, stale)
+        return preconditions.tagged(ReplySerializer(updated).data, updated.tag_version)
+
+    @extend_schema(
+        operation_id="annotation_replies_destroy",
+        description="Its author deletes the reply; its history stays.",
+        parameters=[IF_MATCH],
+        responses={
+            204: None,
+            400: ERROR,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            **PRECONDITIONS,
+        },
+    )
+    def delete(self, request: Request, pk: int, reply: int) -> Response:
+        found = self.get_object()
+        version = expected_reply_version(request, found)
+        try:
+            reply_delete(reply=found, actor=request.user, expected_version=version)
+        except StaleReply as stale:
+            return self._stale(found, stale)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AnnotationReplyHideView(GenericAPIView):
+    permission_classes = [IsAuthenticated & CuratorsOnly]
+    serializer_class = ReplySerializer
+
+    def _reply(self, request: Request, pk: int, reply: int) -> Reply:
+        annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
+        return get_object_or_404(reply_list(annotation=annotation, user=request.user), pk=reply)
+
+    @extend_schema(
+        operation_id="annotation_replies_hide",
+        description="A curator hides a reply from everyone but its author, giving `reason`.",
+        request=ReasonSerializer,
+        responses={
+            200: ReplySerializer,
+            400: ERROR,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int, reply: int) -> Response:
+        form = ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        hidden = reply_hide(
+            reply=self._reply(request, pk, reply),
+            actor=request.user,
+            reason=form.validated_data["reason"],
+        )
+        return preconditions.tagged(ReplySerializer(hidden).data, hidden.tag_version)
+
+    @extend_schema(
+        operation_id="annotation_replies_unhide",
+        responses={200: ReplySerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def delete(self, request: Request, pk: int, reply: int) -> Response:
+        shown = reply_hide(
+            reply=self._reply(request, pk, reply), actor=request.user, reason="", hidden=False
+        )
+        return preconditions.tagged(ReplySerializer(shown).data, shown.tag_version)
 
 
 class AnnotationHistoryView(GenericAPIView):

@@ -14,12 +14,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.serializers.json import DjangoJSONEncoder
 
-from annotations.models import Annotation, AnnotationRevision, Reply, SourceTag, Tag
+from annotations.models import (
+    Annotation,
+    AnnotationRevision,
+    Reply,
+    ReplyRevision,
+    SourceTag,
+    Tag,
+)
 from annotations.services import (
     SourceTagInput,
     annotation_create,
     annotation_update,
     reply_create,
+    reply_update,
     tag_create,
 )
 from archive.models import (
@@ -48,12 +56,13 @@ TABLES = [
     SourceTag,
     Reply,
     AnnotationRevision,
+    ReplyRevision,
 ]
 
 
 def build_archive() -> dict[str, Any]:
     """Sample documents, a facsimile, a withdrawn document, a merge that stands and one
-    undone, tags, a group annotation with a source tag, an edit and a reply; a checkpoint."""
+    undone, tags, a group annotation with a source tag, an edit and an edited reply; a checkpoint."""
     curator = UserFactory(username="bag-curator", is_staff=True)
     reader = UserFactory(username="bag-reader")
     team = Group.objects.create(name="bag-readers")
@@ -97,7 +106,8 @@ def build_archive() -> dict[str, Any]:
         expected_version=annotation.version,
         comment="The opening line, as printed.",
     )
-    reply_create(annotation=annotation, author=curator, body="Agreed; see the facsimile.")
+    reply = reply_create(annotation=annotation, author=curator, body="Agreed; see the scan.")
+    reply_update(reply=reply, actor=curator, expected_version=1, body="Agreed; see the facsimile.")
     annotation_create(document=documents[1], creator=curator, start=5, end=20)
     provenance_checkpoint()
     return {"documents": documents, "curator": curator, "reader": reader}
