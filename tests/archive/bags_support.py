@@ -62,7 +62,8 @@ TABLES = [
 
 def build_archive() -> dict[str, Any]:
     """Sample documents, a facsimile, a withdrawn document, a merge that stands and one
-    undone, tags, a group annotation with a source tag, an edit and an edited reply; a checkpoint."""
+    undone, tags, a group annotation with a source tag, an edit, an edited reply; a
+    checkpoint."""
     curator = UserFactory(username="bag-curator", is_staff=True)
     reader = UserFactory(username="bag-reader")
     team = Group.objects.create(name="bag-readers")
