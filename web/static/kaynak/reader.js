@@ -469,14 +469,18 @@ function openPanel(id, { others = [] } = {}) {
   }
 }
 
+const VISIBILITY_NAMES = { private: "Private", group: "Group", public: "Public" };
+
 function panelContent(annotation, others) {
   const nodes = [];
   nodes.push(element("blockquote", annotation.quote, "quote"));
   const meta = element(
     "p",
-    `${annotation.creator} · ${annotation.visibility}${annotation.group ? ` (${annotation.group.name})` : ""} · ${new Date(annotation.created_at).toLocaleString()} · version ${annotation.version}`,
+    `${annotation.creator} · ${VISIBILITY_NAMES[annotation.visibility] || annotation.visibility}${annotation.group ? ` (${annotation.group.name})` : ""} · `,
     "annotation-meta",
   );
+  meta.append(timeElement(annotation.created_at));
+  if (annotation.version > 1) meta.append(" · edited ", timeElement(annotation.modified_at));
   nodes.push(meta);
   if (annotation.hidden) nodes.push(element("p", `Hidden by a curator${annotation.hidden_reason ? `: ${annotation.hidden_reason}` : ""}.`, "notice"));
   const comment = element("p", annotation.comment || "No comment.", annotation.comment ? "comment" : "comment muted");
@@ -537,6 +541,12 @@ function panelContent(annotation, others) {
   const replyButton = element("button", "Post reply");
   replyButton.type = "submit";
   replyForm.append(replyLabel, replyBody, replyButton);
+  replyBody.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      replyForm.requestSubmit();
+    }
+  });
   replyForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const result = await api(`${annotationUrl(annotation.id)}replies/`, { method: "POST", body: { body: replyBody.value } });
@@ -559,10 +569,7 @@ function panelContent(annotation, others) {
   history.addEventListener("toggle", async () => {
     if (!history.open || historyList.childElementCount) return;
     const result = await api(`${annotationUrl(annotation.id)}history/`);
-    for (const revision of result.data || []) {
-      const changed = Object.keys(revision.changes).join(", ");
-      historyList.append(element("li", `v${revision.version} ${revision.action} by ${revision.actor}, ${new Date(revision.occurred_at).toLocaleString()}${changed ? ` (${changed})` : ""}${revision.reason ? `: ${revision.reason}` : ""}`));
-    }
+    historyList.replaceChildren(...(result.data || []).map(revisionItem));
   });
   nodes.push(history);
   return nodes;
@@ -570,9 +577,189 @@ function panelContent(annotation, others) {
 
 async function loadReplies(annotation, list) {
   const result = await api(`${annotationUrl(annotation.id)}replies/`);
-  list.replaceChildren(...(result.data || []).map((reply) => element("li", `${reply.author}: ${reply.body}`)));
+  list.replaceChildren(...(result.data || []).map((reply) => replyItem(annotation, reply, list)));
   if (!list.childElementCount) list.append(element("li", "No replies yet.", "muted"));
 }
+
+function replyUrl(annotation, reply) {
+  return `${annotationUrl(annotation.id)}replies/${reply.id}/`;
+}
+
+function timeElement(value) {
+  const time = element("time", formatDate(value));
+  time.dateTime = value;
+  return time;
+}
+
+// A reply with its author and date; its author may edit or delete it, a curator hide it.
+function replyItem(annotation, reply, list) {
+  const item = element("li", undefined, "reply");
+  item.id = `reply-${reply.id}`;
+  const meta = element("p", undefined, "reply-meta");
+  meta.append(element("strong", reply.author, "reply-author"), " · ", timeElement(reply.created_at));
+  if (reply.modified_at) meta.append(" · edited ", timeElement(reply.modified_at));
+  const body = element("p", reply.body, "reply-body");
+  item.append(meta, body);
+  if (reply.hidden) item.append(element("p", `Hidden by a curator${reply.hidden_reason ? `: ${reply.hidden_reason}` : ""}. Only its author and curators read it.`, "notice"));
+  const actions = element("div", undefined, "row reply-actions");
+  const button = (text, className) => {
+    const node = element("button", text, className);
+    node.type = "button";
+    actions.append(node);
+    return node;
+  };
+  if (reply.author === config.user.username) {
+    button("Edit", "reply-edit").addEventListener("click", () => editReply(annotation, reply, item, list));
+    button("Delete", "danger reply-delete").addEventListener("click", () => confirmReplyDelete(annotation, reply, actions, list));
+  } else if (config.user.isCurator) {
+    button(reply.hidden ? "Show" : "Hide", "reply-hide").addEventListener("click", () => hideReply(annotation, reply, actions, list));
+  }
+  if (actions.childElementCount) item.append(actions);
+  return item;
+}
+
+// The ETag of the reply as shown: read it alone; if it moved on meanwhile, say so.
+async function replyEtag(annotation, reply) {
+  const result = await api(replyUrl(annotation, reply));
+  if (!result.ok) return { problem: describeError(result) };
+  if (result.data.version !== reply.version) return { problem: "This reply was changed meanwhile; its current text is shown." };
+  return { etag: result.etag };
+}
+
+function replyProblem(item, text) {
+  let message = item.querySelector(".reply-error");
+  if (!message) {
+    message = element("p", "", "error reply-error");
+    message.setAttribute("role", "alert");
+    item.append(message);
+  }
+  message.textContent = text;
+}
+
+function editReply(annotation, reply, item, list) {
+  const area = element("textarea");
+  area.value = reply.body;
+  area.rows = 3;
+  area.className = "reply-editor";
+  area.setAttribute("aria-label", "Edit your reply");
+  const save = element("button", "Save reply", "primary");
+  save.type = "button";
+  const cancel = element("button", "Cancel");
+  cancel.type = "button";
+  const row = element("div", undefined, "row");
+  row.append(save, cancel);
+  const form = element("div", undefined, "stack reply-form");
+  form.append(area, row);
+  item.querySelector(".reply-body").replaceWith(form);
+  item.querySelector(".reply-actions")?.remove();
+  area.focus();
+  cancel.addEventListener("click", () => loadReplies(annotation, list));
+  const submit = async () => {
+    const { etag, problem } = await replyEtag(annotation, reply);
+    if (problem) return replyProblem(item, `${problem} Your text is kept here.`);
+    const result = await api(replyUrl(annotation, reply), { method: "PATCH", body: { body: area.value }, etag });
+    if (!result.ok) return replyProblem(item, `${describeError(result)} Your text is kept here.`);
+    loadReplies(annotation, list);
+  };
+  save.addEventListener("click", submit);
+  area.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      submit();
+    }
+  });
+}
+
+function confirmReplyDelete(annotation, reply, actions, list) {
+  const row = element("div", undefined, "row");
+  row.append(element("span", "Delete this reply? Its history is kept."));
+  const yes = element("button", "Delete", "danger reply-confirm-delete");
+  yes.type = "button";
+  const no = element("button", "Keep");
+  no.type = "button";
+  row.append(yes, no);
+  actions.replaceWith(row);
+  no.addEventListener("click", () => loadReplies(annotation, list));
+  yes.addEventListener("click", async () => {
+    const { etag, problem } = await replyEtag(annotation, reply);
+    if (problem) return replyProblem(row.parentElement, problem);
+    const result = await api(replyUrl(annotation, reply), { method: "DELETE", etag });
+    if (!result.ok) return replyProblem(row.parentElement, describeError(result));
+    annotation.reply_count = Math.max(0, (annotation.reply_count || 1) - 1);
+    renderList();
+    loadReplies(annotation, list);
+    statusLine.textContent = "Reply deleted.";
+  });
+}
+
+function hideReply(annotation, reply, actions, list) {
+  const url = `${replyUrl(annotation, reply)}hide/`;
+  if (reply.hidden) {
+    api(url, { method: "DELETE" }).then(() => loadReplies(annotation, list));
+    return;
+  }
+  const row = element("div", undefined, "row");
+  const reason = element("input");
+  reason.className = "reply-hide-reason";
+  reason.setAttribute("aria-label", "Reason for hiding (recorded)");
+  reason.placeholder = "Reason (recorded)";
+  const yes = element("button", "Hide", "danger reply-confirm-hide");
+  yes.type = "button";
+  row.append(reason, yes);
+  actions.replaceWith(row);
+  reason.focus();
+  yes.addEventListener("click", async () => {
+    const result = await api(url, { method: "POST", body: { reason: reason.value } });
+    if (!result.ok) return replyProblem(row.parentElement, describeError(result));
+    loadReplies(annotation, list);
+  });
+}
+
+// ---------------------------------------------------------------------------- history
+
+const ACTIONS = { created: "Created", updated: "Edited", hidden: "Hidden by a curator", unhidden: "Shown again by a curator", deleted: "Deleted" };
+const FIELDS = { comment: "Comment", tags: "Tags", source_tags: "Sources", visibility: "Who can see it", group: "Group", hidden: "Hidden" };
+
+function sourceName(slug) {
+  for (const item of state.annotations) {
+    for (const sourceTag of item.source_tags) if (sourceTag.source.slug === slug) return sourceTag.source.name;
+  }
+  for (const known of state.sources.values()) if (known.slug === slug) return known.label;
+  return slug;
+}
+
+function readableValue(field, value) {
+  if (value === null || value === undefined || value === "") return "none";
+  if (field === "comment") return `“${value}”`;
+  if (field === "tags") return value.length ? value.join(", ") : "none";
+  if (field === "source_tags") return value.length ? value.map(([slug, chosen]) => `${roleLabel(chosen)} ${sourceName(slug)}`).join("; ") : "none";
+  if (field === "visibility") return (config.visibilities.find((item) => item.value === value) || {}).label || value;
+  if (field === "group") return (config.user.groups.find((item) => item.id === value) || {}).name || "a group you are not in";
+  if (field === "hidden") return value ? "yes" : "no";
+  return String(value);
+}
+
+function revisionItem(revision) {
+  const item = element("li");
+  const head = element("p", undefined, "revision-head");
+  head.append(element("strong", ACTIONS[revision.action] || revision.action), ` by ${revision.actor || "Kaynak itself"} · `, timeElement(revision.occurred_at));
+  item.append(head);
+  const changes = element("ul", undefined, "revision-changes");
+  for (const [field, change] of Object.entries(revision.changes)) {
+    if (!(field in FIELDS)) continue; // the passage itself never changes after creation
+    const created = revision.action === "created";
+    if (created && (change.after === "" || (Array.isArray(change.after) && !change.after.length) || change.after === null)) continue;
+    let text;
+    if (!("before" in change) && !("after" in change)) text = `${FIELDS[field]} changed (not shown: you could not read it then)`;
+    else if (created) text = `${FIELDS[field]}: ${readableValue(field, change.after)}`;
+    else text = `${FIELDS[field]}: ${"before" in change ? readableValue(field, change.before) : "(not shown)"} → ${"after" in change ? readableValue(field, change.after) : "(not shown)"}`;
+    changes.append(element("li", text));
+  }
+  if (changes.childElementCount) item.append(changes);
+  if (revision.reason) item.append(element("p", `Reason: ${revision.reason}`, "muted"));
+  return item;
+}
+
 
 function showPanelMessage(text) {
   const message = document.getElementById("panel-message");
@@ -1061,7 +1248,7 @@ textElement.addEventListener("focusout", () => {
 
 document.addEventListener("keydown", (event) => {
   const typing = event.target.closest && event.target.closest("input, textarea, select, dialog");
-  if (event.key === "Escape" && !editor.open && !panel.hidden) {
+  if (event.key === "Escape" && !editor.open && !keysHelp.open && !panel.hidden) {
     closePanel();
     return;
   }
@@ -1070,6 +1257,11 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "?") {
+    event.preventDefault();
+    openHelp();
+    return;
+  }
   if (event.key === "j" || event.key === "k") {
     event.preventDefault();
     stepAnnotation(event.key === "j" ? 1 : -1);
@@ -1089,6 +1281,18 @@ for (const select of document.querySelectorAll("[data-filter]")) {
     render();
   });
 }
+
+// The keys, on "?" or the toolbar's Keys button.
+const keysHelp = document.getElementById("keys-help");
+function openHelp() {
+  if (!keysHelp.open) keysHelp.showModal();
+  document.getElementById("keys-close").focus();
+}
+document.getElementById("help-button").addEventListener("click", openHelp);
+document.getElementById("keys-close").addEventListener("click", () => keysHelp.close());
+
+// Times the server wrote (in its zone) are shown in the reader's, in the one form.
+for (const time of document.querySelectorAll("time[data-local]")) time.textContent = formatDate(time.dateTime);
 
 phone.addEventListener("change", () => {
   if (!phone.matches && document.body.classList.contains("list-open")) closeList({ focus: false });
