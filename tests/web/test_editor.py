@@ -188,3 +188,29 @@ def test_a_typed_source_that_could_be_several_is_not_guessed(visit, document) ->
         "“harbour” could be Harbour Board, Harbour Police"
     )
     assert not Annotation.objects.exists()
+
+
+def test_keyboard_selection_leaves_the_leading_and_trailing_space_out_of_the_quote(
+    visit, document
+) -> None:
+    tab = visit("reader")
+    page = tab.go(f"/documents/{document.pk}/")
+    expect(page.locator("#document-text[data-ready='true']")).to_be_visible()
+    after_office = TEXT.index("office") + len("office")  # the caret before " in İzmir"
+    page.locator("#document-text").focus()
+    page.evaluate(
+        """(at) => {
+          const node = document.getElementById("document-text").firstChild;
+          getSelection().collapse(node, at);
+        }""",
+        after_office,
+    )
+    for _ in range(2):
+        page.keyboard.press("Control+Shift+ArrowRight")
+    selected = page.evaluate("() => getSelection().toString()")
+    assert selected != selected.strip()  # the browser took a space along
+    page.keyboard.press("a")
+    expect(page.locator("#editor-quote")).to_have_text(selected.strip())
+    page.click("#editor-save")
+    expect(page.locator("#editor")).to_be_hidden()
+    assert Annotation.objects.get().quote == selected.strip()
