@@ -291,6 +291,8 @@ def test_the_reader_works_at_phone_width(visit, document) -> None:
     page.fill("#editor-comment", "Named.")
     page.click("#editor-save")
     expect(page.locator("#annotation-panel")).to_be_visible()
+    # The panel's replies have loaded: no request is still running when the test ends.
+    expect(page.locator("#panel-replies li")).to_have_count(1)
     assert Annotation.objects.get().quote == word
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390

@@ -129,11 +129,11 @@ def test_history_says_what_changed_in_words_with_before_and_after(
     expect(edited.locator(".revision-head")).to_contain_text("Edited by reader")
     expect(edited.locator("time")).to_have_text(READABLE)
     changes = edited.locator(".revision-changes li")
-    expect(changes).to_contain_text(
+    expect(changes).to_have_text(
         [
             "Comment: “First reading.” → “Second reading.”",
-            "Sources: none → Claimed by Pier Authority",
             "Tags: none → timetable",
+            "Sources: none → Claimed by Pier Authority",
             "Who can see it: Private (only me) → Public (every signed-in user)",
         ]
     )

@@ -745,8 +745,11 @@ function revisionItem(revision) {
   head.append(element("strong", ACTIONS[revision.action] || revision.action), ` by ${revision.actor || "Kaynak itself"} · `, timeElement(revision.occurred_at));
   item.append(head);
   const changes = element("ul", undefined, "revision-changes");
-  for (const [field, change] of Object.entries(revision.changes)) {
-    if (!(field in FIELDS)) continue; // the passage itself never changes after creation
+  // In one order whatever order the server's JSON keeps: the passage itself is left out, as
+  // it never changes after creation.
+  for (const field of Object.keys(FIELDS)) {
+    if (!(field in revision.changes)) continue;
+    const change = revision.changes[field];
     const created = revision.action === "created";
     if (created && (change.after === "" || (Array.isArray(change.after) && !change.after.length) || change.after === null)) continue;
     let text;
