@@ -99,7 +99,9 @@ def _w3c(annotation: Annotation, records: dict[str, Any]) -> dict[str, Any]:
         "created": annotation.created_at.isoformat(timespec="microseconds"),
         "modified": annotation.modified_at.isoformat(timespec="microseconds"),
         "body": body,
-        "target": {
+        "target": {"source": f"urn:kaynak:document:{annotation.document_id}"}
+        if annotation.is_page_note
+        else {
             "source": f"urn:kaynak:document:{annotation.document_id}",
             "selector": [
                 {

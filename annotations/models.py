@@ -67,13 +67,21 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
 
 
 class Annotation(models.Model):
-    """A span of a document's text, in Unicode code points, with what a researcher says of it.
-    Database triggers keep the span, its context, its document and its creator unchanged."""
+    """A span of a document's text, in Unicode code points, with what a researcher says of it,
+    or a page note on the whole document (no span). Database triggers keep the span, its
+    context, its document and its creator unchanged."""
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="annotations")
-    start = models.PositiveIntegerField(help_text="First code point of the span.")
-    end = models.PositiveIntegerField(help_text="Code point after the span.")
-    quote = models.TextField(help_text="The exact text of the span when it was annotated.")
+    start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="First code point of the span; empty for a page note."
+    )
+    end = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Code point after the span; empty for a page note."
+    )
+    quote = models.TextField(
+        blank=True,
+        help_text="The exact text of the span when it was annotated; empty for a page note.",
+    )
     prefix = models.CharField(
         max_length=CONTEXT_LENGTH, blank=True, help_text="Up to 32 code points before the span."
     )
@@ -117,9 +125,12 @@ class Annotation(models.Model):
         permissions = [("moderate_annotation", "Can read, hide and delete any annotation")]
         indexes = [models.Index(fields=["document", "start", "end"], name="annotations_span_idx")]
         constraints = [
+            # A span with its quote, or a page note (on the whole document): no span, no
+            # quote, no context.
             models.CheckConstraint(
-                condition=Q(start__gte=0) & Q(start__lt=F("end")),
-                name="%(app_label)s_%(class)s_span_valid",
+                condition=(Q(start__gte=0) & Q(start__lt=F("end")) & ~Q(quote=""))
+                | Q(start__isnull=True, end__isnull=True, quote="", prefix="", suffix=""),
+                name="%(app_label)s_%(class)s_span_or_page_note",
             ),
             models.CheckConstraint(
                 condition=(Q(visibility=Visibility.GROUP) & Q(group__isnull=False))
@@ -133,9 +144,6 @@ class Annotation(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("comment"), COMMENT_MAX_LENGTH),
                 name="%(app_label)s_%(class)s_comment_length",
-            ),
-            models.CheckConstraint(
-                condition=~Q(quote=""), name="%(app_label)s_%(class)s_has_quote"
             ),
             models.CheckConstraint(
                 condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"
@@ -154,7 +162,14 @@ class Annotation(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.is_page_note:
+            return f"page note on document {self.document_id}"
         return f"{self.quote[:40]!r} in document {self.document_id}"
+
+    @property
+    def is_page_note(self) -> bool:
+        """On the whole document rather than a passage of it."""
+        return self.start is None
 
     @property
     def tag_version(self) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from annotations.models import (
@@ -130,7 +130,8 @@ def with_representation(annotations: QuerySet[Annotation]) -> QuerySet[Annotatio
             ),
         )
         .annotate(reply_count=Coalesce(Subquery(replies), 0))
-        .order_by("document_id", "start", "end", "id")
+        # Page notes (no span) first, on every database.
+        .order_by("document_id", F("start").asc(nulls_first=True), "end", "id")
     )
 
 

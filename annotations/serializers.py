@@ -73,6 +73,11 @@ class AnnotationSerializer(serializers.ModelSerializer):
     hidden = serializers.SerializerMethodField()
     hidden_reason = serializers.SerializerMethodField()
     reply_count = serializers.IntegerField(read_only=True, default=0)
+    page_note = serializers.BooleanField(
+        source="is_page_note",
+        read_only=True,
+        help_text="On the whole document: start and end are null, quote is empty.",
+    )
 
     class Meta:
         model = Annotation
@@ -97,6 +102,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "hidden",
             "hidden_reason",
             "reply_count",
+            "page_note",
         ]
 
     def get_url(self, annotation: Annotation) -> str:
@@ -160,6 +166,10 @@ class AnnotationCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=100), required=False, default=list
     )
     source_tags = SourceTagInputSerializer(many=True, required=False, default=list)
+    page_note = serializers.BooleanField(
+        default=False,
+        help_text="A note on the whole document: give no offsets, quote or context.",
+    )
 
 
 class AnnotationUpdateSerializer(serializers.Serializer):

@@ -294,21 +294,36 @@ def annotation_create(
     group: int | None = None,
     tags: Sequence[str] = (),
     source_tags: Sequence[SourceTagInput] = (),
+    page_note: bool = False,
 ) -> Annotation:
     """Annotate a span: by offsets (and the quote found there, if given), or by a quote
-    with its prefix and suffix, which must occur exactly once."""
-    if start is not None or end is not None:
+    with its prefix and suffix, which must occur exactly once; or, as a page note, the
+    whole document (no span, no quote)."""
+    if page_note:
+        given = [
+            name
+            for name, value in (("start", start), ("end", end), ("quote", quote))
+            if value not in (None, "")
+        ] + [name for name, value in (("prefix", prefix), ("suffix", suffix)) if value]
+        if given:
+            raise AnnotationRefused(
+                "a page note is on the whole document: give no span, quote or context",
+                fields={name: ["not with page_note"] for name in given},
+            )
+        span: Span | None = None
+    elif start is not None or end is not None:
         if start is None or end is None:
             missing = "start" if start is None else "end"
             raise AnnotationRefused(
                 "give both start and end", fields={missing: ["required with the other offset"]}
             )
-        span: Span = span_from_offsets(document.text, start, end, quote=quote, unit=offset_unit)
+        span = span_from_offsets(document.text, start, end, quote=quote, unit=offset_unit)
     elif quote:
         span = span_from_quote(document.text, quote, prefix=prefix, suffix=suffix)
     else:
         raise AnnotationRefused(
-            "give the offsets (start, end) or the quote to anchor the annotation",
+            "give the offsets (start, end) or the quote to anchor the annotation, or "
+            "page_note for a note on the whole document",
             fields={"quote": ["required without start and end"]},
         )
     _check_comment(comment)
@@ -317,11 +332,11 @@ def annotation_create(
     resolved_sources = _resolve_sources(source_tags)
     annotation = Annotation.objects.create(
         document=document,
-        start=span.start,
-        end=span.end,
-        quote=span.quote,
-        prefix=span.prefix,
-        suffix=span.suffix,
+        start=span.start if span else None,
+        end=span.end if span else None,
+        quote=span.quote if span else "",
+        prefix=span.prefix if span else "",
+        suffix=span.suffix if span else "",
         comment=comment,
         visibility=visibility,
         group=resolved_group,

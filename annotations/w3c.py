@@ -90,7 +90,10 @@ def annotation_to_w3c(
         "created": _datetime(annotation.created_at),
         "modified": _datetime(annotation.modified_at),
         "creator": {"type": "Person", "nickname": annotation.creator.username},
-        "target": {
+        # A page note's target is the document itself: a SpecificResource without a selector.
+        "target": {"source": document_iri(request, annotation.document_id)}
+        if annotation.is_page_note
+        else {
             "source": document_iri(request, annotation.document_id),
             "selector": [
                 {
@@ -179,7 +182,10 @@ def w3c_to_create_data(data: Any, document: Document, request: HttpRequest) -> d
     if "body" in data and "bodyValue" in data:
         raise W3CInputError("give body or bodyValue, not both")
 
-    targets = _as_list(data.get("target"))
+    # A target given as the document's IRI alone is the whole document (a page note).
+    targets = [
+        {"source": item} if isinstance(item, str) else item for item in _as_list(data.get("target"))
+    ]
     if len(targets) != 1 or not isinstance(targets[0], dict):
         raise W3CInputError(
             "give one target: this document with a text selector",
@@ -203,9 +209,12 @@ def w3c_to_create_data(data: Any, document: Document, request: HttpRequest) -> d
         fields["quote"] = quote.get("exact")
         fields["prefix"] = quote.get("prefix", "")
         fields["suffix"] = quote.get("suffix", "")
-    if not position and not quote:
+    if "selector" not in target:
+        fields["page_note"] = True  # the whole document
+    elif not position and not quote:
         raise W3CInputError(
-            "the target needs a TextPositionSelector or a TextQuoteSelector",
+            "the target needs a TextPositionSelector or a TextQuoteSelector (or no selector, "
+            "for a note on the whole document)",
             fields={"target": ["needs a TextPositionSelector or TextQuoteSelector"]},
         )
 

@@ -111,7 +111,7 @@ def test_the_database_holds_the_span_rule(document, owner) -> None:
     # A span never changes once written (tests/annotations/test_constraints.py): its rule
     # is tried on the row as written.
     with (
-        pytest.raises(IntegrityError, match="annotations_annotation_span_valid"),
+        pytest.raises(IntegrityError, match="annotations_annotation_span_or_page_note"),
         transaction.atomic(),
     ):
         Annotation.objects.create(

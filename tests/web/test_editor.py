@@ -214,3 +214,26 @@ def test_keyboard_selection_leaves_the_leading_and_trailing_space_out_of_the_quo
     page.click("#editor-save")
     expect(page.locator("#editor")).to_be_hidden()
     assert Annotation.objects.get().quote == selected.strip()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280", "390"])
+def test_a_page_note_needs_no_selection_and_is_listed_first(visit, document, viewport) -> None:
+    tab = visit("reader", viewport=viewport)
+    page = tab.go(f"/documents/{document.pk}/")
+    expect(page.locator("#document-text[data-ready='true']")).to_be_visible()
+    page.click("#page-note-button")
+    expect(page.locator("#editor-title")).to_have_text("Page note")
+    expect(page.locator("#editor-quote")).to_have_text("The whole document")
+    page.fill("#editor-comment", "Read this with the March notice.")
+    page.press("#editor-comment", "Control+Enter")
+    expect(page.locator("#editor")).to_be_hidden()
+    note = Annotation.objects.get()
+    assert note.is_page_note and note.comment == "Read this with the March notice."
+    expect(page.locator("#panel-comment")).to_have_text("Read this with the March notice.")
+    expect(page.locator("#annotation-panel .page-note")).to_contain_text("whole document")
+    assert page.locator("mark.hl").count() == 0  # nothing in the text is highlighted
+    if viewport is NARROW:
+        page.keyboard.press("Escape")
+        page.click("#list-toggle")
+    expect(page.locator(f"#list-item-{note.pk} .list-quote")).to_contain_text("Page note")
+    assert not tab.errors

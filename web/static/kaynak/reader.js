@@ -141,7 +141,7 @@ function visibleAnnotations() {
 
 function label(annotation) {
   const quote = annotation.quote.length > 60 ? `${annotation.quote.slice(0, 57)}…` : annotation.quote;
-  const parts = [`Annotation by ${annotation.creator} on “${quote}”`];
+  const parts = [annotation.page_note ? `Page note by ${annotation.creator}` : `Annotation by ${annotation.creator} on “${quote}”`];
   if (annotation.comment) parts.push(annotation.comment.slice(0, 80));
   if (annotation.tags.length) parts.push(`tags: ${annotation.tags.map((t) => t.name).join(", ")}`);
   return parts.join(". ");
@@ -181,7 +181,9 @@ function restoreSelection(saved) {
 // annotation covering it, outermost (earliest, longest) first, so overlapping and nested
 // annotations are all visible and each can be reached.
 function render() {
+  // Page notes have no passage to highlight: they are in the list only.
   const shown = visibleAnnotations()
+    .filter((item) => !item.page_note)
     .map((item) => ({ item, start: toUtf16(item.start), end: toUtf16(item.end) }))
     .sort((a, b) => a.start - b.start || b.end - a.end || a.item.id - b.item.id);
   const cuts = new Set([0, TEXT.length]);
@@ -232,7 +234,8 @@ function render() {
   restoreSelection(saved);
   const count = document.getElementById("annotation-count");
   const total = state.annotations.length;
-  count.textContent = shown.length === total ? `${total} annotation${total === 1 ? "" : "s"}` : `${shown.length} of ${total} annotations shown`;
+  const listed = visibleAnnotations().length;
+  count.textContent = listed === total ? `${total} annotation${total === 1 ? "" : "s"}` : `${listed} of ${total} annotations shown`;
   renderList();
   layoutFilters();
 }
@@ -252,7 +255,8 @@ function listedAnnotations() {
   if (listSort.value === "newest") {
     return items.sort((a, b) => new Date(b.created_at) - new Date(a.created_at) || b.id - a.id);
   }
-  return items.sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
+  const at = (item) => (item.page_note ? -1 : item.start);
+  return items.sort((a, b) => at(a) - at(b) || (b.end || 0) - (a.end || 0) || a.id - b.id);
 }
 
 function roleLabel(role) {
@@ -270,7 +274,7 @@ function listItem(annotation) {
     button.setAttribute("aria-current", "true");
   }
   const quote = annotation.quote.length > 120 ? `${annotation.quote.slice(0, 117)}…` : annotation.quote;
-  button.append(element("span", `“${quote}”`, "list-quote"));
+  button.append(annotation.page_note ? element("span", "Page note: on the whole document", "list-quote page-note") : element("span", `“${quote}”`, "list-quote"));
   if (annotation.comment) {
     const comment = annotation.comment.length > 140 ? `${annotation.comment.slice(0, 137)}…` : annotation.comment;
     button.append(element("span", comment, "list-comment"));
@@ -473,7 +477,7 @@ const VISIBILITY_NAMES = { private: "Private", group: "Group", public: "Public" 
 
 function panelContent(annotation, others) {
   const nodes = [];
-  nodes.push(element("blockquote", annotation.quote, "quote"));
+  nodes.push(annotation.page_note ? element("p", "Page note: on the whole document.", "quote page-note") : element("blockquote", annotation.quote, "quote"));
   const meta = element(
     "p",
     `${annotation.creator} · ${VISIBILITY_NAMES[annotation.visibility] || annotation.visibility}${annotation.group ? ` (${annotation.group.name})` : ""} · `,
@@ -1056,18 +1060,22 @@ function setVisibility(value, groupId) {
 
 // The editor annotates a new selection, or (given an annotation) edits everything its
 // author said of it: comment, tags, sources with roles and visibility, saved as one revision.
-function openEditor(annotation = null) {
+function openEditor(annotation = null, { pageNote = false } = {}) {
   if (annotation) {
     state.editing = null;
     state.editingAnnotation = annotation;
+  } else if (pageNote) {
+    state.editing = { pageNote: true };
+    state.editingAnnotation = null;
   } else {
     const selection = currentSelection() || state.selection;
     if (!selection) return;
     state.editing = selection;
     state.editingAnnotation = null;
   }
-  const quote = annotation ? annotation.quote : TEXT.slice(state.editing.start, state.editing.end);
-  document.getElementById("editor-title").textContent = annotation ? "Edit annotation" : "Annotate";
+  const onPage = annotation ? annotation.page_note : pageNote;
+  const quote = onPage ? "The whole document" : annotation ? annotation.quote : TEXT.slice(state.editing.start, state.editing.end);
+  document.getElementById("editor-title").textContent = annotation ? "Edit annotation" : onPage ? "Page note" : "Annotate";
   document.getElementById("editor-save").textContent = annotation ? "Save changes" : "Save annotation";
   document.getElementById("editor-quote").textContent = quote;
   document.getElementById("editor-comment").value = annotation ? annotation.comment : "";
@@ -1150,8 +1158,9 @@ document.getElementById("editor-form").addEventListener("submit", async (event) 
     result = await saveEdit(editing, editorBody(tags));
     if (!result) return;
   } else {
-    const { start, end } = state.editing;
-    result = await api(config.annotationsUrl, { method: "POST", body: { start, end, offset_unit: "utf16", quote: TEXT.slice(start, end), ...editorBody(tags) } });
+    const { start, end, pageNote } = state.editing;
+    const target = pageNote ? { page_note: true } : { start, end, offset_unit: "utf16", quote: TEXT.slice(start, end) };
+    result = await api(config.annotationsUrl, { method: "POST", body: { ...target, ...editorBody(tags) } });
   }
   if (!result.ok) {
     showEditorError(describeError(result));
@@ -1206,6 +1215,7 @@ document.getElementById("editor-keep").addEventListener("click", () => {
   document.getElementById("editor-comment").focus();
 });
 annotateButton.addEventListener("click", () => openEditor());
+document.getElementById("page-note-button").addEventListener("click", () => openEditor(null, { pageNote: true }));
 // Keep the selection when the button takes the mouse down.
 annotateButton.addEventListener("mousedown", (event) => event.preventDefault());
 
