@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from annotations.models import Annotation
-from annotations.selectors import is_curator
+from archive.roles import can_moderate_annotations
 
 
 def can_edit(user: AbstractBaseUser, annotation: Annotation) -> bool:
@@ -22,15 +22,15 @@ def can_edit(user: AbstractBaseUser, annotation: Annotation) -> bool:
 
 
 def can_delete(user: AbstractBaseUser, annotation: Annotation) -> bool:
-    return can_edit(user, annotation) or is_curator(user)
+    return can_edit(user, annotation) or can_moderate_annotations(user)
 
 
 def can_hide(user: AbstractBaseUser) -> bool:
-    return is_curator(user)
+    return can_moderate_annotations(user)
 
 
 def can_create_curated_tag(user: AbstractBaseUser) -> bool:
-    return is_curator(user)
+    return can_moderate_annotations(user)
 
 
 class AnnotationWriteRules(BasePermission):

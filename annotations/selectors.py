@@ -21,18 +21,15 @@ from annotations.models import (
     Visibility,
 )
 from archive.models import SourceAlias
+from archive.roles import can_moderate_annotations
 from archive.text import normalize_name
-
-
-def is_curator(user: AbstractBaseUser) -> bool:
-    return bool(user.is_authenticated and user.has_perm("annotations.moderate_annotation"))
 
 
 def visible_annotations(user: AbstractBaseUser) -> QuerySet[Annotation]:
     """What `user` may read: their own; public ones and their groups' ones unless a curator
     hid them; curators read everything. Deleted annotations are gone for everyone."""
     annotations = Annotation.objects.live()
-    if is_curator(user):
+    if can_moderate_annotations(user):
         return annotations
     # A withdrawn document's annotations are kept, out of sight like the document.
     annotations = annotations.filter(document__withdrawn_at__isnull=True)
@@ -52,7 +49,7 @@ def can_read_state(
     """Whether `user` could read `annotation` as it was in `state` (a revision's visibility,
     group and hidden flag): the rule of `visible_annotations`, for one past state, with the
     user's groups (`group_ids`) as they are now. A state that does not say is unreadable."""
-    if is_curator(user) or annotation.creator_id == user.pk:
+    if can_moderate_annotations(user) or annotation.creator_id == user.pk:
         return True
     if state.get("hidden") is not False:
         return False
@@ -64,7 +61,7 @@ def can_read_state(
 
 def can_read_hide_reason(user: AbstractBaseUser, annotation: Annotation) -> bool:
     """Why a curator hid (or deleted) an annotation is for its creator and curators only."""
-    return user.pk == annotation.creator_id or is_curator(user)
+    return user.pk == annotation.creator_id or can_moderate_annotations(user)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Who may curate the archive: each rule once, used by the services' callers (API, admin,
-pages) alike. Curators hold these permissions through the `curator` group a migration makes."""
+pages) alike. Curators hold these permissions through the `curator` group (`archive/roles.py`
+names its permissions; who sees withdrawn documents is decided there too)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
-
-
-def can_see_withdrawn(user: AbstractBaseUser) -> bool:
-    return bool(user.is_authenticated and user.has_perm("archive.withdraw_document"))
 
 
 def can_withdraw(user: AbstractBaseUser) -> bool:

@@ -20,7 +20,7 @@ from archive.models import (
     SourceEvent,
     SourceEventType,
 )
-from archive.permissions import can_see_withdrawn
+from archive.roles import can_see_withdrawn
 from archive.state import PredatesState, replay_problems
 from archive.text import normalize_name
 from kaynak.chain import Link, chain_break

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotations.models import SourceRole, Visibility
-from annotations.selectors import is_curator
 from archive.ingest import IngestRefused, check_single_upload
 from archive.ingest.images import check_image_size
+from archive.roles import CURATOR_GROUP, is_curator
 from archive.selectors import (
     document_detail_queryset,
     document_siblings,
@@ -140,7 +140,7 @@ def document_page(request: HttpRequest, pk: int) -> HttpResponse:
             "isCurator": is_curator(user),
             "groups": [
                 {"id": group.pk, "name": group.name}
-                for group in user.groups.exclude(name="curator")
+                for group in user.groups.exclude(name=CURATOR_GROUP)
             ],
         },
         "roles": [{"value": value, "label": label} for value, label in SourceRole.choices],

@@ -26,7 +26,7 @@ from archive.ingest import (
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
-from archive.permissions import can_see_withdrawn
+from archive.roles import can_see_withdrawn
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
 from archive.state import document_state

@@ -259,6 +259,9 @@ def document_form(document: Document, **changes) -> dict:
         "source_line": document.source_line,
         "events-TOTAL_FORMS": "0",
         "events-INITIAL_FORMS": "0",
+        # The curator sees the read-only facsimile inline, which sends its management form too.
+        "facsimiles-TOTAL_FORMS": "0",
+        "facsimiles-INITIAL_FORMS": "0",
     }
     return {**data, **changes}
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from annotations.models import Visibility
 from annotations.services import annotation_create
-from tests.factories import DocumentFactory, SourceFactory, UserFactory
+from tests.factories import CuratorFactory, DocumentFactory, SourceFactory
 from tests.web.conftest import NARROW, WIDE, axe_violations, focus_ring_contrast
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ def document(reader_user):
 
 @pytest.fixture
 def curator(transactional_db):
-    return UserFactory(username="curator", is_staff=True, is_superuser=True)
+    return CuratorFactory(username="curator")
 
 
 def assert_clean(page: Page, where: str) -> None:
