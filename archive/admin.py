@@ -19,8 +19,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from archive import permissions, services
-from archive.ingest import check_single_upload
-from archive.ingest.images import check_image_size
 from archive.models import (
     Document,
     Facsimile,
@@ -414,14 +412,6 @@ class IngestForm(forms.Form):
         "command, the API and the upload page."
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            check_single_upload(upload.name, upload.size)
-        except KaynakError as refusal:
-            raise _refusal(refusal) from None
-        return upload
-
 
 class WithdrawnFilter(SetOrNotFilter):
     parameter_name, field, labels = "withdrawn", "withdrawn_at", ("Current", "Withdrawn")
@@ -487,14 +477,6 @@ class FacsimileAttachForm(forms.Form):
     )
     file = forms.FileField(help_text="JPEG, PNG, TIFF or WebP; kept exactly as sent.")
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            check_image_size(upload.size)  # before the upload is read
-        except KaynakError as refusal:
-            raise _refusal(refusal) from None
-        return upload
-
 
 @admin.register(Facsimile)
 class FacsimileAdmin(admin.ModelAdmin):
@@ -537,7 +519,7 @@ class FacsimileAdmin(admin.ModelAdmin):
             upload = data["file"]
             result = services.facsimile_attach(
                 document=data["document"],
-                data=upload.read(),
+                data=upload,  # unread: the service checks its size first
                 filename=upload.name,
                 actor=request.user,
                 method=services.IngestMethod.ADMIN,
@@ -642,7 +624,7 @@ class DocumentAdmin(admin.ModelAdmin):
         def ingest(data: dict[str, Any]) -> tuple[str, str, int]:
             upload = data["file"]
             result = services.document_ingest(
-                data=upload.read(),
+                data=upload,  # unread: the service checks its name and size first
                 filename=upload.name,
                 actor=request.user,
                 method=services.IngestMethod.ADMIN,

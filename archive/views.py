@@ -22,8 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from archive import storage
-from archive.ingest import check_single_upload
-from archive.ingest.images import DERIVATIVE_MEDIA_TYPE, check_image_size
+from archive.ingest.images import DERIVATIVE_MEDIA_TYPE
 from archive.models import DerivativeState, Document, Source, SourceAlias
 from archive.permissions import (
     DocumentCuration,
@@ -155,9 +154,8 @@ class DocumentListView(GenericAPIView):
         upload_form = DocumentUploadSerializer(data=request.data)
         upload_form.is_valid(raise_exception=True)
         upload = upload_form.validated_data["file"]
-        check_single_upload(upload.name, upload.size)  # before reading it into memory
         result = document_ingest(
-            data=upload.read(),
+            data=upload,  # unread: the service checks its name and size before reading it
             filename=upload.name,
             actor=request.user,
             method=IngestMethod.API,
@@ -654,10 +652,9 @@ class DocumentFacsimilesView(GenericAPIView):
         upload_form = FacsimileUploadSerializer(data=request.data)
         upload_form.is_valid(raise_exception=True)
         upload = upload_form.validated_data["file"]
-        check_image_size(upload.size)  # before reading a huge upload into memory
         result = facsimile_attach(
             document=document,
-            data=upload.read(),
+            data=upload,  # unread: the service checks its size before reading it
             filename=upload.name,
             actor=request.user,
             method=IngestMethod.API,

@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotations.models import SourceRole, Visibility
-from archive.ingest import IngestRefused, check_single_upload
-from archive.ingest.images import check_image_size
+from archive.ingest import IngestRefused
 from archive.roles import CURATOR_GROUP, is_curator
 from archive.selectors import (
     document_detail_queryset,
@@ -178,9 +177,8 @@ def upload_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            check_single_upload(upload.name, upload.size)
             result = document_ingest(
-                data=upload.read(),
+                data=upload,  # unread: the service checks its name and size first
                 filename=upload.name,
                 actor=request.user,
                 method=IngestMethod.WEB,
@@ -215,10 +213,9 @@ def facsimile_attach_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            check_image_size(upload.size)
             result = facsimile_attach(
                 document=document,
-                data=upload.read(),
+                data=upload,  # unread: the service checks its size first
                 filename=upload.name,
                 actor=request.user,
                 method=IngestMethod.WEB,

@@ -5,8 +5,8 @@ from archive.ingest.files import (
     IngestPlan,
     Submission,
     Unreadable,
-    check_single_upload,
     plan_paths,
+    read_within_limit,
     refuse_bulk_file,
 )
 from archive.ingest.parsers import PARSERS, ParsedDocument, SourceName, parse
@@ -22,10 +22,10 @@ __all__ = [
     "SourceName",
     "Submission",
     "Unreadable",
-    "check_single_upload",
     "check_size",
     "parse",
     "plan_paths",
+    "read_within_limit",
     "refuse_bulk_file",
     "validate_parsed",
 ]

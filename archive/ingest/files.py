@@ -6,12 +6,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.files import File
 
 from archive.ingest.errors import IngestRefused
 from archive.ingest.validation import check_size
@@ -175,11 +176,19 @@ def _file_submission(path: Path) -> Submission | Unreadable:
     return Submission(data=data, filename=path.name, label=str(path), context={"path": str(path)})
 
 
-def check_single_upload(filename: str, size: int) -> None:
-    """Refuse, before its bytes are read, an upload meant as one document that is a bulk
-    file or over the size limit (API, upload page and admin alike)."""
-    refuse_bulk_file(filename)
-    check_size(size)
+def read_within_limit(received: bytes | File, *, check: Callable[[int], None]) -> bytes:
+    """The bytes of what was received, its size passed to `check` (which raises) first.
+
+    A received file (Django's `UploadedFile`, a large one spooled to disk) knows its size
+    before it is read, so an oversized upload is refused without being read into memory. The
+    services call this; their callers (API, pages, admin) hand over the upload unread.
+    """
+    if isinstance(received, bytes):
+        check(len(received))
+        return received
+    check(received.size)
+    received.seek(0)
+    return received.read()
 
 
 def refuse_bulk_file(filename: str) -> None:

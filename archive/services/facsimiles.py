@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from archive import storage
-from archive.ingest.images import inspect_image, render_derivatives
+from archive.ingest import read_within_limit
+from archive.ingest.images import check_image_size, inspect_image, render_derivatives
 from archive.models import (
     DerivativeState,
     Document,
@@ -52,7 +54,7 @@ class FacsimileResult:
 def facsimile_attach(
     *,
     document: Document,
-    data: bytes,
+    data: bytes | File,
     filename: str,
     actor: AbstractBaseUser | None,
     method: IngestMethod,
@@ -61,8 +63,10 @@ def facsimile_attach(
 
     Raises ImageRefused (a 400 in the API) for anything that is not a whole JPEG, PNG, TIFF
     or WebP within the size and pixel limits. The same bytes attached to the same document
-    again return the existing facsimile and record a duplicate_submission event.
+    again return the existing facsimile and record a duplicate_submission event. `data` may
+    be an upload not yet read: one over KAYNAK_MAX_IMAGE_BYTES is refused before it is read.
     """
+    data = read_within_limit(data, check=check_image_size)
     # Decoding happens before the transaction: on SQLite the write lock is taken at BEGIN,
     # and nobody else should wait while a large scan is checked.
     info = inspect_image(data)

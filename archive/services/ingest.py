@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,6 +24,8 @@ from archive.ingest import (
     Unreadable,
     check_size,
     parse,
+    read_within_limit,
+    refuse_bulk_file,
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
@@ -78,7 +81,7 @@ class _Pending:
 
 def document_ingest(
     *,
-    data: bytes,
+    data: bytes | File,
     filename: str,
     actor: AbstractBaseUser | None,
     method: IngestMethod,
@@ -86,14 +89,19 @@ def document_ingest(
     context: Mapping[str, Any] | None = None,
     record_duplicates: bool = True,
 ) -> IngestResult:
-    """Ingest received bytes as a document.
+    """Ingest received bytes as one document.
 
+    `data` is the bytes, or a received file not yet read (an upload): a bulk file (JSON Lines,
+    for `manage.py ingest`) and anything over KAYNAK_MAX_UPLOAD_BYTES are refused before it
+    is read, so callers need not check either themselves.
     Identical bytes return the existing document (recording a duplicate_submission event
     unless `record_duplicates` is off). A refusal raises IngestRefused and leaves no row;
     bytes refused before they are stored (size, parsing, validation) leave no file either.
     Bytes the database refuses stay stored, as an orphan for `manage.py storage_check`:
     another request may be about to commit a row that refers to the same file.
     """
+    refuse_bulk_file(filename)
+    data = read_within_limit(data, check=check_size)
     submission = Submission(
         data=data, filename=filename, label=filename, layouts=layouts, context=dict(context or {})
     )
