@@ -22,13 +22,13 @@ from archive.roles import CURATOR_GROUP, is_curator
 from archive.selectors import (
     document_detail_queryset,
     document_siblings,
-    documents_in_order,
     visible_documents,
 )
 from archive.services import IngestMethod, document_ingest, facsimile_attach
 from kaynak.errors import KaynakError
-from search.engine import SearchIndexUnavailable, similar_documents
+from search.engine import SearchIndexUnavailable
 from search.search_requests import FACET_PARAMETERS, run_search
+from search.selectors import similar_visible_documents
 from search.serializers import SearchParamsSerializer
 
 PAGE_SIZE = 20
@@ -123,8 +123,8 @@ def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str
 def document_page(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
     try:
-        similar_ids = [item for item, _ in similar_documents(document, user=request.user, limit=6)]
-        similar, similar_error = documents_in_order(similar_ids, user=request.user), None
+        found = similar_visible_documents(document, user=request.user, limit=6)
+        similar, similar_error = [item.document for item in found], None
     except SearchIndexUnavailable as error:
         similar, similar_error = [], error.message
     user = request.user
