@@ -31,6 +31,7 @@ from archive.models import Document, Source
 from archive.text import normalize_name
 from kaynak import hooks
 from kaynak.chain import recorded_json
+from kaynak.changes import UNCHANGED, Unchanged, given
 from kaynak.errors import KaynakError
 from kaynak.hooks import TagMove, TagRemoval
 from kaynak.preconditions import Stale
@@ -331,25 +332,28 @@ def annotation_create(
     return annotation
 
 
-_EDITABLE = {"comment", "visibility", "group", "tags", "source_tags"}
-
-
 @transaction.atomic
 def annotation_update(
     *,
     annotation: Annotation,
     actor: AbstractBaseUser,
     expected_version: int,
-    **changes: Any,
+    comment: str | Unchanged = UNCHANGED,
+    visibility: str | Unchanged = UNCHANGED,
+    group: int | Unchanged | None = UNCHANGED,
+    tags: Sequence[str] | Unchanged = UNCHANGED,
+    source_tags: Sequence[SourceTagInput] | Unchanged = UNCHANGED,
 ) -> Annotation:
-    """Change what the creator says of a span (its comment, labels and visibility). Only the
-    creator may; the span itself does not change (annotate the new span instead)."""
-    unknown = set(changes) - _EDITABLE
-    if unknown:
-        raise AnnotationRefused(
-            f"{', '.join(sorted(unknown))} cannot be changed; the span is fixed once annotated",
-            fields={name: ["cannot be changed"] for name in sorted(unknown)},
-        )
+    """Change what the creator says of a span (its comment, labels and visibility); a field
+    left UNCHANGED is not touched. Only the creator may; the span itself does not change
+    (annotate the new span instead: there is no argument for it)."""
+    changes = given(
+        comment=comment,
+        visibility=visibility,
+        group=group,
+        tags=tags,
+        source_tags=source_tags,
+    )
     current = _locked(annotation, expected_version)
     if not can_edit(actor, current):
         raise NotAllowed("only the annotation's creator may edit it")
@@ -358,18 +362,18 @@ def annotation_update(
         _check_comment(changes["comment"])
         current.comment = changes["comment"]
     if "visibility" in changes or "group" in changes:
-        visibility = changes.get("visibility", current.visibility)
+        new_visibility = changes.get("visibility", current.visibility)
         # Leaving group visibility leaves the group, unless the client names one anyway.
-        kept = current.group_id if visibility == Visibility.GROUP else None
-        current.group = _resolve_group(visibility, changes.get("group", kept), actor)
-        current.visibility = visibility
-    tags = _resolve_tags(changes["tags"]) if "tags" in changes else None
-    sources = _resolve_sources(changes["source_tags"]) if "source_tags" in changes else None
-    if _proposed(current, tags, sources) == before:
+        kept = current.group_id if new_visibility == Visibility.GROUP else None
+        current.group = _resolve_group(new_visibility, changes.get("group", kept), actor)
+        current.visibility = new_visibility
+    new_tags = _resolve_tags(changes["tags"]) if "tags" in changes else None
+    new_sources = _resolve_sources(changes["source_tags"]) if "source_tags" in changes else None
+    if _proposed(current, new_tags, new_sources) == before:
         return current  # nothing changes: no new version, no empty revision
     current.version += 1
     current.save()
-    _set_labels(current, tags, sources)
+    _set_labels(current, new_tags, new_sources)
     _record(current, action=RevisionAction.UPDATED, actor=actor, before=before)
     return current
 

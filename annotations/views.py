@@ -119,7 +119,7 @@ def _w3c_headers(response: Response, request: Request, link: str) -> Response:
     return response
 
 
-def _one(request: Request, annotation: Annotation, *, code: int = 200) -> Response:
+def _annotation_response(request: Request, annotation: Annotation, *, code: int = 200) -> Response:
     annotation = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
     if wants_w3c(request):
         body = w3c.annotation_to_w3c(annotation, request)
@@ -138,9 +138,9 @@ def _create_arguments(data: dict) -> dict:
 
 
 def _filters(request: Request, **fixed: int) -> AnnotationFilters:
-    form = AnnotationFilterSerializer(data=request.query_params)
-    form.is_valid(raise_exception=True)
-    return AnnotationFilters(**{**form.validated_data, **fixed})
+    filters = AnnotationFilterSerializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    return AnnotationFilters(**{**filters.validated_data, **fixed})
 
 
 class DocumentAnnotationsView(GenericAPIView):
@@ -191,12 +191,12 @@ class DocumentAnnotationsView(GenericAPIView):
             if sent_w3c(request)
             else request.data
         )
-        form = AnnotationCreateSerializer(data=data)
-        form.is_valid(raise_exception=True)
+        payload = AnnotationCreateSerializer(data=data)
+        payload.is_valid(raise_exception=True)
         annotation = annotation_create(
-            document=document, creator=request.user, **_create_arguments(form.validated_data)
+            document=document, creator=request.user, **_create_arguments(payload.validated_data)
         )
-        response = _one(request, annotation, code=status.HTTP_201_CREATED)
+        response = _annotation_response(request, annotation, code=status.HTTP_201_CREATED)
         response["Location"] = w3c.annotation_iri(request, annotation)
         return response
 
@@ -242,7 +242,7 @@ class AnnotationDetailView(GenericAPIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         annotation = self.get_object()
         unchanged = preconditions.not_modified(request, annotation.tag_version)
-        return unchanged if unchanged is not None else _one(request, annotation)
+        return unchanged if unchanged is not None else _annotation_response(request, annotation)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         annotation = self.get_object()
@@ -257,18 +257,18 @@ class AnnotationDetailView(GenericAPIView):
             }
             data.setdefault("comment", "")
             data.setdefault("visibility", annotation.visibility)
-        form = AnnotationUpdateSerializer(data=data, partial=partial)
-        form.is_valid(raise_exception=True)
+        payload = AnnotationUpdateSerializer(data=data, partial=partial)
+        payload.is_valid(raise_exception=True)
         try:
             annotation = annotation_update(
                 annotation=annotation,
                 actor=request.user,
                 expected_version=version,
-                **update_changes(form.validated_data),
+                **update_changes(payload.validated_data),
             )
         except StaleAnnotation as stale:
             return self._stale(request, annotation, stale)
-        return _one(request, annotation)
+        return _annotation_response(request, annotation)
 
     def _stale(self, request: Request, annotation: Annotation, stale: StaleAnnotation) -> Response:
         current = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
@@ -324,14 +324,14 @@ class AnnotationDetailView(GenericAPIView):
     def delete(self, request: Request, pk: int) -> Response:
         annotation = self.get_object()
         version = expected_version(request, annotation)
-        form = ReasonSerializer(data=request.data or request.query_params)
-        form.is_valid(raise_exception=True)
+        payload = ReasonSerializer(data=request.data or request.query_params)
+        payload.is_valid(raise_exception=True)
         try:
             annotation_delete(
                 annotation=annotation,
                 actor=request.user,
                 expected_version=version,
-                reason=form.validated_data["reason"],
+                reason=payload.validated_data["reason"],
             )
         except StaleAnnotation as stale:
             return self._stale(request, annotation, stale)
@@ -355,13 +355,13 @@ class AnnotationHideView(GenericAPIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        form = ReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
         annotation_hide(
-            annotation=annotation, actor=request.user, reason=form.validated_data["reason"]
+            annotation=annotation, actor=request.user, reason=payload.validated_data["reason"]
         )
-        return _one(request, annotation)
+        return _annotation_response(request, annotation)
 
     @extend_schema(
         operation_id="annotations_unhide",
@@ -371,7 +371,7 @@ class AnnotationHideView(GenericAPIView):
     def delete(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
         annotation_unhide(annotation=annotation, actor=request.user)
-        return _one(request, annotation)
+        return _annotation_response(request, annotation)
 
 
 class AnnotationRepliesView(GenericAPIView):
@@ -395,10 +395,10 @@ class AnnotationRepliesView(GenericAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        form = ReplyInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = ReplyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         reply = reply_create(
-            annotation=annotation, author=request.user, body=form.validated_data["body"]
+            annotation=annotation, author=request.user, body=payload.validated_data["body"]
         )
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
@@ -430,9 +430,11 @@ class TagListView(GenericAPIView):
         responses={401: UNAUTHENTICATED, 200: TagSerializer(many=True), 400: ERROR},
     )
     def get(self, request: Request) -> Response:
-        form = TagFilterSerializer(data=request.query_params)
-        form.is_valid(raise_exception=True)
-        tags = tag_list(query=form.validated_data.get("q"), curated=form.validated_data["curated"])
+        filters = TagFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        tags = tag_list(
+            query=filters.validated_data.get("q"), curated=filters.validated_data["curated"]
+        )
         page = self.paginate_queryset(tags)
         return self.get_paginated_response(TagSerializer(page, many=True).data)
 
@@ -443,9 +445,9 @@ class TagListView(GenericAPIView):
         responses={401: UNAUTHENTICATED, 201: TagSerializer, 400: ERROR, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
-        form = TagInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        tag = tag_create(actor=request.user, **form.validated_data)
+        payload = TagInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tag = tag_create(actor=request.user, **payload.validated_data)
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 

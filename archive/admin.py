@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from archive import permissions, services
+from archive.document_dates import check_dates
 from archive.models import (
     Document,
     Facsimile,
@@ -28,7 +29,6 @@ from archive.models import (
     SourceEvent,
     SourceEventType,
 )
-from archive.rules import check_dates
 from archive.selectors import source_events, sources_with_counts
 from archive.services.documents import EDITABLE_FIELDS
 from archive.text import normalize_name
@@ -673,7 +673,7 @@ class DocumentAdmin(admin.ModelAdmin):
         )
         if page is not None:
             return page
-        done = self._each(
+        done = self._apply_to_each(
             request,
             queryset.filter(withdrawn_at__isnull=True),
             lambda document: services.document_withdraw(
@@ -685,7 +685,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Restore selected withdrawn documents", permissions=["withdraw"])
     def restore_documents(self, request: HttpRequest, queryset: QuerySet[Document]):
-        done = self._each(
+        done = self._apply_to_each(
             request,
             queryset.filter(withdrawn_at__isnull=False),
             lambda document: services.document_restore(
@@ -694,7 +694,7 @@ class DocumentAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"Restored {done} document(s).", messages.SUCCESS)
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Document], change) -> int:
+    def _apply_to_each(self, request: HttpRequest, queryset: QuerySet[Document], change) -> int:
         done = 0
         for document in queryset:
             try:

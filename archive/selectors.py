@@ -103,7 +103,7 @@ def facsimile_detail_queryset(user: AbstractBaseUser) -> QuerySet[Facsimile]:
     return Facsimile.objects.select_related("document").filter(document__in=visible_documents(user))
 
 
-def _count(queryset: QuerySet, field: str) -> Subquery:
+def _correlated_count(queryset: QuerySet, field: str) -> Subquery:
     """A correlated count: several of them on one row do not multiply each other as joined
     COUNTs would."""
     counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field)
@@ -124,8 +124,8 @@ def sources_with_counts(sources: QuerySet[Source]) -> QuerySet[Source]:
         .values("total")
     )
     return sources.annotate(
-        documents_as_outlet_count=_count(Document.objects.all(), "original_outlet"),
-        documents_as_reprinter_count=_count(Document.objects.all(), "reprinter"),
+        documents_as_outlet_count=_correlated_count(Document.objects.all(), "original_outlet"),
+        documents_as_reprinter_count=_correlated_count(Document.objects.all(), "reprinter"),
         source_tag_count=Coalesce(Subquery(tagged, output_field=IntegerField()), 0),
     )
 

@@ -151,9 +151,9 @@ class DocumentListView(GenericAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        upload_form = DocumentUploadSerializer(data=request.data)
-        upload_form.is_valid(raise_exception=True)
-        upload = upload_form.validated_data["file"]
+        payload = DocumentUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
         result = document_ingest(
             data=upload,  # unread: the service checks its name and size before reading it
             filename=upload.name,
@@ -209,15 +209,15 @@ class DocumentDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
         expected = preconditions.require_version(request, document_etag(document))
-        form = DocumentUpdateSerializer(data=request.data, partial=True)
-        form.is_valid(raise_exception=True)
+        payload = DocumentUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
         try:
             document_update(
                 document=document,
                 actor=request.user,
                 agent=API_AGENT,
                 expected_etag=expected,
-                **form.validated_data,
+                **payload.validated_data,
             )
         except StaleDocument as stale:
             current = document_detail_queryset(request.user).get(pk=pk)
@@ -234,9 +234,9 @@ def _document_body(request: Request, document: Document) -> dict:
 def _change_status(request: Request, pk: int, change: Callable[..., Document]) -> Response:
     """Withdraw or restore (`change`) the document, with the reason given."""
     document = get_object_or_404(Document.objects.all(), pk=pk)
-    form = CurationReasonSerializer(data=request.data)
-    form.is_valid(raise_exception=True)
-    change(document=document, actor=request.user, agent=API_AGENT, **form.validated_data)
+    payload = CurationReasonSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    change(document=document, actor=request.user, agent=API_AGENT, **payload.validated_data)
     document = document_detail_queryset(request.user).get(pk=pk)
     return Response(DocumentDetailSerializer(document, context={"request": request}).data)
 
@@ -399,9 +399,9 @@ class SourceListView(GenericAPIView):
         responses={201: SourceSerializer, 400: REFUSAL, 401: UNAUTHENTICATED, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
-        form = SourceCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        source = source_create(actor=request.user, **form.validated_data)
+        payload = SourceCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        source = source_create(actor=request.user, **payload.validated_data)
         location = reverse("api:source-detail", kwargs={"slug": source.slug})
         return Response(
             SourceSerializer(source).data,
@@ -465,11 +465,11 @@ class SourceDetailView(APIView):
     def patch(self, request: Request, slug: str) -> Response:
         source = get_object_or_404(Source.objects.all(), slug=slug)
         expected = preconditions.require_version(request, source_etag(source))
-        form = SourceUpdateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = SourceUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         try:
             source_update(
-                source=source, actor=request.user, expected_etag=expected, **form.validated_data
+                source=source, actor=request.user, expected_etag=expected, **payload.validated_data
             )
         except StaleSource as stale:
             current = source_list().get(pk=source.pk)
@@ -494,9 +494,9 @@ class SourceAliasesView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         source = get_object_or_404(Source.objects.all(), slug=slug)
-        form = SourceAliasSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        source_alias_add(source=source, name=form.validated_data["name"], actor=request.user)
+        payload = SourceAliasSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        source_alias_add(source=source, name=payload.validated_data["name"], actor=request.user)
         return _source_response(source_list().get(pk=source.pk), None, status=201)
 
 
@@ -541,15 +541,15 @@ class SourceMergeView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         into = get_object_or_404(Source.objects.all(), slug=slug)
-        form = SourceMergeSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        slugs = form.validated_data["sources"]
+        payload = SourceMergeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        slugs = payload.validated_data["sources"]
         sources = list(Source.objects.filter(slug__in=slugs))
         missing = sorted(set(slugs) - {source.slug for source in sources})
         if missing:
             raise NotFound(f"no source {', '.join(missing)}")
         event = source_merge(
-            sources=sources, into=into, actor=request.user, reason=form.validated_data["reason"]
+            sources=sources, into=into, actor=request.user, reason=payload.validated_data["reason"]
         )
         return Response(SourceEventSerializer(event).data)
 
@@ -572,19 +572,19 @@ class SourceUnmergeView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         into = get_object_or_404(Source.objects.all(), slug=slug)
-        form = SourceUnmergeSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = SourceUnmergeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         merges = merges_not_undone(source=into)
-        if "event" in form.validated_data:
-            event = source_events(source=into).filter(pk=form.validated_data["event"]).first()
+        if "event" in payload.validated_data:
+            event = source_events(source=into).filter(pk=payload.validated_data["event"]).first()
             if event is None:
-                raise NotFound(f"no event {form.validated_data['event']} of {into.slug}")
+                raise NotFound(f"no event {payload.validated_data['event']} of {into.slug}")
         else:
             event = merges.order_by("-occurred_at", "-pk").first()
             if event is None:
                 raise NotFound(f"no merge into {into.slug} to undo")
         unmerge = source_unmerge(
-            event=event, actor=request.user, reason=form.validated_data["reason"]
+            event=event, actor=request.user, reason=payload.validated_data["reason"]
         )
         return Response(SourceEventSerializer(unmerge).data)
 
@@ -649,9 +649,9 @@ class DocumentFacsimilesView(GenericAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
-        upload_form = FacsimileUploadSerializer(data=request.data)
-        upload_form.is_valid(raise_exception=True)
-        upload = upload_form.validated_data["file"]
+        payload = FacsimileUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
         result = facsimile_attach(
             document=document,
             data=upload,  # unread: the service checks its size before reading it

@@ -26,7 +26,7 @@ class SearchPage:
     facets: dict[str, list[dict[str, Any]]]
 
 
-def _ids(params: dict[str, Any], name: str) -> tuple[int, ...]:
+def _index_ids_for_slugs(params: dict[str, Any], name: str) -> tuple[int, ...]:
     """Filter slugs as the index's ids; an unknown slug is an error, not an empty result."""
     slugs = params.get(name, [])
     found = tag_ids_by_slug(slugs) if name == "tag" else source_ids_by_slug(slugs)
@@ -65,10 +65,10 @@ def _facets(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
 def run_search(params: dict[str, Any], *, user: AbstractBaseUser) -> SearchPage:
     """`params` as SearchParamsSerializer validates them."""
     filters = SearchFilters(
-        outlet=_ids(params, "outlet"),
-        reprinter=_ids(params, "reprinter"),
-        source=_ids(params, "source"),
-        tag=_ids(params, "tag"),
+        outlet=_index_ids_for_slugs(params, "outlet"),
+        reprinter=_index_ids_for_slugs(params, "reprinter"),
+        source=_index_ids_for_slugs(params, "source"),
+        tag=_index_ids_for_slugs(params, "tag"),
         year=tuple(params.get("year", [])),
         language=params.get("language"),
         published_from=params.get("published_from"),

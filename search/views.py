@@ -32,9 +32,9 @@ class SearchView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        form = SearchParamsSerializer(data=request.query_params)
-        form.is_valid(raise_exception=True)
-        page = run_search(form.validated_data, user=request.user)
+        params = SearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = run_search(params.validated_data, user=request.user)
         body = {
             "query": page.query,
             "total": page.results.total,

@@ -54,7 +54,7 @@ def _first_error(errors: dict[str, Any]) -> str:
     return f"{field}: {message}"
 
 
-def _url(params: list[tuple[str, str]]) -> str:
+def _search_url(params: list[tuple[str, str]]) -> str:
     return f"{reverse('pages:search')}?{urlencode(params)}" if params else reverse("pages:search")
 
 
@@ -64,7 +64,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     the browser's back and forward buttons work."""
     current = [(key, value) for key, values in request.GET.lists() for value in values if value]
     without_page = [(key, value) for key, value in current if key not in ("page", "page_size")]
-    form = SearchParamsSerializer(
+    params = SearchParamsSerializer(
         data={**request.GET.dict(), "page_size": PAGE_SIZE}
         | {name: request.GET.getlist(name) for name in FACET_PARAMETERS if name in request.GET}
     )
@@ -75,12 +75,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "hidden_filters": [(k, v) for k, v in without_page if k in FACET_PARAMETERS],
     }
     status = 200
-    if not form.is_valid():
-        context["error"] = _first_error(form.errors)
+    if not params.is_valid():
+        context["error"] = _first_error(params.errors)
         status = 400
     else:
         try:
-            page = run_search(form.validated_data, user=request.user)
+            page = run_search(params.validated_data, user=request.user)
         except SearchIndexUnavailable as error:
             context["error"], status = error.message, 503
         except KaynakError as error:
@@ -99,11 +99,11 @@ def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str
             pair = (name, str(item["value"]))
             selected = pair in without_page
             toggled = [p for p in without_page if p != pair] if selected else [*without_page, pair]
-            values.append({**item, "selected": selected, "url": _url(toggled)})
+            values.append({**item, "selected": selected, "url": _search_url(toggled)})
         facets.append({"name": name, "label": FACET_LABELS[name], "values": values})
 
     def page_url(number: int) -> str:
-        return _url([*without_page, ("page", str(number))] if number > 1 else without_page)
+        return _search_url([*without_page, ("page", str(number))] if number > 1 else without_page)
 
     suggestion_params = [(k, v) for k, v in without_page if k != "q"]
     return {
@@ -112,9 +112,9 @@ def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str
         "first_number": (results.page - 1) * results.page_size + 1,
         "previous_url": page_url(results.page - 1) if results.page > 1 else None,
         "next_url": page_url(results.page + 1) if results.page < results.pages else None,
-        "suggestion_url": _url([("q", results.suggestion or ""), *suggestion_params]),
+        "suggestion_url": _search_url([("q", results.suggestion or ""), *suggestion_params]),
         "any_filter": any(k in FACET_PARAMETERS for k, _ in without_page),
-        "clear_url": _url([(k, v) for k, v in without_page if k not in FACET_PARAMETERS]),
+        "clear_url": _search_url([(k, v) for k, v in without_page if k not in FACET_PARAMETERS]),
     }
 
 

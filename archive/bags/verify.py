@@ -56,7 +56,7 @@ class BagContents:
     checkpoint: dict[str, Any] | None = None
 
 
-def _data(path: Path) -> Path:
+def _payload_folder(path: Path) -> Path:
     return path / "data"
 
 
@@ -182,7 +182,7 @@ def bag_verify(path: Path) -> BagContents:
         )
     contents = BagContents(path=path, info=dict(info))
     known = known_fields()
-    data = _data(path)
+    data = _payload_folder(path)
 
     checkpoint_file = data / "checkpoint.json"
     heads: dict[tuple[str, int], tuple[int, str]] = {}

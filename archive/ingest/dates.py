@@ -21,8 +21,8 @@ from functools import lru_cache
 import dateparser
 from django.utils import timezone
 
+from archive.document_dates import FUTURE_SLACK
 from archive.ingest.errors import IngestRefused
-from archive.rules import FUTURE_SLACK
 from archive.text import fold
 
 # The printing press: no reprint we hold can be older, so an earlier year is a misreading.

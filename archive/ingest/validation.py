@@ -6,10 +6,10 @@ from datetime import date
 
 from django.conf import settings
 
+from archive.document_dates import check_dates
 from archive.ingest.errors import IngestRefused
 from archive.ingest.parsers import ParsedDocument
 from archive.models import Document, Source
-from archive.rules import check_dates
 from archive.text import normalize_name
 from kaynak.errors import KaynakError
 

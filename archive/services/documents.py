@@ -9,12 +9,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from archive.models import Document, EventType
-from archive.rules import check_dates
+from archive.document_dates import check_dates
+from archive.models import Document, EventType, Source
 from archive.services.provenance import provenance_record
 from archive.state import state_value
 from kaynak import hooks
-from kaynak.changes import clean_reason, field_changes, require_reason
+from kaynak.changes import UNCHANGED, Unchanged, clean_reason, field_changes, given, require_reason
 from kaynak.errors import KaynakError
 from kaynak.preconditions import Stale
 
@@ -69,13 +69,34 @@ def document_update(
     agent: str,
     expected_etag: str | None = None,
     reason: str = "",
-    **changes: Any,
+    title: str | Unchanged = UNCHANGED,
+    language: str | Unchanged = UNCHANGED,
+    original_outlet: Source | Unchanged | None = UNCHANGED,
+    original_place: str | Unchanged = UNCHANGED,
+    original_published_on: date | Unchanged | None = UNCHANGED,
+    byline: str | Unchanged = UNCHANGED,
+    original_url: str | Unchanged = UNCHANGED,
+    reprinter: Source | Unchanged | None = UNCHANGED,
+    reprinted_on: date | Unchanged | None = UNCHANGED,
+    source_line: str | Unchanged = UNCHANGED,
 ) -> Document:
     """Correct a document's metadata, recording each change (before and after) in a
     metadata_change event and re-indexing the document after commit. With `expected_etag`
     (the `document_etag` the editor read), refused as stale if someone changed it since.
     A change to a document in the review queue (outlet or original date unknown) records the
-    reason "review" unless another is given."""
+    reason "review" unless another is given. A field left UNCHANGED is not touched."""
+    changes = given(
+        title=title,
+        language=language,
+        original_outlet=original_outlet,
+        original_place=original_place,
+        original_published_on=original_published_on,
+        byline=byline,
+        original_url=original_url,
+        reprinter=reprinter,
+        reprinted_on=reprinted_on,
+        source_line=source_line,
+    )
     document = Document.objects.select_for_update().get(pk=document.pk)
     in_review = Document.objects.needs_provenance().filter(pk=document.pk).exists()
     if expected_etag is not None and expected_etag != document_etag(document):

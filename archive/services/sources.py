@@ -24,7 +24,7 @@ from archive.services.provenance import kaynak_agent, provenance_record_many
 from archive.text import normalize_name
 from kaynak import hooks
 from kaynak.chain import recorded_json
-from kaynak.changes import field_changes, require_reason
+from kaynak.changes import UNCHANGED, Unchanged, field_changes, given, require_reason
 from kaynak.errors import KaynakError
 from kaynak.hooks import source_tags
 from kaynak.preconditions import Stale
@@ -155,12 +155,16 @@ def source_update(
     actor: AbstractBaseUser | None,
     reason: str = "",
     expected_etag: str | None = None,
-    **changes: str,
+    name: str | Unchanged = UNCHANGED,
+    kind: str | Unchanged = UNCHANGED,
+    description: str | Unchanged = UNCHANGED,
+    url: str | Unchanged = UNCHANGED,
 ) -> Source:
     """Change a source's name, kind, description or url, recording before and after. A new
     name becomes an alias and the old one stays one, so documents that spell it the old way
     still resolve here. With `expected_etag` (the `source_etag` the editor read), refused as
-    stale if someone changed it since."""
+    stale if someone changed it since. A field left UNCHANGED is not touched."""
+    changes = given(name=name, kind=kind, description=description, url=url)
     source = (
         Source.objects.select_for_update(of=("self",))
         .select_related("merged_into")

@@ -33,12 +33,12 @@ def test_folding_makes_spellings_one_term_both_ways(analyzer, one: str, other: s
     assert terms(analyzer, one, "index") == terms(analyzer, other, "index")
 
 
-def test_english_stemming() -> None:
+def test_english_inflections_share_one_stem() -> None:
     english = stemming_analyzer("en")
     assert terms(english, "negotiations") == terms(english, "negotiating") == ["negoti"]
 
 
-def test_turkish_stemming() -> None:
+def test_turkish_suffixes_are_stemmed_to_one_term() -> None:
     turkish = stemming_analyzer("tr")
     assert terms(turkish, "kuraklığı") == terms(turkish, "kuraklık") == ["kuraklik"]
     assert terms(turkish, "üreticilerini") == terms(turkish, "üreticiler")

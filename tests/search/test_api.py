@@ -103,7 +103,9 @@ def test_a_damaged_index_answers_503_and_other_pages_keep_working(
     assert researcher_client.get(f"/api/documents/{stories[0].pk}/").status_code == 200
 
 
-def test_similar_documents(researcher_client: APIClient, stories) -> None:
+def test_similar_documents_lists_other_reprints_and_404s_for_an_unknown_one(
+    researcher_client: APIClient, stories
+) -> None:
     response = researcher_client.get(f"/api/documents/{stories[0].pk}/similar/")
     assert response.status_code == 200
     assert [item["document"]["id"] for item in response.json()] == [stories[1].pk]
