@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.utils import timezone
@@ -36,6 +36,7 @@ from kaynak.errors import KaynakError
 from kaynak.hooks import TagMove, TagRemoval
 from kaynak.preconditions import Stale
 from kaynak.slugs import unique_slug
+from kaynak.users import Person
 
 
 class AnnotationRefused(KaynakError):
@@ -92,10 +93,10 @@ def _resolve_sources(source_tags: Iterable[SourceTagInput]) -> list[tuple[Source
             problems.append(f"unknown role {item.role!r}; roles: {', '.join(SourceRole.values)}")
         elif source is None:
             problems.append(f"unknown source {item.source!r}")
-        elif not source.is_live:
+        elif (merged_into := source.merged_into) is not None:
             problems.append(
-                f"the source {source.name!r} was merged into {source.merged_into.name!r} "
-                f"({source.merged_into.slug}); tag that one"
+                f"the source {source.name!r} was merged into {merged_into.name!r} "
+                f"({merged_into.slug}); tag that one"
             )
         else:
             resolved.append((source, item.role))
@@ -104,7 +105,7 @@ def _resolve_sources(source_tags: Iterable[SourceTagInput]) -> list[tuple[Source
     return list(dict.fromkeys(resolved))
 
 
-def _resolve_group(visibility: str, group_id: int | None, user: AbstractBaseUser) -> Group | None:
+def _resolve_group(visibility: str, group_id: int | None, user: Person) -> Group | None:
     if visibility not in Visibility.values:
         raise AnnotationRefused(
             f"unknown visibility {visibility!r}",
@@ -161,7 +162,7 @@ def _record(
     annotation: Annotation,
     *,
     action: RevisionAction,
-    actor: AbstractBaseUser,
+    actor: Person,
     before: dict[str, Any] | None,
     reason: str = "",
 ) -> None:
@@ -188,7 +189,7 @@ def _revision(
     annotation: Annotation,
     *,
     action: RevisionAction,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     before: dict[str, Any] | None,
     after: dict[str, Any],
     reason: str,
@@ -276,7 +277,7 @@ def _proposed(
 def annotation_create(
     *,
     document: Document,
-    creator: AbstractBaseUser,
+    creator: Person,
     start: int | None = None,
     end: int | None = None,
     quote: str | None = None,
@@ -336,7 +337,7 @@ def annotation_create(
 def annotation_update(
     *,
     annotation: Annotation,
-    actor: AbstractBaseUser,
+    actor: Person,
     expected_version: int,
     comment: str | Unchanged = UNCHANGED,
     visibility: str | Unchanged = UNCHANGED,
@@ -380,7 +381,7 @@ def annotation_update(
 
 @transaction.atomic
 def annotation_delete(
-    *, annotation: Annotation, actor: AbstractBaseUser, expected_version: int, reason: str = ""
+    *, annotation: Annotation, actor: Person, expected_version: int, reason: str = ""
 ) -> Annotation:
     """Delete (the history stays). The creator may; a curator may, giving the reason."""
     current = _locked(annotation, expected_version)
@@ -401,7 +402,7 @@ def annotation_delete(
 
 
 @transaction.atomic
-def annotation_hide(*, annotation: Annotation, actor: AbstractBaseUser, reason: str) -> Annotation:
+def annotation_hide(*, annotation: Annotation, actor: Person, reason: str) -> Annotation:
     """A curator hides an annotation from everyone but its creator, saying why."""
     if not reason.strip():
         raise AnnotationRefused("give the reason for hiding", fields={"reason": ["required"]})
@@ -409,16 +410,12 @@ def annotation_hide(*, annotation: Annotation, actor: AbstractBaseUser, reason: 
 
 
 @transaction.atomic
-def annotation_unhide(
-    *, annotation: Annotation, actor: AbstractBaseUser, reason: str = ""
-) -> Annotation:
+def annotation_unhide(*, annotation: Annotation, actor: Person, reason: str = "") -> Annotation:
     """A curator shows a hidden annotation to its readers again."""
     return _set_hidden(annotation, actor=actor, reason=reason, hidden=False)
 
 
-def _set_hidden(
-    annotation: Annotation, *, actor: AbstractBaseUser, reason: str, hidden: bool
-) -> Annotation:
+def _set_hidden(annotation: Annotation, *, actor: Person, reason: str, hidden: bool) -> Annotation:
     if not can_hide(actor):
         raise NotAllowed("only curators may hide annotations")
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
@@ -434,7 +431,7 @@ def _set_hidden(
 
 
 @transaction.atomic
-def reply_create(*, annotation: Annotation, author: AbstractBaseUser, body: str) -> Reply:
+def reply_create(*, annotation: Annotation, author: Person, body: str) -> Reply:
     if not body.strip():
         raise AnnotationRefused("a reply needs some text", fields={"body": ["required"]})
     if len(body) > COMMENT_MAX_LENGTH:
@@ -446,7 +443,7 @@ def reply_create(*, annotation: Annotation, author: AbstractBaseUser, body: str)
 
 
 @transaction.atomic
-def tag_create(*, name: str, actor: AbstractBaseUser, curated: bool = False) -> Tag:
+def tag_create(*, name: str, actor: Person, curated: bool = False) -> Tag:
     """A new tag. Anyone may make a free tag; only curators make curated ones."""
     name = " ".join(name.split())
     key = normalize_name(name)
@@ -508,7 +505,7 @@ def source_tags_merge_apply(
     moves: Sequence[TagMove],
     removals: Sequence[TagRemoval],
     into_id: int,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     reason: str,
 ) -> None:
     moved = [pk for pk, _ in moves]
@@ -532,10 +529,10 @@ def source_tags_unmerge_apply(
     *,
     moves: Sequence[TagMove],
     removals: Sequence[TagRemoval],
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     reason: str,
 ) -> None:
-    back = dict(moves)
+    back: dict[int, int] = {annotation: source for annotation, source in moves}
     with _revised_by_merge(
         _annotations_of(list(back)) | {tag["annotation"] for tag in removals}, actor, reason
     ):
@@ -569,7 +566,7 @@ def _merge_snapshots(ids: Sequence[int]) -> dict[int, tuple[Annotation, dict[str
 
 @contextmanager
 def _revised_by_merge(
-    annotation_ids: set[int], actor: AbstractBaseUser | None, reason: str
+    annotation_ids: set[int], actor: Person | None, reason: str
 ) -> Iterator[None]:
     """Around a merge's moves of source tags: lock the annotations and snapshot them; after
     the moves raise each one's version (so a stale ETag gets 412) and append an `updated`

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -63,6 +65,7 @@ from archive.views import (
 )
 from kaynak import preconditions
 from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination
+from kaynak.users import signed_in
 
 
 class WebAnnotationRenderer(JSONRenderer):
@@ -162,21 +165,24 @@ class DocumentAnnotationsView(GenericAPIView):
             page = self.paginate_queryset(annotations)
             body = AnnotationSerializer(page, many=True, context={"request": request}).data
             return self.get_paginated_response(body)
-        page_size = self.paginator.get_page_size(request)
+        # pagination_class above: the paginator is a StandardPagination.
+        paginator = cast(StandardPagination, self.paginator)
+        # StandardPagination always has a page size (a default, capped).
+        page_size = cast(int, paginator.get_page_size(request))
         total = annotations.count()
         if "page" not in request.query_params:
-            body = w3c.collection_to_w3c(document, total, page_size, request)
+            w3c_body = w3c.collection_to_w3c(document, total, page_size, request)
         else:
-            page = self.paginate_queryset(annotations)
-            body = w3c.page_to_w3c(
+            w3c_page = self.paginate_queryset(annotations) or []
+            w3c_body = w3c.page_to_w3c(
                 document,
-                list(page),
-                page=self.paginator.page.number,
+                list(w3c_page),
+                page=paginator.page.number if paginator.page is not None else 1,
                 page_size=page_size,
                 total=total,
                 request=request,
             )
-        return _w3c_headers(Response(body), request, w3c.LDP_CONTAINER)
+        return _w3c_headers(Response(w3c_body), request, w3c.LDP_CONTAINER)
 
     @extend_schema(
         operation_id="document_annotations_create",
@@ -194,7 +200,9 @@ class DocumentAnnotationsView(GenericAPIView):
         payload = AnnotationCreateSerializer(data=data)
         payload.is_valid(raise_exception=True)
         annotation = annotation_create(
-            document=document, creator=request.user, **_create_arguments(payload.validated_data)
+            document=document,
+            creator=signed_in(request.user),
+            **_create_arguments(payload.validated_data),
         )
         response = _annotation_response(request, annotation, code=status.HTTP_201_CREATED)
         response["Location"] = w3c.annotation_iri(request, annotation)
@@ -262,7 +270,7 @@ class AnnotationDetailView(GenericAPIView):
         try:
             annotation = annotation_update(
                 annotation=annotation,
-                actor=request.user,
+                actor=signed_in(request.user),
                 expected_version=version,
                 **update_changes(payload.validated_data),
             )
@@ -329,7 +337,7 @@ class AnnotationDetailView(GenericAPIView):
         try:
             annotation_delete(
                 annotation=annotation,
-                actor=request.user,
+                actor=signed_in(request.user),
                 expected_version=version,
                 reason=payload.validated_data["reason"],
             )
@@ -359,7 +367,9 @@ class AnnotationHideView(GenericAPIView):
         payload.is_valid(raise_exception=True)
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
         annotation_hide(
-            annotation=annotation, actor=request.user, reason=payload.validated_data["reason"]
+            annotation=annotation,
+            actor=signed_in(request.user),
+            reason=payload.validated_data["reason"],
         )
         return _annotation_response(request, annotation)
 
@@ -370,7 +380,7 @@ class AnnotationHideView(GenericAPIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        annotation_unhide(annotation=annotation, actor=request.user)
+        annotation_unhide(annotation=annotation, actor=signed_in(request.user))
         return _annotation_response(request, annotation)
 
 
@@ -398,7 +408,9 @@ class AnnotationRepliesView(GenericAPIView):
         payload = ReplyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         reply = reply_create(
-            annotation=annotation, author=request.user, body=payload.validated_data["body"]
+            annotation=annotation,
+            author=signed_in(request.user),
+            body=payload.validated_data["body"],
         )
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
@@ -447,7 +459,7 @@ class TagListView(GenericAPIView):
     def post(self, request: Request) -> Response:
         payload = TagInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        tag = tag_create(actor=request.user, **payload.validated_data)
+        tag = tag_create(actor=signed_in(request.user), **payload.validated_data)
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 

@@ -5,7 +5,7 @@ API calls, so each records its event and re-indexes after commit."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +22,7 @@ from archive import permissions, services
 from archive.document_dates import check_dates
 from archive.models import (
     Document,
+    DocumentQuerySet,
     Facsimile,
     ProvenanceEvent,
     Source,
@@ -33,8 +34,11 @@ from archive.selectors import source_events, sources_with_counts
 from archive.services.documents import EDITABLE_FIELDS
 from archive.text import normalize_name
 from kaynak.errors import KaynakError
+from kaynak.users import signed_in
 
 ADMIN_AGENT = services.kaynak_agent("admin")
+# What ModelAdmin.get_fields may answer, as django-stubs types it.
+FieldList = list[str | list[str] | tuple[str, ...] | tuple[()]]
 CONFIRM_TEMPLATE = "admin/archive/confirm_with_reason.html"
 
 
@@ -107,10 +111,10 @@ class LabelledInlineFormSet(forms.models.BaseInlineFormSet):
     """A tabular inline's cells have no <label>: each input is named for a screen reader
     (WCAG 1.3.1, 4.1.2) as "Name of source alias 2", "Delete source alias 2"."""
 
-    def add_fields(self, form: forms.Form, index: int | None) -> None:
+    def add_fields(self, form: forms.ModelForm, index: int | None) -> None:
         super().add_fields(form, index)
         row = "new" if index is None else str(index + 1)
-        noun = self.model._meta.verbose_name
+        noun = self.model._meta.verbose_name if self.model is not None else "row"
         for name, field in form.fields.items():
             label = "Delete" if name == "DELETE" else f"{str(field.label).capitalize()} of"
             field.widget.attrs.setdefault("aria-label", f"{label} {noun} {row}")
@@ -128,8 +132,7 @@ class SourceAliasInline(admin.TabularInline):
 class SourceEventInline(ReadOnlyInline):
     model = SourceEvent
     fk_name = "source"
-    fields = ["occurred_at", "event_type", "actor", "reason", "detail", "undo"]
-    readonly_fields = fields
+    fields = readonly_fields = ("occurred_at", "event_type", "actor", "reason", "detail", "undo")
     ordering = ["-occurred_at", "-id"]
     verbose_name_plural = "history"
 
@@ -175,7 +178,9 @@ class MergeForm(ReasonForm):
 
     def __init__(self, *args: Any, sources: QuerySet[Source], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["into"].queryset = sources.filter(merged_into__isnull=True)
+        cast(forms.ModelChoiceField, self.fields["into"]).queryset = sources.filter(
+            merged_into__isnull=True
+        )
 
 
 class SetOrNotFilter(admin.SimpleListFilter):
@@ -222,15 +227,15 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.display(description="documents as outlet", ordering="documents_as_outlet_count")
     def documents_as_outlet(self, source: Source) -> int:
-        return source.documents_as_outlet_count
+        return source.documents_as_outlet_count  # type: ignore[attr-defined]  # see get_queryset
 
     @admin.display(description="documents as reprinter", ordering="documents_as_reprinter_count")
     def documents_as_reprinter(self, source: Source) -> int:
-        return source.documents_as_reprinter_count
+        return source.documents_as_reprinter_count  # type: ignore[attr-defined]  # annotated
 
     @admin.display(description="source tags", ordering="source_tag_count")
     def source_tags(self, source: Source) -> int:
-        return source.source_tag_count
+        return source.source_tag_count  # type: ignore[attr-defined]  # annotated
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Source], search_term: str
@@ -256,12 +261,14 @@ class SourceAdmin(admin.ModelAdmin):
     def has_merge_permission(self, request: HttpRequest) -> bool:
         return permissions.can_merge_sources(request.user)
 
-    def save_model(self, request: HttpRequest, obj: Source, form: forms.ModelForm, change: bool):
+    def save_model(
+        self, request: HttpRequest, obj: Source, form: forms.ModelForm, change: bool
+    ) -> None:
         fields = {key: form.cleaned_data[key] for key in ("name", "kind", "description", "url")}
         if change:
-            services.source_update(source=obj, actor=request.user, **fields)
+            services.source_update(source=obj, actor=signed_in(request.user), **fields)
             return
-        created = services.source_create(actor=request.user, **fields)
+        created = services.source_create(actor=signed_in(request.user), **fields)
         # The admin goes on with `obj` (inlines, redirect, log): make it the created row.
         obj.pk, obj.slug, obj.created_at = created.pk, created.slug, created.created_at
         obj._state.adding, obj._state.db = False, created._state.db
@@ -274,15 +281,17 @@ class SourceAdmin(admin.ModelAdmin):
             alias = alias_form.instance
             if formset._should_delete_form(alias_form):
                 if alias.pk:
-                    services.source_alias_remove(alias=alias, actor=request.user)
+                    services.source_alias_remove(alias=alias, actor=signed_in(request.user))
                     formset.deleted_objects.append(alias)
             elif alias_form.has_changed():
                 if alias.pk:
                     services.source_alias_remove(
-                        alias=SourceAlias.objects.get(pk=alias.pk), actor=request.user
+                        alias=SourceAlias.objects.get(pk=alias.pk), actor=signed_in(request.user)
                     )
                 added = services.source_alias_add(
-                    source=form.instance, name=alias_form.cleaned_data["name"], actor=request.user
+                    source=form.instance,
+                    name=alias_form.cleaned_data["name"],
+                    actor=signed_in(request.user),
                 )
                 if alias.pk:
                     formset.changed_objects.append((added, alias_form.changed_data))
@@ -290,7 +299,9 @@ class SourceAdmin(admin.ModelAdmin):
                     formset.new_objects.append(added)
 
     @admin.action(description="Merge selected sources…", permissions=["merge"])
-    def merge_sources(self, request: HttpRequest, queryset: QuerySet[Source]):
+    def merge_sources(
+        self, request: HttpRequest, queryset: QuerySet[Source]
+    ) -> TemplateResponse | None:
         form = MergeForm(request.POST if "apply" in request.POST else None, sources=queryset)
         if form.is_valid():
             into = form.cleaned_data["into"]
@@ -299,7 +310,7 @@ class SourceAdmin(admin.ModelAdmin):
                 services.source_merge(
                     sources=merged,
                     into=into,
-                    actor=request.user,
+                    actor=signed_in(request.user),
                     reason=form.cleaned_data["reason"],
                 )
             except KaynakError as refusal:
@@ -344,7 +355,7 @@ class SourceAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 services.source_unmerge(
-                    event=event, actor=request.user, reason=form.cleaned_data["reason"]
+                    event=event, actor=signed_in(request.user), reason=form.cleaned_data["reason"]
                 )
             except KaynakError as refusal:
                 form.add_error(None, _refusal(refusal))
@@ -375,8 +386,15 @@ class SourceAdmin(admin.ModelAdmin):
 
 class ProvenanceEventInline(ReadOnlyInline):
     model = ProvenanceEvent
-    fields = ["sequence", "event_type", "occurred_at", "actor", "agent", "outcome", "detail"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "sequence",
+        "event_type",
+        "occurred_at",
+        "actor",
+        "agent",
+        "outcome",
+        "detail",
+    )
     ordering = ["sequence"]
 
 
@@ -391,10 +409,12 @@ class DocumentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("original_outlet", "reprinter"):
             if name in self.fields:
-                self.fields[name].queryset = Source.objects.filter(merged_into__isnull=True)
+                field = cast(forms.ModelChoiceField, self.fields[name])
+                field.queryset = Source.objects.filter(merged_into__isnull=True)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             check_dates(
                 published=data.get("original_published_on"),
@@ -428,7 +448,7 @@ class NeedsProvenanceFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "needed":
-            return queryset.needs_provenance()
+            return cast(DocumentQuerySet, queryset).needs_provenance()
         return queryset
 
 
@@ -437,8 +457,15 @@ class FacsimileInline(admin.TabularInline):
     form (and so through `facsimile_attach`)."""
 
     model = Facsimile
-    fields = ["position", "preview", "original_filename", "format", "size", "sha256", "state"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "position",
+        "preview",
+        "original_filename",
+        "format",
+        "size",
+        "sha256",
+        "state",
+    )
     ordering = ["position"]
     extra = 0
     can_delete = False
@@ -503,13 +530,18 @@ class FacsimileAdmin(admin.ModelAdmin):
         "derivatives_made_at",
     ]
 
-    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: object = None) -> FieldList:
         return ["document", *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return ["document", *self.readonly_fields]
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         """Adding a facsimile is attaching an image, through the one facsimile service."""
         form = FacsimileAttachForm(
             request.POST or None, request.FILES or None, initial=request.GET.dict()
@@ -521,7 +553,7 @@ class FacsimileAdmin(admin.ModelAdmin):
                 document=data["document"],
                 data=upload,  # unread: the service checks its size first
                 filename=upload.name,
-                actor=request.user,
+                actor=signed_in(request.user),
                 method=services.IngestMethod.ADMIN,
             )
             url = reverse("admin:archive_document_change", args=[data["document"].pk])
@@ -612,12 +644,21 @@ class DocumentAdmin(admin.ModelAdmin):
     def has_withdraw_permission(self, request: HttpRequest) -> bool:
         return permissions.can_withdraw(request.user)
 
-    def save_model(self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool):
+    def save_model(
+        self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool
+    ) -> None:
         # The service reads the stored row itself (`obj` already carries the form's values).
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.document_update(document=obj, actor=request.user, agent=ADMIN_AGENT, **changes)
+        services.document_update(
+            document=obj, actor=signed_in(request.user), agent=ADMIN_AGENT, **changes
+        )
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         """Adding a document is ingesting a file, through the one ingest service."""
         form = IngestForm(request.POST or None, request.FILES or None)
 
@@ -626,7 +667,7 @@ class DocumentAdmin(admin.ModelAdmin):
             result = services.document_ingest(
                 data=upload,  # unread: the service checks its name and size first
                 filename=upload.name,
-                actor=request.user,
+                actor=signed_in(request.user),
                 method=services.IngestMethod.ADMIN,
             )
             document = result.document
@@ -641,7 +682,15 @@ class DocumentAdmin(admin.ModelAdmin):
 
         return upload_view(self, request, form, ingest, title="Ingest a document")
 
-    def _with_reason(self, request, queryset, *, action: str, title: str, explanation: str):
+    def _with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Document],
+        *,
+        action: str,
+        title: str,
+        explanation: str,
+    ) -> tuple[str, None] | tuple[None, TemplateResponse]:
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             return form.cleaned_data["reason"], None
@@ -661,7 +710,9 @@ class DocumentAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Withdraw selected documents…", permissions=["withdraw"])
-    def withdraw_documents(self, request: HttpRequest, queryset: QuerySet[Document]):
+    def withdraw_documents(
+        self, request: HttpRequest, queryset: QuerySet[Document]
+    ) -> TemplateResponse | None:
         reason, page = self._with_reason(
             request,
             queryset,
@@ -671,30 +722,35 @@ class DocumentAdmin(admin.ModelAdmin):
             "curators; their originals, annotations and history are kept, and they can be "
             "restored.",
         )
-        if page is not None:
+        if reason is None:
             return page
         done = self._apply_to_each(
             request,
             queryset.filter(withdrawn_at__isnull=True),
             lambda document: services.document_withdraw(
-                document=document, actor=request.user, agent=ADMIN_AGENT, reason=reason
+                document=document, actor=signed_in(request.user), agent=ADMIN_AGENT, reason=reason
             ),
         )
         self.message_user(request, f"Withdrew {done} document(s).", messages.SUCCESS)
         return None
 
     @admin.action(description="Restore selected withdrawn documents", permissions=["withdraw"])
-    def restore_documents(self, request: HttpRequest, queryset: QuerySet[Document]):
+    def restore_documents(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         done = self._apply_to_each(
             request,
             queryset.filter(withdrawn_at__isnull=False),
             lambda document: services.document_restore(
-                document=document, actor=request.user, agent=ADMIN_AGENT
+                document=document, actor=signed_in(request.user), agent=ADMIN_AGENT
             ),
         )
         self.message_user(request, f"Restored {done} document(s).", messages.SUCCESS)
 
-    def _apply_to_each(self, request: HttpRequest, queryset: QuerySet[Document], change) -> int:
+    def _apply_to_each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Document],
+        change: Callable[[Document], object],
+    ) -> int:
         done = 0
         for document in queryset:
             try:
@@ -710,7 +766,9 @@ class DocumentAdmin(admin.ModelAdmin):
 _site_index = admin.site.index
 
 
-def _index_with_review_count(request: HttpRequest, extra_context: dict | None = None):
+def _index_with_review_count(
+    request: HttpRequest, extra_context: dict[str, Any] | None = None
+) -> TemplateResponse:
     count = Document.objects.needs_provenance().count()
     return _site_index(request, {"needs_provenance_count": count, **(extra_context or {})})
 

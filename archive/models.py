@@ -310,7 +310,7 @@ class ProvenanceEvent(models.Model):
                 condition=Q(sequence__gte=1), name="%(app_label)s_%(class)s_sequence_positive"
             ),
             models.CheckConstraint(
-                condition=(Q(sequence=1) & Q(previous_hash=""))
+                condition=(Q(sequence=1) & Q(previous_hash=""))  # type: ignore[arg-type]  # Q & expression is a Q; the stubs say Combinable
                 | (Q(sequence__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
                 name="%(app_label)s_%(class)s_chain_link",
             ),
@@ -392,7 +392,7 @@ class SourceEvent(models.Model):
                 fields=["source", "sequence"], name="%(app_label)s_%(class)s_unique_sequence"
             ),
             models.CheckConstraint(
-                condition=(Q(sequence=1) & Q(previous_hash=""))
+                condition=(Q(sequence=1) & Q(previous_hash=""))  # type: ignore[arg-type]  # Q & expression is a Q; the stubs say Combinable
                 | (Q(sequence__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
                 name="%(app_label)s_%(class)s_chain_link",
             ),
@@ -463,7 +463,7 @@ class ProvenanceCheckpoint(models.Model):
                 fields=["number"], name="%(app_label)s_%(class)s_unique_number"
             ),
             models.CheckConstraint(
-                condition=(Q(number=1) & Q(previous_hash=""))
+                condition=(Q(number=1) & Q(previous_hash=""))  # type: ignore[arg-type]  # Q & expression is a Q; the stubs say Combinable
                 | (Q(number__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
                 name="%(app_label)s_%(class)s_chain_link",
             ),

@@ -4,21 +4,22 @@ names its permissions; who sees withdrawn documents is decided there too)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from kaynak.users import Requester
 
-def can_withdraw(user: AbstractBaseUser) -> bool:
+
+def can_withdraw(user: Requester) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.withdraw_document"))
 
 
-def can_edit_document(user: AbstractBaseUser) -> bool:
+def can_edit_document(user: Requester) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.change_document"))
 
 
-def can_edit_sources(user: AbstractBaseUser) -> bool:
+def can_edit_sources(user: Requester) -> bool:
     return bool(
         user.is_authenticated
         and user.has_perm("archive.change_source")
@@ -27,11 +28,11 @@ def can_edit_sources(user: AbstractBaseUser) -> bool:
     )
 
 
-def can_create_source(user: AbstractBaseUser) -> bool:
+def can_create_source(user: Requester) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.add_source"))
 
 
-def can_merge_sources(user: AbstractBaseUser) -> bool:
+def can_merge_sources(user: Requester) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.merge_source"))
 
 

@@ -10,14 +10,16 @@ and a new data migration calling `curator_group_grant` brings it up to date.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.apps import AppConfig
 from django.apps import apps as installed_apps
 from django.apps.registry import Apps
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.checks import CheckMessage, Warning
 from django.db import DatabaseError
+
+from kaynak.users import Requester
 
 CURATOR_GROUP = "curator"
 
@@ -57,25 +59,23 @@ CURATOR_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
 MODERATE_ANNOTATIONS = "annotations.moderate_annotation"
 SEE_WITHDRAWN = "archive.withdraw_document"
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def _holds(user: User, permission: str) -> bool:
+def _holds(user: Requester, permission: str) -> bool:
     return bool(user.is_authenticated and user.has_perm(permission))
 
 
-def is_curator(user: User) -> bool:
+def is_curator(user: Requester) -> bool:
     """Whether `user` acts as a curator: the curator group's members (and superusers), or
     anyone granted annotation moderation on their own. The pages show curators' tools by it."""
     return _holds(user, MODERATE_ANNOTATIONS)
 
 
-def can_see_withdrawn(user: User) -> bool:
+def can_see_withdrawn(user: Requester) -> bool:
     """Withdrawn documents (and their annotations) exist only for those who may withdraw."""
     return _holds(user, SEE_WITHDRAWN)
 
 
-def can_moderate_annotations(user: User) -> bool:
+def can_moderate_annotations(user: Requester) -> bool:
     """The moderation rule: read every annotation (hidden, private, on withdrawn documents),
     hide one from its readers and show it again, delete someone else's (giving the reason),
     make curated tags. Nobody edits another person's annotation, moderators included."""
@@ -122,7 +122,11 @@ def missing_curator_permissions(*, using: str = "default") -> set[str]:
     return curator_permission_names() - held
 
 
-def check_curator_group(databases: list[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+def check_curator_group(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
     """A system check (database-tagged: it runs when a database is named, as `migrate` and
     `check --database` do) that the curator group holds what this module says."""
     messages: list[CheckMessage] = []

@@ -6,12 +6,12 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from archive.models import (
     Document,
+    DocumentQuerySet,
     EventType,
     Facsimile,
     ProvenanceEvent,
@@ -24,6 +24,7 @@ from archive.roles import can_see_withdrawn
 from archive.state import PredatesState, replay_problems
 from archive.text import normalize_name
 from kaynak.chain import Link, chain_break
+from kaynak.users import Requester
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,14 @@ _DOCUMENT_FILTERS = {
 }
 
 
-def visible_documents(user: AbstractBaseUser) -> QuerySet[Document]:
+def visible_documents(user: Requester) -> DocumentQuerySet:
     """What `user` may see: withdrawn documents exist only for curators."""
     if can_see_withdrawn(user):
         return Document.objects.all()
     return Document.objects.current()
 
 
-def document_list(
-    *, user: AbstractBaseUser, filters: DocumentFilters | None = None
-) -> QuerySet[Document]:
+def document_list(*, user: Requester, filters: DocumentFilters | None = None) -> QuerySet[Document]:
     filters = filters or DocumentFilters()
     conditions = {
         lookup: getattr(filters, name)
@@ -68,7 +67,7 @@ def document_list(
     return visible_documents(user).with_sources().filter(**conditions)
 
 
-def document_siblings(document: Document, *, user: AbstractBaseUser) -> list[Document]:
+def document_siblings(document: Document, *, user: Requester) -> list[Document]:
     """The other articles of a digest file `document` came from, that `user` may see, in
     their order in the file; empty for a file that is one document."""
     if not document.part:
@@ -81,7 +80,7 @@ def document_siblings(document: Document, *, user: AbstractBaseUser) -> list[Doc
     )
 
 
-def document_detail_queryset(user: AbstractBaseUser) -> QuerySet[Document]:
+def document_detail_queryset(user: Requester) -> QuerySet[Document]:
     events = ProvenanceEvent.objects.select_related("actor").order_by("sequence")
     return (
         visible_documents(user)
@@ -98,12 +97,12 @@ def facsimile_list(*, document: Document) -> QuerySet[Facsimile]:
     return Facsimile.objects.filter(document=document).order_by("position")
 
 
-def facsimile_detail_queryset(user: AbstractBaseUser) -> QuerySet[Facsimile]:
+def facsimile_detail_queryset(user: Requester) -> QuerySet[Facsimile]:
     """Facsimiles of the documents `user` may see."""
     return Facsimile.objects.select_related("document").filter(document__in=visible_documents(user))
 
 
-def _correlated_count(queryset: QuerySet, field: str) -> Subquery:
+def _correlated_count(queryset: QuerySet, field: str) -> Coalesce:
     """A correlated count: several of them on one row do not multiply each other as joined
     COUNTs would."""
     counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field)
@@ -134,9 +133,9 @@ def source_lookup(slug: str) -> tuple[Source, Source | None]:
     """The source a slug names, following a merge: (the live source, the tombstone asked for
     or None). Raises Source.DoesNotExist."""
     source = Source.objects.select_related("merged_into").get(slug=slug)
-    if source.is_live:
+    if (merged_into := source.merged_into) is None:
         return source, None
-    return source.merged_into, source
+    return merged_into, source
 
 
 def source_events(*, source: Source) -> QuerySet[SourceEvent]:
@@ -200,7 +199,7 @@ def provenance_state_problems(*, document: Document) -> tuple[list[str], list[st
         return [], ["chain predates state records: its fields were not checked against it"]
 
 
-def documents_in_order(ids: list[int], *, user: AbstractBaseUser) -> list[Document]:
+def documents_in_order(ids: list[int], *, user: Requester) -> list[Document]:
     """The documents with these ids that `user` may see, with their sources, in the order
     given."""
     found = visible_documents(user).with_sources().in_bulk(ids)

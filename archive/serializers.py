@@ -80,7 +80,9 @@ class SourceUnmergeSerializer(serializers.Serializer):
 
 
 class SourceEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     undone_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -109,7 +111,9 @@ class SourceFilterSerializer(serializers.Serializer):
 
 
 class ProvenanceEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProvenanceEvent

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from typing import IO, Any, TypeVar
 
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -81,6 +83,9 @@ from archive.services.sources import StaleSource, source_etag
 from archive.text import normalize_name
 from kaynak import preconditions
 from kaynak.api import JSONParser, StandardPagination
+from kaynak.users import signed_in
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -157,7 +162,7 @@ class DocumentListView(GenericAPIView):
         result = document_ingest(
             data=upload,  # unread: the service checks its name and size before reading it
             filename=upload.name,
-            actor=request.user,
+            actor=signed_in(request.user),
             method=IngestMethod.API,
         )
         document = document_detail_queryset(request.user).get(pk=result.document.pk)
@@ -181,7 +186,7 @@ class DocumentDetailView(APIView):
             404: NOT_FOUND,
         },
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
         version = document_etag(document)
         unchanged = preconditions.not_modified(request, version)
@@ -214,7 +219,7 @@ class DocumentDetailView(APIView):
         try:
             document_update(
                 document=document,
-                actor=request.user,
+                actor=signed_in(request.user),
                 agent=API_AGENT,
                 expected_etag=expected,
                 **payload.validated_data,
@@ -236,7 +241,9 @@ def _change_status(request: Request, pk: int, change: Callable[..., Document]) -
     document = get_object_or_404(Document.objects.all(), pk=pk)
     payload = CurationReasonSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
-    change(document=document, actor=request.user, agent=API_AGENT, **payload.validated_data)
+    change(
+        document=document, actor=signed_in(request.user), agent=API_AGENT, **payload.validated_data
+    )
     document = document_detail_queryset(request.user).get(pk=pk)
     return Response(DocumentDetailSerializer(document, context={"request": request}).data)
 
@@ -303,7 +310,9 @@ def _content_type(document: Document) -> str:
     return document.media_type
 
 
-def original_schema(operation_id: str, *, not_found: OpenApiResponse, media_type: str):
+def original_schema(
+    operation_id: str, *, not_found: OpenApiResponse, media_type: str
+) -> Callable[[F], F]:
     """The schema of a stored original's download (see `_original_response`), in the media
     type it was received as (`media_type` may be a range: `text/*`, `image/*`)."""
     return extend_schema(
@@ -332,7 +341,7 @@ class DocumentOriginalView(APIView):
 
     # Reprints arrive as text, JSON records or (from JSON Lines) single JSON lines.
     @original_schema("documents_original", not_found=NOT_FOUND, media_type="*/*")
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
         return _original_response(
             request,
@@ -344,7 +353,7 @@ class DocumentOriginalView(APIView):
 
 def _original_response(
     request: Request, *, sha256: str, filename: str, content_type: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Stored original bytes, always as an attachment, never sniffed into another type;
     `ETag` (and `If-None-Match`) and `Repr-Digest` carry the SHA-256."""
     etag = preconditions.entity_tag(sha256)
@@ -401,7 +410,7 @@ class SourceListView(GenericAPIView):
     def post(self, request: Request) -> Response:
         payload = SourceCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        source = source_create(actor=request.user, **payload.validated_data)
+        source = source_create(actor=signed_in(request.user), **payload.validated_data)
         location = reverse("api:source-detail", kwargs={"slug": source.slug})
         return Response(
             SourceSerializer(source).data,
@@ -417,7 +426,7 @@ def _live_source(slug: str) -> tuple[Source, Source | None]:
         raise NotFound(f"no source {slug!r}") from None
 
 
-def _source_response(source: Source, asked_for: Source | None, **kwargs) -> Response:
+def _source_response(source: Source, asked_for: Source | None, **kwargs: Any) -> Response:
     response = Response(SourceSerializer(source).data, **kwargs)
     response["ETag"] = preconditions.entity_tag(source_etag(source))
     if asked_for is not None:
@@ -441,7 +450,7 @@ class SourceDetailView(APIView):
             404: NO_SUCH_SOURCE,
         },
     )
-    def get(self, request: Request, slug: str) -> HttpResponse:
+    def get(self, request: Request, slug: str) -> HttpResponseBase:
         source, asked_for = _live_source(slug)
         source = source_list().get(pk=source.pk)
         unchanged = preconditions.not_modified(request, source_etag(source))
@@ -469,7 +478,10 @@ class SourceDetailView(APIView):
         payload.is_valid(raise_exception=True)
         try:
             source_update(
-                source=source, actor=request.user, expected_etag=expected, **payload.validated_data
+                source=source,
+                actor=signed_in(request.user),
+                expected_etag=expected,
+                **payload.validated_data,
             )
         except StaleSource as stale:
             current = source_list().get(pk=source.pk)
@@ -496,7 +508,9 @@ class SourceAliasesView(APIView):
         source = get_object_or_404(Source.objects.all(), slug=slug)
         payload = SourceAliasSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        source_alias_add(source=source, name=payload.validated_data["name"], actor=request.user)
+        source_alias_add(
+            source=source, name=payload.validated_data["name"], actor=signed_in(request.user)
+        )
         return _source_response(source_list().get(pk=source.pk), None, status=201)
 
 
@@ -519,7 +533,7 @@ class SourceAliasDetailView(APIView):
         alias = get_object_or_404(
             SourceAlias.objects.all(), source=source, normalized_name=normalize_name(name)
         )
-        source_alias_remove(alias=alias, actor=request.user)
+        source_alias_remove(alias=alias, actor=signed_in(request.user))
         return _source_response(source_list().get(pk=source.pk), None)
 
 
@@ -549,7 +563,10 @@ class SourceMergeView(APIView):
         if missing:
             raise NotFound(f"no source {', '.join(missing)}")
         event = source_merge(
-            sources=sources, into=into, actor=request.user, reason=payload.validated_data["reason"]
+            sources=sources,
+            into=into,
+            actor=signed_in(request.user),
+            reason=payload.validated_data["reason"],
         )
         return Response(SourceEventSerializer(event).data)
 
@@ -584,7 +601,7 @@ class SourceUnmergeView(APIView):
             if event is None:
                 raise NotFound(f"no merge into {into.slug} to undo")
         unmerge = source_unmerge(
-            event=event, actor=request.user, reason=payload.validated_data["reason"]
+            event=event, actor=signed_in(request.user), reason=payload.validated_data["reason"]
         )
         return Response(SourceEventSerializer(unmerge).data)
 
@@ -656,7 +673,7 @@ class DocumentFacsimilesView(GenericAPIView):
             document=document,
             data=upload,  # unread: the service checks its size before reading it
             filename=upload.name,
-            actor=request.user,
+            actor=signed_in(request.user),
             method=IngestMethod.API,
         )
         body = FacsimileSerializer(result.facsimile, context={"request": request}).data
@@ -683,8 +700,8 @@ class _StoredFileResponse(FileResponse):
 
 
 def _stored_file_response(
-    handle, *, filename: str, content_type: str, as_attachment: bool, etag: str
-) -> FileResponse:
+    handle: IO[bytes], *, filename: str, content_type: str, as_attachment: bool, etag: str
+) -> HttpResponseBase:
     response = _StoredFileResponse(
         handle, as_attachment=as_attachment, filename=filename, content_type=content_type
     )
@@ -702,7 +719,7 @@ class FacsimileOriginalView(APIView):
     content_negotiation_class = AnyContentNegotiation
 
     @original_schema("facsimiles_original", not_found=FACSIMILE_NOT_FOUND, media_type="image/*")
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
         return _original_response(
             request,
@@ -723,7 +740,7 @@ class FacsimileDerivativeView(APIView):
     content_negotiation_class = AnyContentNegotiation
     kind = "display"
 
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
         if facsimile.derivative_state != DerivativeState.READY:
             raise DerivativeUnavailable(
@@ -769,7 +786,7 @@ class FacsimileThumbnailView(FacsimileDerivativeView):
         description="At most 320 pixels on its longest side, upright, without metadata.",
         responses=_DERIVATIVE_RESPONSES,
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         return super().get(request, pk)
 
 
@@ -781,5 +798,5 @@ class FacsimileDisplayView(FacsimileDerivativeView):
         description="At most 1600 pixels on its longest side, upright, without metadata.",
         responses=_DERIVATIVE_RESPONSES,
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         return super().get(request, pk)

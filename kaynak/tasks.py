@@ -28,7 +28,12 @@ from django.utils import timezone
 try:  # Django 6
     from django.tasks import Task, TaskResultStatus, task
 except ImportError:  # Django 5.2: the backport
-    from django_tasks.base import Task, TaskResultStatus, task
+    # Two implementations of one API: mypy sees both names bound, whichever Django is here.
+    from django_tasks.base import (  # type: ignore[assignment, no-redef]
+        Task,
+        TaskResultStatus,
+        task,
+    )
 
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult

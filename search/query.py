@@ -15,6 +15,7 @@ import re
 from datetime import date
 
 from whoosh import query as whoosh_query
+from whoosh.fields import Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, QueryParser, plugins
 from whoosh.qparser.default import QueryParserError
 from whoosh.searching import Searcher
@@ -171,13 +172,13 @@ def _rewrite_date(match: re.Match[str]) -> str:
             "<": _range(field, None, first, close="}"),
             "<=": _range(field, None, last),
         }[match["op"]]
-    start = None if match["start"] in (None, "*") else _period(match["start"], field=field)
-    end = None if match["end"] in (None, "*") else _period(match["end"], field=field)
+    since = None if match["start"] in (None, "*") else _period(match["start"], field=field)
+    until = None if match["end"] in (None, "*") else _period(match["end"], field=field)
     # An exclusive bound excludes the whole period it names: {2017 TO → from 2018-01-01.
     return _range(
         field,
-        (start[1] if match["open"] == "{" else start[0]) if start else None,
-        (end[0] if match["close"] == "}" else end[1]) if end else None,
+        (since[1] if match["open"] == "{" else since[0]) if since else None,
+        (until[0] if match["close"] == "}" else until[1]) if until else None,
         open_=match["open"],
         close=match["close"],
     )
@@ -203,16 +204,16 @@ def _configure(parser: QueryParser) -> QueryParser:
     return parser
 
 
-def make_parser(schema) -> QueryParser:
+def make_parser(schema: Schema) -> QueryParser:
     return _configure(MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS))
 
 
-def make_spelling_parser(schema) -> QueryParser:
+def make_spelling_parser(schema: Schema) -> QueryParser:
     """Unfielded words in the folded body only: suggestions are real words, not stems."""
     return _configure(QueryParser("body", schema))
 
 
-def parse_query(text: str, schema) -> whoosh_query.Query:
+def parse_query(text: str, schema: Schema) -> whoosh_query.Query:
     """Check and parse `text`; an empty query matches every document."""
     check_query(text)
     rewritten = rewrite_dates(text)  # checked (and rewritten) by check_query already

@@ -3,15 +3,15 @@ their documents and labelled facets out. The one path both take to `archive.sear
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from django.contrib.auth.models import AbstractBaseUser
 
 from annotations.selectors import tag_ids_by_slug, tags_by_id
 from archive.models import Document
 from archive.selectors import documents_in_order, source_ids_by_slug, sources_by_id
 from kaynak.errors import KaynakError
+from kaynak.users import Requester
 from search.engine import SearchFilters, SearchHit, SearchResults, search
 
 FACET_PARAMETERS = ("outlet", "reprinter", "year", "tag", "source")
@@ -38,7 +38,7 @@ def _index_ids_for_slugs(params: dict[str, Any], name: str) -> tuple[int, ...]:
 
 def _facets(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     """Facet keys are ids in the index; clients filter by slug and read names."""
-    labelled = {
+    labelled: dict[str, Mapping[int, Any]] = {
         "source": sources_by_id(
             [
                 int(key)
@@ -62,7 +62,7 @@ def _facets(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     return facets
 
 
-def run_search(params: dict[str, Any], *, user: AbstractBaseUser) -> SearchPage:
+def run_search(params: dict[str, Any], *, user: Requester) -> SearchPage:
     """`params` as SearchParamsSerializer validates them."""
     filters = SearchFilters(
         outlet=_index_ids_for_slugs(params, "outlet"),

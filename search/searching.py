@@ -7,13 +7,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models.functions import Left
 from whoosh import query as whoosh_query
 from whoosh import sorting
 from whoosh.searching import Searcher
 
 from archive.models import Document
+from kaynak.users import Requester
 from search.index import searcher_in_step, shared_searcher
 from search.query import (
     SearchQueryError,
@@ -129,7 +129,8 @@ def _snippets(document: Document | None, wanted: QueryWords) -> tuple[str, ...]:
     `document.opening` is the first SCAN_CHARS of its text (see `search`)."""
     if document is None:
         return ()
-    opening = document.opening
+    # Annotated by the query in `search` (Left("text", SCAN_CHARS)); the model has no such field.
+    opening: str = document.opening  # type: ignore[attr-defined]
     for text in (opening, document.title):
         found = snippet(text, wanted, document.language)
         if found:
@@ -169,7 +170,7 @@ def _suggestion(searcher: Searcher, text: str) -> str | None:
 def search(
     query: str,
     *,
-    user: AbstractBaseUser,
+    user: Requester,
     filters: SearchFilters | None = None,
     sort: str = "relevance",
     page: int = 1,
@@ -249,7 +250,7 @@ def search(
 
 
 def similar_documents(
-    document: Document, *, user: AbstractBaseUser, limit: int = 10
+    document: Document, *, user: Requester, limit: int = 10
 ) -> list[tuple[int, float]]:
     """Other documents sharing `document`'s key terms (other reprints of the same story)."""
     with shared_searcher() as searcher:

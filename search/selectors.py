@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
 from archive.models import Document
 from archive.selectors import documents_in_order
+from kaynak.users import Requester
 from search.engine import similar_documents
 
 
@@ -18,7 +17,7 @@ class SimilarDocument:
 
 
 def similar_visible_documents(
-    document: Document, *, user: AbstractBaseUser | AnonymousUser, limit: int = 10
+    document: Document, *, user: Requester, limit: int = 10
 ) -> list[SimilarDocument]:
     """Documents sharing `document`'s key terms that `user` may see, most similar first, with
     their sources. The index holds no withdrawn documents, but its hits are still joined to

@@ -27,7 +27,7 @@ class SearchParamsSerializer(serializers.Serializer):
         child=serializers.SlugField(), required=False, help_text="Outlet slugs (any of)."
     )
     reprinter = serializers.ListField(child=serializers.SlugField(), required=False)
-    source = serializers.ListField(
+    source = serializers.ListField(  # type: ignore[assignment]  # a field named like Field.source (the stubs type fields as that attribute)
         child=serializers.SlugField(), required=False, help_text="Source-tag slugs (any of)."
     )
     tag = serializers.ListField(
@@ -52,7 +52,7 @@ class SearchParamsSerializer(serializers.Serializer):
 
 class FacetValueSerializer(serializers.Serializer):
     value = serializers.CharField(help_text="What to pass as the filter parameter.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label (the stubs type fields as that attribute)
     count = serializers.IntegerField()
 
 
@@ -61,7 +61,7 @@ class FacetsSerializer(serializers.Serializer):
     reprinter = FacetValueSerializer(many=True)
     year = FacetValueSerializer(many=True)
     tag = FacetValueSerializer(many=True)
-    source = FacetValueSerializer(many=True)
+    source = FacetValueSerializer(many=True)  # type: ignore[assignment]  # a field named like Field.source (the stubs type fields as that attribute)
 
 
 class SearchHitSerializer(serializers.Serializer):

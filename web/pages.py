@@ -26,6 +26,7 @@ from archive.selectors import (
 )
 from archive.services import IngestMethod, document_ingest, facsimile_attach
 from kaynak.errors import KaynakError
+from kaynak.users import signed_in
 from search.engine import SearchIndexUnavailable
 from search.search_requests import FACET_PARAMETERS, run_search
 from search.selectors import similar_visible_documents
@@ -180,7 +181,7 @@ def upload_page(request: HttpRequest) -> HttpResponse:
             result = document_ingest(
                 data=upload,  # unread: the service checks its name and size first
                 filename=upload.name,
-                actor=request.user,
+                actor=signed_in(request.user),
                 method=IngestMethod.WEB,
             )
         except IngestRefused as refusal:
@@ -217,7 +218,7 @@ def facsimile_attach_page(request: HttpRequest, pk: int) -> HttpResponse:
                 document=document,
                 data=upload,  # unread: the service checks its size first
                 filename=upload.name,
-                actor=request.user,
+                actor=signed_in(request.user),
                 method=IngestMethod.WEB,
             )
         except IngestRefused as refusal:

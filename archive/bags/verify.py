@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import bagit
 from lxml import etree
@@ -135,11 +135,21 @@ def _shape(records: list[Any], known: dict[str, set[str]], name: str) -> list[st
     return [f"{name}: {problem}" for r in records if (problem := unknown_fields(r, known))]
 
 
-def _chain(records: list[dict[str, Any]], hash_field: str, owner: str, sequence: str, entry: str):
+class _Chained(Protocol):
+    """A row of one of the hash chains (events, revisions, checkpoints)."""
+
+    previous_hash: str
+
+    def compute_hash(self) -> str: ...
+
+
+def _chain(
+    records: list[dict[str, Any]], hash_field: str, owner: str, sequence: str, entry: str
+) -> str | None:
     """The first broken link among records of one chain (in order), or None."""
     links = []
     for record in records:
-        instance = built(record).object
+        instance = cast(_Chained, built(record).object)
         links.append(
             Link(
                 getattr(instance, sequence),
@@ -206,7 +216,8 @@ def bag_verify(path: Path) -> BagContents:
         if hashes.get(sequence) != digest:
             problems.append(
                 f"{name}: the chain does not extend checkpoint "
-                f"{contents.checkpoint['fields']['number']}'s head for {kind} {owner}"
+                f"{(contents.checkpoint or {}).get('fields', {}).get('number')}'s head for "
+                f"{kind} {owner}"
             )
 
     agents = read_json(data / "agents.json", Path("data/agents.json"))
@@ -314,7 +325,7 @@ def _premis_events(data: bytes) -> list[str]:
 
 
 def _checkpoint_problems(record: dict[str, Any]) -> list[str]:
-    checkpoint = built(record).object
+    checkpoint = cast(ProvenanceCheckpoint, built(record).object)
     problems = []
     if merkle_root(checkpoint.heads) != checkpoint.merkle_root:
         problems.append("data/checkpoint.json: its heads do not give its Merkle root")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -45,7 +46,7 @@ def is_jsonl(path: Path) -> bool:
     return path.name.lower().endswith(JSONL_SUFFIXES)
 
 
-def _open_jsonl(path: Path):
+def _open_jsonl(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
@@ -69,7 +70,7 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Unreadable]:
 _SKIP_CHUNK = 1024 * 1024
 
 
-def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+def _bounded_lines(handle: io.BufferedIOBase, limit: int) -> Iterator[tuple[int, bytes | None]]:
     """Each line's number and bytes (without its line end), or None for a line longer than
     `limit` bytes: reported as soon as the limit is passed, then read through and dropped."""
     number = 0
@@ -95,7 +96,7 @@ def _container(path: Path) -> tuple[dict[str, Any], int]:
         with _open_jsonl(path) as handle:
             limit = settings.KAYNAK_MAX_UPLOAD_BYTES
             lines = sum(
-                1 for _, line in _bounded_lines(handle, limit) if line is None or line.strip()
+                1 for _, line in _bounded_lines(handle, limit) if line is None or bool(line.strip())
             )
     except (OSError, EOFError, zlib.error):
         pass  # reported line by line when the lines are read

@@ -5,7 +5,6 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from kaynak import hooks
 from kaynak.changes import UNCHANGED, Unchanged, clean_reason, field_changes, given, require_reason
 from kaynak.errors import KaynakError
 from kaynak.preconditions import Stale
+from kaynak.users import Person
 
 # What a curator may correct; the text and the stored original never change.
 EDITABLE_FIELDS = (
@@ -65,7 +65,7 @@ def _recorded(value: Any) -> Any:
 def document_update(
     *,
     document: Document,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     expected_etag: str | None = None,
     reason: str = "",
@@ -139,7 +139,7 @@ def document_update(
 
 @transaction.atomic
 def document_withdraw(
-    *, document: Document, actor: AbstractBaseUser | None, agent: str, reason: str
+    *, document: Document, actor: Person | None, agent: str, reason: str
 ) -> Document:
     """Take a document out of search and out of everyone's sight but curators', keeping its
     original, annotations and history; `document_restore` brings it back."""
@@ -164,7 +164,7 @@ def document_withdraw(
 
 @transaction.atomic
 def document_restore(
-    *, document: Document, actor: AbstractBaseUser | None, agent: str, reason: str = ""
+    *, document: Document, actor: Person | None, agent: str, reason: str = ""
 ) -> Document:
     document = Document.objects.select_for_update().get(pk=document.pk)
     if not document.is_withdrawn:
@@ -192,7 +192,7 @@ def _set_withdrawal(
     withdrawn_at: datetime | None,
     reason: str,
     event_type: EventType,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     detail: dict[str, Any],
 ) -> Document:

@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
@@ -34,6 +33,7 @@ from archive.models import (
 from archive.services.ingest import IngestMethod
 from archive.services.provenance import kaynak_agent, provenance_record
 from kaynak.tasks import retried_task
+from kaynak.users import Person
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def facsimile_attach(
     document: Document,
     data: bytes | File,
     filename: str,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
 ) -> FacsimileResult:
     """Attach an image of the printed reprint to `document`, keeping its bytes unchanged.
@@ -139,7 +139,7 @@ def make_facsimile_derivatives(facsimile_id: int) -> None:
 
 
 def facsimile_make_derivatives(
-    *, facsimile: Facsimile, actor: AbstractBaseUser | None, agent: str
+    *, facsimile: Facsimile, actor: Person | None, agent: str
 ) -> Facsimile:
     """Render the thumbnail and display image from the stored original and record the result
     in the document's history: `derivatives_made`, or `derivative_failure` (outcome failure,

@@ -11,7 +11,6 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,6 +33,7 @@ from archive.services.provenance import chained_event, kaynak_agent, provenance_
 from archive.services.sources import sources_resolve
 from archive.state import document_state
 from kaynak import hooks
+from kaynak.users import Person
 
 _FILENAME_MAX = Document._meta.get_field("original_filename").max_length
 
@@ -78,12 +78,19 @@ class _Pending:
     parsed: ParsedDocument | None = None
     stored: storage.StoredFile | None = None
 
+    @property
+    def parsed_file(self) -> ParsedDocument:
+        """What parsing made of the submission: asked only of those that parsed."""
+        if self.parsed is None:
+            raise ValueError(f"{self.submission.label} was not parsed")
+        return self.parsed
+
 
 def document_ingest(
     *,
     data: bytes | File,
     filename: str,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     layouts: tuple[str, ...] | None = None,
     context: Mapping[str, Any] | None = None,
@@ -127,7 +134,7 @@ class IngestReport:
 def documents_ingest_many(
     *,
     items: Iterable[Submission | Unreadable],
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     batch_size: int = 1000,
     record_duplicates: bool = True,
@@ -146,7 +153,7 @@ def documents_ingest_many(
 
 def _ingest_batch(
     batch: list[Submission | Unreadable],
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     record_duplicates: bool,
 ) -> list[IngestReport]:
@@ -172,7 +179,7 @@ def _ingest_batch(
 def _ingest(
     submissions: list[Submission],
     *,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     record_duplicates: bool,
 ) -> list[Outcome]:
@@ -212,6 +219,7 @@ def _ingest(
 
     for item in repeats:
         first = existing.get(item.sha256) or outcomes[new[item.sha256].index]
+        assert first is not None  # every inserted item has its outcome by now
         if isinstance(first, IngestRefused):
             outcomes[item.index] = first  # the same bytes, refused for the same reason
             continue
@@ -234,7 +242,7 @@ def documents_by_file(sha256s: list[str]) -> dict[str, Document]:
     return {document.sha256: document for document in documents}
 
 
-def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: IngestMethod):
+def _insert(items: list[_Pending], actor: Person | None, method: IngestMethod) -> list[Outcome]:
     """Store the bytes and insert documents and their ingestion events in bulk. If the
     database refuses the batch, retry one by one so only the offending submission fails.
 
@@ -248,9 +256,9 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
         with transaction.atomic():
             # One row per article: a digest's articles are siblings sharing the stored file.
             rows = [
-                (item, parsed, part, len(item.parsed.parts))
+                (item, parsed, part, len(item.parsed_file.parts))
                 for item in items
-                for part, parsed in _numbered_articles(item.parsed)
+                for part, parsed in _numbered_articles(item.parsed_file)
             ]
             sources = sources_resolve(
                 reference
@@ -263,7 +271,7 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
             )
             for item, stored_file in zip(items, stored, strict=True):
                 item.stored = stored_file
-            storage.make_durable([item.stored for item in items])
+            storage.make_durable(stored)
             documents = Document.objects.bulk_create(
                 _document(item, parsed, sources, part=part, count=count)
                 for item, parsed, part, count in rows
@@ -347,7 +355,7 @@ def _ingestion_event(
     document: Document,
     item: _Pending,
     parsed: ParsedDocument,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
 ) -> ProvenanceEvent:
     detail = {
@@ -365,7 +373,7 @@ def _ingestion_event(
     if document.part:
         # The split: which article of the file this is and where it lies in the file's text.
         detail["split"] = {
-            "parser": item.parsed.layout,
+            "parser": item.parsed_file.layout,
             "part": document.part,
             "of": document.part_count,
             "file_range": [document.file_start, document.file_end],
@@ -396,7 +404,7 @@ class UnavailableDuplicate(IngestRefused):
 def _repeat(
     document: Document,
     submission: Submission,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     record: bool,
 ) -> Outcome:
