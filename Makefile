@@ -12,7 +12,8 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
-TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
+# KAYNAK_STATIC_ROOT: never collected, so files `make serve` collected cannot stand in for the apps' own.
+TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 KAYNAK_STATIC_ROOT=$(CURDIR)/var/test-static
 
 .PHONY: help install browser axe run serve loadtest test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
 
