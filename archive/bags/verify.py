@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import bagit
 from lxml import etree
@@ -28,7 +28,7 @@ from archive.models import (
     SourceAlias,
     SourceEvent,
 )
-from kaynak.chain import Link, canonical_json, chain_break, merkle_root, sha256_hex
+from kaynak.chain import ChainedRow, Link, canonical_json, chain_break, merkle_root, sha256_hex
 from kaynak.hooks import bag_parts
 
 _KINDS = (Document, ProvenanceEvent, Facsimile, Source, SourceAlias, SourceEvent)
@@ -135,21 +135,13 @@ def _shape(records: list[Any], known: dict[str, set[str]], name: str) -> list[st
     return [f"{name}: {problem}" for r in records if (problem := unknown_fields(r, known))]
 
 
-class _Chained(Protocol):
-    """A row of one of the hash chains (events, revisions, checkpoints)."""
-
-    previous_hash: str
-
-    def compute_hash(self) -> str: ...
-
-
 def _chain(
     records: list[dict[str, Any]], hash_field: str, owner: str, sequence: str, entry: str
 ) -> str | None:
     """The first broken link among records of one chain (in order), or None."""
     links = []
     for record in records:
-        instance = cast(_Chained, built(record).object)
+        instance = cast(ChainedRow, built(record).object)
         links.append(
             Link(
                 getattr(instance, sequence),
