@@ -23,6 +23,7 @@ from archive.ingest import (
     Unreadable,
     check_size,
     parse,
+    refuse_markup,
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
@@ -174,6 +175,7 @@ def _ingest(
     for index, submission in enumerate(submissions):
         try:
             check_size(len(submission.data))
+            refuse_markup(submission.filename, submission.data)
         except IngestRefused as refusal:
             outcomes[index] = refusal
             continue
