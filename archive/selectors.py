@@ -336,3 +336,12 @@ def document_read_back(document: Document) -> ReadBack:
         notes=list(detail.get("warnings") or []),
         needs_provenance=bool(missing),
     )
+
+
+def document_uploader_id(document: Document) -> int | None:
+    """Who uploaded the document: the actor of its ingestion event (none for the command)."""
+    return (
+        ProvenanceEvent.objects.filter(document=document, event_type=EventType.INGESTION)
+        .values_list("actor_id", flat=True)
+        .first()
+    )

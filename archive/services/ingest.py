@@ -246,11 +246,15 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
                 for item in items
                 for part, parsed in _numbered_articles(item.parsed)
             ]
+            # The uploader is who brought a new outlet into the archive: its creator.
             sources = sources_resolve(
-                reference
-                for _, parsed, _, _ in rows
-                for reference in (parsed.original_outlet, parsed.reprinter)
-                if reference
+                (
+                    reference
+                    for _, parsed, _, _ in rows
+                    for reference in (parsed.original_outlet, parsed.reprinter)
+                    if reference
+                ),
+                actor=actor,
             )
             stored = storage.store_originals(
                 [(item.submission.data, item.sha256) for item in items]
