@@ -345,3 +345,14 @@ def document_uploader_id(document: Document) -> int | None:
         .values_list("actor_id", flat=True)
         .first()
     )
+
+
+def merge_of(source: Source) -> SourceEvent | None:
+    """The merge, not undone, that made `source` a tombstone: recorded on the source it was
+    merged into, naming it among the merged sources."""
+    if source.merged_into_id is None:
+        return None
+    for event in merges_not_undone(source=source.merged_into).order_by("-occurred_at", "-id"):
+        if any(item.get("id") == source.pk for item in event.detail.get("sources", [])):
+            return event
+    return None
