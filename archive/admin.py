@@ -650,7 +650,7 @@ class DocumentAdmin(admin.ModelAdmin):
     date_hierarchy = "original_published_on"
     autocomplete_fields = ["original_outlet", "reprinter"]
     inlines = [ProvenanceEventInline, FacsimileInline]
-    actions = ["withdraw_documents", "restore_documents"]
+    actions = ["withdraw_documents", "restore_documents", "close_reviews"]
     readonly_fields = [
         "layout",
         "what_was_read",
@@ -791,6 +791,20 @@ class DocumentAdmin(admin.ModelAdmin):
             ),
         )
         self.message_user(request, f"Restored {counted(done, 'document')}.", messages.SUCCESS)
+
+    @admin.action(description="Mark flagged documents as checked", permissions=["change"])
+    def close_reviews(self, request: HttpRequest, queryset: QuerySet[Document]):
+        """Take documents someone flagged out of the review queue, once checked."""
+        done = self._each(
+            request,
+            queryset.filter(review_requested_at__isnull=False),
+            lambda document: services.document_review_close(
+                document=document, actor=request.user, agent=ADMIN_AGENT
+            ),
+        )
+        self.message_user(
+            request, f"Marked {counted(done, 'document')} as checked.", messages.SUCCESS
+        )
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Document], change) -> int:
         done = 0

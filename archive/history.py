@@ -307,7 +307,15 @@ def read_back_html(read: ReadBack) -> str:
         "",
         "<li><strong>{}</strong>: {}{}</li>",
         (
-            (field.label, field.value or "not found", f" ({field.rule})" if field.rule else "")
+            (
+                field.label,
+                field.value or "not found",
+                " (corrected since)"
+                if field.corrected
+                else f" ({field.rule})"
+                if field.rule
+                else "",
+            )
             for field in read.fields
         ),
     )

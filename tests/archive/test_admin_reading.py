@@ -176,3 +176,20 @@ def test_a_flagged_document_is_in_the_admin_queue(curator_client, curator) -> No
     document_review_request(document=document, actor=curator, agent="t", note="check the date")
     listing = curator_client.get(f"{DOCUMENTS}?provenance=needed").text
     assert document.title in listing
+
+
+def test_a_curator_marks_a_flagged_document_as_checked(curator_client, curator) -> None:
+    from archive.services import document_review_request
+
+    document = DocumentFactory()
+    document_review_request(document=document, actor=curator, agent="t", note="check")
+    response = curator_client.post(
+        DOCUMENTS,
+        {"action": "close_reviews", "_selected_action": [str(document.pk)]},
+        follow=True,
+    )
+    assert "Marked 1 document as checked." in response.text
+    assert not Document.objects.needs_provenance().filter(pk=document.pk).exists()
+    closing = document.events.order_by("-sequence").first()
+    assert closing.detail["changes"]["review_requested_at"]["after"] is None
+    assert closing.actor == curator
