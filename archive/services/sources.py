@@ -546,7 +546,7 @@ def sources_resolve(
 
 
 def _source_create_once(
-    reference: SourceName, keys: list[str], actor: AbstractBaseUser | None
+    reference: SourceName, keys: list[str], actor: AbstractBaseUser | None = None
 ) -> Source:
     try:
         with transaction.atomic():
