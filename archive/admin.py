@@ -499,7 +499,8 @@ class WithdrawnFilter(SetOrNotFilter):
 
 
 class NeedsProvenanceFilter(admin.SimpleListFilter):
-    """The review queue: documents whose outlet or original date could not be read."""
+    """The review queue: documents whose outlet or original date could not be read, or that
+    someone flagged for a curator."""
 
     title = "provenance"
     parameter_name = "provenance"

@@ -90,6 +90,14 @@ _READ_FIELDS = (
     "reprinted_on",
 )
 _SHOWN_TITLES = 5
+# How bytes reached Kaynak (IngestMethod), in words.
+_METHODS = {
+    "command": "manage.py ingest",
+    "api": "the API",
+    "web": "the upload page",
+    "admin": "the admin",
+    "sample": "the sample data loader",
+}
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,8 @@ def shown(key: str, value: Any, names: Names) -> str:
         return _day(value)
     if key in _MOMENT_FIELDS and isinstance(value, str):
         return _moment(value)
+    if key == "method" and value in _METHODS:
+        return _METHODS[value]
     if key == "size_bytes" and isinstance(value, int):
         return f"{value:,} bytes"
     if key == "sha256" and isinstance(value, str):
