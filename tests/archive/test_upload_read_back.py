@@ -141,3 +141,21 @@ def test_the_ingest_command_reports_an_svg_as_refused(tmp_path: Path, capsys) ->
         call_command("ingest", str(tmp_path / "bridge.svg"), no_progress=True)
     assert "bridge.svg is an SVG image, not text meant for reading" in capsys.readouterr().err
     assert not Document.objects.exists()
+
+
+def test_the_upload_page_refuses_an_svg_naming_it(client, researcher) -> None:
+    client.force_login(researcher)
+    response = client.post("/upload/", {"file": SimpleUploadedFile("bridge.svg", SVG)})
+    assert response.status_code == 400
+    assert "bridge.svg is an SVG image, not text meant for reading" in response.text
+    assert not Document.objects.exists()
+
+
+def test_the_admin_refuses_an_svg_naming_it(client, curator) -> None:
+    client.force_login(curator)
+    response = client.post(
+        "/admin/archive/document/add/", {"file": SimpleUploadedFile("bridge.svg", SVG)}
+    )
+    assert response.status_code == 200
+    assert "bridge.svg is an SVG image, not text meant for reading" in response.text
+    assert not Document.objects.exists()
