@@ -34,7 +34,11 @@ class CorrectionForm(forms.Form):
     version = forms.CharField(widget=forms.HiddenInput)
     title = forms.CharField(max_length=1000)
     outlet = forms.CharField(
-        label="Outlet", max_length=300, required=False, help_text="Who first published it."
+        label="Outlet",
+        max_length=300,
+        required=False,
+        help_text="Who first published it. A known source is found by any of its names "
+        "(ignoring case and accents); a new name becomes a new source.",
     )
     original_place = forms.CharField(label="Place", max_length=200, required=False)
     original_published_on = forms.DateField(
