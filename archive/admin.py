@@ -72,6 +72,14 @@ def counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def history_names(inline: admin.options.InlineModelAdmin, events: QuerySet) -> Names:
+    """The names every event of one history mentions, looked up once per page: the admin
+    makes its inlines afresh for each request, so the inline can hold them."""
+    if getattr(inline, "_history_names", None) is None:
+        inline._history_names = Names.for_details(events.values_list("detail", flat=True))
+    return inline._history_names
+
+
 def upload_view(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,
@@ -161,7 +169,8 @@ class SourceEventInline(ReadOnlyInline):
 
     @admin.display(description="Details")
     def details(self, event: SourceEvent) -> str:
-        return lines_html(source_event_lines(event, Names.for_details([event.detail])))
+        names = history_names(self, SourceEvent.objects.filter(source_id=event.source_id))
+        return lines_html(source_event_lines(event, names))
 
     @admin.display(description="")
     def undo(self, event: SourceEvent) -> str:
@@ -450,7 +459,8 @@ class ProvenanceEventInline(ReadOnlyInline):
 
     @admin.display(description="Details")
     def details(self, event: ProvenanceEvent) -> str:
-        return lines_html(document_event_lines(event, Names.for_details([event.detail])))
+        names = history_names(self, ProvenanceEvent.objects.filter(document_id=event.document_id))
+        return lines_html(document_event_lines(event, names))
 
 
 class DocumentForm(forms.ModelForm):

@@ -133,13 +133,14 @@ class Names:
                 if isinstance(value, int):
                     source_ids.add(value)
             for key in ("documents_as_outlet", "documents_as_reprinter"):
-                for document_id, source_id in detail.get(key) or []:
+                for document_id, source_id in _pairs(detail.get(key)):
                     document_ids.add(document_id)
                     source_ids.add(source_id)
-            for alias_id, source_id in detail.get("aliases") or []:
+            # A merge records [alias id, source id] pairs; a creation, the names themselves.
+            for alias_id, source_id in _pairs(detail.get("aliases")):
                 alias_ids.add(alias_id)
                 source_ids.add(source_id)
-            for tombstone, target in detail.get("tombstones") or []:
+            for tombstone, target in _pairs(detail.get("tombstones")):
                 source_ids.update((tombstone, target))
         return cls(
             sources=dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "name")),
@@ -153,6 +154,19 @@ class Names:
         if isinstance(value, int):
             return self.sources.get(value, f"a source since removed (#{value})")
         return EMPTY
+
+
+def _pairs(value: Any) -> list[tuple[int, int]]:
+    """The [id, id] pairs of a merge's record; nothing for any other shape."""
+    if not isinstance(value, list):
+        return []
+    return [
+        (item[0], item[1])
+        for item in value
+        if isinstance(item, list | tuple)
+        and len(item) == 2
+        and all(isinstance(part, int) for part in item)
+    ]
 
 
 def _label(key: str) -> str:
@@ -218,7 +232,9 @@ def _changes(changes: dict[str, Any], names: Names) -> list[Line]:
 
 
 def _titles(pairs: list[list[int]], names: Names) -> str:
-    titles = [names.documents.get(document_id, f"#{document_id}") for document_id, _ in pairs]
+    titles = [
+        names.documents.get(document_id, f"#{document_id}") for document_id, _ in _pairs(pairs)
+    ]
     more = len(titles) - _SHOWN_TITLES
     listed = "; ".join(f"“{title}”" for title in titles[:_SHOWN_TITLES])
     return f"{len(titles)}: {listed}" + (f"; and {more} more" if more > 0 else "")
@@ -276,7 +292,7 @@ def source_event_lines(event: SourceEvent, names: Names) -> list[Line]:
         elif key == "aliases":
             if value:
                 listed = "; ".join(
-                    names.aliases.get(alias_id, f"#{alias_id}") for alias_id, _ in value
+                    names.aliases.get(alias_id, f"#{alias_id}") for alias_id, _ in _pairs(value)
                 )
                 lines.append(Line(_label(key) + " moved", listed))
         elif key in ("source_tags", "source_tags_removed", "tombstones"):

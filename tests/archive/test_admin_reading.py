@@ -193,3 +193,22 @@ def test_a_curator_marks_a_flagged_document_as_checked(curator_client, curator) 
     closing = document.events.order_by("-sequence").first()
     assert closing.detail["changes"]["review_requested_at"]["after"] is None
     assert closing.actor == curator
+
+
+def test_the_history_looks_names_up_once_however_many_events(curator_client, curator) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    document = DocumentFactory(outlet_line="Harbour Gazette, September 4 2017")
+    sources = [SourceFactory(name=f"Coastal Times {number}") for number in range(6)]
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert curator_client.get(f"{DOCUMENTS}{document.pk}/change/").status_code == 200
+        return len(captured)
+
+    document_update(document=document, actor=curator, agent="t", original_outlet=sources[0])
+    few = queries()
+    for source in sources[1:]:
+        document_update(document=document, actor=curator, agent="t", original_outlet=source)
+    assert queries() == few
