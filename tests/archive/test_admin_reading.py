@@ -60,6 +60,9 @@ def test_a_source_history_names_what_a_merge_moved(curator_client, curator) -> N
     assert f"<strong>Documents moved as outlet</strong>: 1: “{document.title}”" in page
     assert "<strong>Description</strong>: was empty, now “A coastal daily.”" in page
     assert '"documents_as_outlet"' not in page
+    # Its creation: what it was created as.
+    assert "<strong>Kind</strong>: Outlet" in page
+    assert "<strong>Aliases</strong>: Coastal Times" in page
 
 
 def test_document_counts_on_the_source_list_link_to_the_filtered_documents(
