@@ -36,6 +36,7 @@ from archive.selectors import (
     DocumentFilters,
     document_detail_queryset,
     document_list,
+    document_read_back,
     facsimile_detail_queryset,
     facsimile_list,
     merges_not_undone,
@@ -50,6 +51,7 @@ from archive.serializers import (
     DocumentFilterSerializer,
     DocumentSummarySerializer,
     DocumentUpdateSerializer,
+    DocumentUploadedSerializer,
     DocumentUploadSerializer,
     ErrorSerializer,
     FacsimileSerializer,
@@ -141,9 +143,11 @@ class DocumentListView(GenericAPIView):
         operation_id="documents_upload",
         request=DocumentUploadSerializer,
         responses={
-            201: OpenApiResponse(DocumentDetailSerializer, description="Ingested."),
+            201: OpenApiResponse(
+                DocumentUploadedSerializer, description="Ingested; `read` says what was read."
+            ),
             200: OpenApiResponse(
-                DocumentDetailSerializer,
+                DocumentUploadedSerializer,
                 description="The same bytes were ingested before: the existing document.",
             ),
             400: REFUSAL,
@@ -166,7 +170,9 @@ class DocumentListView(GenericAPIView):
             method=IngestMethod.API,
         )
         document = document_detail_queryset(request.user).get(pk=result.document.pk)
-        body = DocumentDetailSerializer(document, context={"request": request}).data
+        # Carried to DocumentUploadedSerializer on the instance; not a field of the model.
+        document.read_back = document_read_back(document)  # type: ignore[attr-defined]
+        body = DocumentUploadedSerializer(document, context={"request": request}).data
         if not result.created:
             return Response(body, status=status.HTTP_200_OK)
         location = reverse("api:document-detail", kwargs={"pk": document.pk})

@@ -25,6 +25,7 @@ from archive.ingest import (
     parse,
     read_within_limit,
     refuse_bulk_file,
+    refuse_markup,
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
@@ -189,6 +190,7 @@ def _ingest(
     for index, submission in enumerate(submissions):
         try:
             check_size(len(submission.data))
+            refuse_markup(submission.filename, submission.data)
         except IngestRefused as refusal:
             outcomes[index] = refusal
             continue
@@ -260,11 +262,15 @@ def _insert(items: list[_Pending], actor: Person | None, method: IngestMethod) -
                 for item in items
                 for part, parsed in _numbered_articles(item.parsed_file)
             ]
+            # The uploader is who brought a new outlet into the archive: its creator.
             sources = sources_resolve(
-                reference
-                for _, parsed, _, _ in rows
-                for reference in (parsed.original_outlet, parsed.reprinter)
-                if reference
+                (
+                    reference
+                    for _, parsed, _, _ in rows
+                    for reference in (parsed.original_outlet, parsed.reprinter)
+                    if reference
+                ),
+                actor=actor,
             )
             stored = storage.store_originals(
                 [(item.submission.data, item.sha256) for item in items]
