@@ -141,7 +141,7 @@ def check_curator_group(
                     f"The {CURATOR_GROUP!r} group lacks {', '.join(sorted(missing))}.",
                     hint="Run `manage.py migrate`; if it is up to date, add a data migration "
                     "that calls archive.roles.curator_group_grant (see archive/migrations/"
-                    "0011_curator_role.py).",
+                    "0012_curator_role.py).",
                     id="archive.W001",
                 )
             )

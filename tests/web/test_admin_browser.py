@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from archive.services import document_update, source_merge
-from tests.factories import DocumentFactory, SourceFactory, UserFactory
+from tests.factories import CuratorFactory, DocumentFactory, SourceFactory
 from tests.web.conftest import WIDE, axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def keeper(transactional_db):
-    # A superuser: the live server's flushed database has no curator group to join.
-    return UserFactory(username="keeper", is_staff=True, is_superuser=True)
+    return CuratorFactory(username="keeper")
 
 
 def test_the_source_list_fits_1280_px(visit, keeper) -> None:

@@ -26,7 +26,7 @@ def grant(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("archive", "0010_bag_restoration"),
+        ("archive", "0011_review_request"),
         ("annotations", "0005_database_rules"),
         ("django_tasks_database", "0021_conditional_partial_index_ordering"),
         ("auth", "0012_alter_user_first_name_max_length"),
