@@ -23,6 +23,7 @@ from search.query import (
 )
 from search.schema import date_number
 from search.snippets import SCAN_CHARS, QueryWords, query_words, snippet
+from search.suggestions import allowed_edits, best_correction, styled_like, typed_as_name
 
 MAX_PAGE_SIZE = 100
 # Deeper than this, paging stops; narrow the query instead (as in most search engines).
@@ -142,28 +143,84 @@ def _snippets(document: Document | None, wanted: QueryWords) -> tuple[str, ...]:
 # and a correction keeps the first letter (which narrows the walk about twentyfold). A query
 # of 120 misspelt words took 5 s on an index of 3,000 words without these bounds.
 MAX_SUGGESTION_WORDS = 10
+# Where "did you mean" looks for words: the texts, and the names of outlets, reprinters and
+# sources (the only words a name typed with a capital may be corrected into).
+SPELLING_FIELD = "body"
+NAME_FIELDS = ("outlet", "reprinter", "source")
 
 
-def _suggestion(searcher: Searcher, text: str) -> str | None:
+def _suggestion(
+    searcher: Searcher,
+    text: str,
+    *,
+    filter_query: whoosh_query.Query | None = None,
+    mask: set[int] | None = None,
+) -> str | None:
+    """A corrected query for one that found nothing, by the rules of `search.suggestions`,
+    offered only if it finds something itself."""
     parsed = make_spelling_parser(searcher.schema).parse(text)
     if sum(1 for _ in parsed.leaves()) > MAX_SUGGESTION_WORDS:
         return None
+    # Plain words and the words of phrases are corrected; prefixes and fuzzy words already
+    # reach for other spellings.
+    tokens = [
+        token
+        for leaf in parsed.leaves()
+        if isinstance(leaf, whoosh_query.Term | whoosh_query.Phrase)
+        for token in leaf.tokens()
+        if token.fieldname == SPELLING_FIELD
+    ]
     # A word the analyser splits (letters either side of an emoji) becomes terms with no place
-    # in the query string, and Whoosh cannot write a correction of those back into the string
-    # (it fails on their missing offsets): only words with a place are corrected.
-    placed: set[tuple[str, str]] = set()
-    unplaced: set[tuple[str, str]] = set()
-    for token in parsed.all_tokens():
-        has_place = token.startchar is not None and token.endchar is not None
-        (placed if has_place else unplaced).add((token.fieldname, token.text))
+    # in the query string, and a correction of those cannot be written back into the string:
+    # only words with a place are corrected.
+    unplaced = {token.text for token in tokens if token.startchar is None or token.endchar is None}
     reader = searcher.reader()
-    missing = [term for term in placed - unplaced if term not in reader]
-    if not missing:
+    fields = [
+        SPELLING_FIELD,
+        *(name for name in NAME_FIELDS if name in reader.indexed_field_names()),
+    ]
+
+    def hits(word: str) -> int:
+        return max(reader.doc_frequency(fieldname, word) for fieldname in fields)
+
+    def neighbours(word: str) -> list[tuple[str, int]]:
+        near = {
+            found
+            for fieldname in fields
+            for found in reader.terms_within(fieldname, word, allowed_edits(word), prefix=1)
+        }
+        return [(found, hits(found)) for found in near]
+
+    def is_name(word: str) -> bool:
+        return any((fieldname, word) in reader for fieldname in NAME_FIELDS)
+
+    capitals = text.upper() == text
+    replacements: dict[tuple[int, int], str] = {}
+    for token in tokens:
+        if token.text in unplaced or not allowed_edits(token.text):
+            continue
+        typed = text[token.startchar : token.endchar]
+        correction = best_correction(
+            token.text,
+            hits=hits(token.text),
+            neighbours=neighbours(token.text),
+            as_name=typed_as_name(typed, query_in_capitals=capitals),
+            is_name=is_name,
+        )
+        if correction:
+            replacements[(token.startchar, token.endchar)] = styled_like(correction, typed)
+    if not replacements:
         return None
-    corrected = searcher.correct_query(parsed, text, terms=missing, prefix=1)
-    if corrected.query != parsed and corrected.string.strip().lower() != text.strip().lower():
-        return corrected.string
-    return None
+    corrected = text
+    for (start, end), word in sorted(replacements.items(), reverse=True):
+        corrected = corrected[:start] + word + corrected[end:]
+    try:
+        query = expand_multiterms(parse_query(corrected, searcher.schema), searcher)
+    except SearchQueryError:
+        return None
+    if searcher.search(query, limit=1, filter=filter_query, mask=mask).is_empty():
+        return None
+    return corrected
 
 
 def search(
@@ -198,11 +255,13 @@ def search(
         searcher = in_step.searcher
         parsed = expand_multiterms(parse_query(query, searcher.schema), searcher)
         facets = _facets(searcher)
+        search_filter = _filter_query(filters or SearchFilters())
+        mask = set(in_step.mask) or None
         results = searcher.search(
             parsed,
             limit=page * page_size,
-            filter=_filter_query(filters or SearchFilters()),
-            mask=set(in_step.mask) or None,
+            filter=search_filter,
+            mask=mask,
             groupedby=facets,
             sortedby=sortedby,
             reverse=reverse,
@@ -237,7 +296,11 @@ def search(
             else []
             for name in FACETS
         }
-        suggestion = _suggestion(searcher, query) if total == 0 and query.strip() else None
+        suggestion = (
+            _suggestion(searcher, query, filter_query=search_filter, mask=mask)
+            if total == 0 and query.strip()
+            else None
+        )
     return SearchResults(
         total=total,
         page=page,

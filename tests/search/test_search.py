@@ -326,7 +326,11 @@ def test_a_long_misspelt_query_gets_no_suggestion_and_answers_quickly(indexed, r
     assert short.suggestion == " ".join(words[:MAX_SUGGESTION_WORDS])
 
 
-def test_did_you_mean_corrects_the_words_around_one_split_by_an_emoji(archive, researcher) -> None:
+def test_did_you_mean_corrects_the_words_around_one_split_by_an_emoji(
+    archive, researcher, indexed
+) -> None:
+    # A suggestion is offered only if it finds something: one document holds all three.
+    indexed(body="A ferry named zz qq.")
     results = search("ferri zz😀qq", user=researcher)
     assert results.total == 0
     assert results.suggestion == "ferry zz😀qq"
