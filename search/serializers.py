@@ -14,7 +14,8 @@ class SearchParamsSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text=(
             "The query. Words are ANDed; also `AND`, `OR`, `NOT`, parentheses, "
-            '`"phrases"`, `prefix*` (two letters at least), `fuzzy~` / `fuzzy~2`, fields '
+            '`"phrases"`, `prefix*` (two letters at least), `fuzzy~` (one edit for up to five '
+            "letters, two beyond) / `fuzzy~1` / `fuzzy~2`, fields "
             "`title:`, `outlet:`, `reprinter:`, `tag:`, `source:`, `language:`, and dates "
             "`published:2017`, `published:2017-09`, `published:[2017-01-01 TO 2017-09-30]`, "
             "`reprinted:>2018-01-01` (also `>=`, `<`, `<=`). Hyphenated and apostrophised "
