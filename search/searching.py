@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models.functions import Left
 from whoosh import query as whoosh_query
@@ -23,7 +24,13 @@ from search.query import (
 )
 from search.schema import date_number
 from search.snippets import SCAN_CHARS, QueryWords, query_words, snippet
-from search.suggestions import allowed_edits, best_correction, styled_like, typed_as_name
+from search.suggestions import (
+    STOPWORDS,
+    allowed_edits,
+    best_correction,
+    styled_like,
+    typed_as_name,
+)
 
 MAX_PAGE_SIZE = 100
 # Deeper than this, paging stops; narrow the query instead (as in most search engines).
@@ -49,6 +56,7 @@ SNIPPETS = 3
 # key terms grows with the number of distinct words, so on a long document the whole text
 # made the reader page slow (230 ms for 25,000 characters over the corpus; 75 ms for this).
 SIMILAR_TEXT_CHARS = 5_000
+SIMILAR_KEY_TERMS = 12
 
 
 @dataclass(frozen=True)
@@ -312,13 +320,42 @@ def search(
 
 
 def similar_documents(
-    document: Document, *, user: AbstractBaseUser, limit: int = 10
+    document: Document,
+    *,
+    user: AbstractBaseUser,
+    limit: int = 10,
+    min_similarity: float | None = None,
 ) -> list[tuple[int, float]]:
-    """Other documents sharing `document`'s key terms (other reprints of the same story)."""
+    """Other documents sharing `document`'s key terms (other reprints of the same story),
+    most similar first, each with its similarity between 0 and 1: its score against the key
+    terms as a fraction of `document`'s own (1: as near as the document is to itself). Only
+    those of at least `min_similarity` (by default `settings.KAYNAK_SIMILAR_MIN_SIMILARITY`)
+    are listed: a raw score says nothing on its own, and without a floor every document
+    sharing one common word was "similar"."""
+    floor = settings.KAYNAK_SIMILAR_MIN_SIMILARITY if min_similarity is None else min_similarity
     with shared_searcher() as searcher:
         docnum = searcher.document_number(id=str(document.pk))
         if docnum is None:
             return []
         text = f"{document.title}\n{document.text[:SIMILAR_TEXT_CHARS]}"
-        results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=12)
-        return [(int(hit["id"]), hit.score) for hit in results]
+        # Function words say nothing of a story, yet in a small archive they rank among its
+        # key terms and make unrelated stories look alike.
+        key_terms = [
+            (word, weight)
+            for word, weight in searcher.key_terms_from_text(
+                "body", text, numterms=SIMILAR_KEY_TERMS * 2, normalize=False
+            )
+            if word not in STOPWORDS
+        ][:SIMILAR_KEY_TERMS]
+        if not key_terms:
+            return []
+        query = whoosh_query.Or(
+            [whoosh_query.Term("body", word, boost=weight) for word, weight in key_terms]
+        )
+        own = searcher.search(query, limit=1, filter={docnum})
+        if own.is_empty() or not own[0].score:
+            return []
+        own_score = own[0].score
+        results = searcher.search(query, limit=limit, mask={docnum})
+        scored = [(int(hit["id"]), min(1.0, hit.score / own_score)) for hit in results]
+        return [(pk, similarity) for pk, similarity in scored if similarity >= floor]

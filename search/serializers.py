@@ -92,4 +92,9 @@ class SearchResultsSerializer(serializers.Serializer):
 
 class SimilarDocumentSerializer(serializers.Serializer):
     document = DocumentSummarySerializer()
-    score = serializers.FloatField()
+    score = serializers.FloatField(
+        help_text=(
+            "Similarity from 0 to 1 (the document's own score against its key terms is 1); "
+            "at least KAYNAK_SIMILAR_MIN_SIMILARITY."
+        )
+    )

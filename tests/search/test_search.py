@@ -256,6 +256,21 @@ def test_more_like_this_finds_the_other_reprint_of_the_story(archive, researcher
     assert archive["ferry"].pk not in [pk for pk, _ in similar]
 
 
+def test_similar_documents_are_only_those_above_the_similarity_threshold(
+    archive, researcher, settings
+) -> None:
+    ferry, again, awkward = archive["ferry"], archive["ferry_again"], archive["awkward"]
+    similar = similar_documents(ferry, user=researcher)
+    assert [pk for pk, _ in similar] == [again.pk]
+    assert settings.KAYNAK_SIMILAR_MIN_SIMILARITY <= similar[0][1] <= 1
+    # The militia story shares a few words with the ferry stories, and no more.
+    sharing_words = similar_documents(awkward, user=researcher, min_similarity=0)
+    assert {pk for pk, _ in sharing_words} == {ferry.pk, again.pk}
+    assert similar_documents(awkward, user=researcher) == []
+    settings.KAYNAK_SIMILAR_MIN_SIMILARITY = 0.99
+    assert similar_documents(ferry, user=researcher) == []
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
