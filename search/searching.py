@@ -48,6 +48,7 @@ FACETS = {
     "year": "year",
     "tag": "tag_ids",
     "source": "source_ids",
+    "language": "language",
 }
 _MULTI_VALUED = {"tag_ids", "source_ids"}
 SNIPPETS = 3
@@ -101,7 +102,7 @@ def _filter_query(filters: SearchFilters) -> whoosh_query.Query | None:
     clauses: list[whoosh_query.Query] = []
     for name, fieldname in FACETS.items():
         values = getattr(filters, name)
-        if values:
+        if values and name != "language":  # one language, not a tuple of choices
             clauses.append(whoosh_query.Or([whoosh_query.Term(fieldname, str(v)) for v in values]))
     if filters.language:
         clauses.append(whoosh_query.Term("language", filters.language))
@@ -161,7 +162,7 @@ def _suggestion(
     searcher: Searcher,
     text: str,
     *,
-    filter_query: whoosh_query.Query | None = None,
+    filters: SearchFilters,
     mask: set[int] | None = None,
 ) -> str | None:
     """A corrected query for one that found nothing, by the rules of `search.suggestions`,
@@ -226,7 +227,7 @@ def _suggestion(
         query = expand_multiterms(parse_query(corrected, searcher.schema), searcher)
     except SearchQueryError:
         return None
-    if searcher.search(query, limit=1, filter=filter_query, mask=mask).is_empty():
+    if searcher.search(query, limit=1, filter=_filter_query(filters), mask=mask).is_empty():
         return None
     return corrected
 
@@ -261,14 +262,14 @@ def search(
     sortedby, reverse = SORTS[sort]
     with searcher_in_step() as in_step:
         searcher = in_step.searcher
+        filters = filters or SearchFilters()
         parsed = expand_multiterms(parse_query(query, searcher.schema), searcher)
         facets = _facets(searcher)
-        search_filter = _filter_query(filters or SearchFilters())
         mask = set(in_step.mask) or None
         results = searcher.search(
             parsed,
             limit=page * page_size,
-            filter=search_filter,
+            filter=_filter_query(filters),
             mask=mask,
             groupedby=facets,
             sortedby=sortedby,
@@ -305,7 +306,7 @@ def search(
             for name in FACETS
         }
         suggestion = (
-            _suggestion(searcher, query, filter_query=search_filter, mask=mask)
+            _suggestion(searcher, query, filters=filters, mask=mask)
             if total == 0 and query.strip()
             else None
         )

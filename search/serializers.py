@@ -37,11 +37,23 @@ class SearchParamsSerializer(serializers.Serializer):
     year = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=9999), required=False
     )
-    language = serializers.CharField(required=False, max_length=16)
-    published_from = serializers.DateField(required=False)
-    published_to = serializers.DateField(required=False)
-    reprinted_from = serializers.DateField(required=False)
-    reprinted_to = serializers.DateField(required=False)
+    language = serializers.CharField(
+        required=False,
+        max_length=16,
+        help_text="Documents in this language only (`en`, `tr`: the values of facets.language).",
+    )
+    published_from = serializers.DateField(
+        required=False, help_text="Originals published on or after this day (YYYY-MM-DD)."
+    )
+    published_to = serializers.DateField(
+        required=False, help_text="Originals published on or before this day."
+    )
+    reprinted_from = serializers.DateField(
+        required=False, help_text="Reprinted on or after this day (YYYY-MM-DD)."
+    )
+    reprinted_to = serializers.DateField(
+        required=False, help_text="Reprinted on or before this day."
+    )
     sort = serializers.ChoiceField(
         choices=["relevance", "published", "-published", "reprinted", "-reprinted"],
         default="relevance",
@@ -49,6 +61,15 @@ class SearchParamsSerializer(serializers.Serializer):
     )
     page = serializers.IntegerField(min_value=1, default=1)
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+    def validate(self, attrs: dict) -> dict:
+        for name in ("published", "reprinted"):
+            start, end = attrs.get(f"{name}_from"), attrs.get(f"{name}_to")
+            if start and end and start > end:
+                raise serializers.ValidationError(
+                    {f"{name}_to": f"{name}_to ({end}) is before {name}_from ({start})"}
+                )
+        return attrs
 
 
 class FacetValueSerializer(serializers.Serializer):
@@ -63,6 +84,9 @@ class FacetsSerializer(serializers.Serializer):
     year = FacetValueSerializer(many=True)
     tag = FacetValueSerializer(many=True)
     source = FacetValueSerializer(many=True)
+    language = FacetValueSerializer(
+        many=True, help_text="Document languages (BCP 47 codes), for the `language` filter."
+    )
 
 
 class SearchHitSerializer(serializers.Serializer):
