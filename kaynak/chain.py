@@ -23,6 +23,7 @@ from itertools import groupby
 from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Model, OuterRef, Subquery
 
 
 def canonical_json(content: Mapping[str, Any]) -> bytes:
@@ -105,6 +106,66 @@ class Chain:
     hashes: Callable[[], Iterator[Head]]
     breaks: Callable[[Sequence[int] | None], dict[int, str]]
     count: Callable[[], tuple[int, int]]
+
+
+def model_chain(
+    *,
+    name: str,
+    entry: str,
+    owners: type[Model],
+    entries: type[Model],
+    owner: str,
+    sequence: str,
+    hash_field: str,
+    describe: Callable[[Any], str],
+) -> Chain:
+    """The chain kept in `entries` rows: each belongs to an `owners` row through the foreign key
+    `owner`, is numbered by `sequence`, stores its hash in `hash_field` and the previous one's in
+    `previous_hash`, and recomputes its own with `compute_hash()`; `describe(row)` labels it
+    in a report ("event 3 (ingestion)")."""
+    owner_id = f"{owner}_id"
+    rows = entries._default_manager
+
+    def heads() -> list[Head]:
+        newest = rows.filter(**{owner: OuterRef(owner)}).order_by(f"-{sequence}")
+        return list(
+            rows.filter(**{sequence: Subquery(newest.values(sequence)[:1])})
+            .order_by(owner_id)
+            .values_list(owner_id, sequence, hash_field)
+        )
+
+    def hashes() -> Iterator[Head]:
+        return (
+            rows.order_by(owner_id, sequence)
+            .values_list(owner_id, sequence, hash_field)
+            .iterator(chunk_size=2000)
+        )
+
+    def breaks(ids: Sequence[int] | None = None) -> dict[int, str]:
+        chosen = rows.order_by(owner_id, sequence)
+        if ids is not None:
+            chosen = chosen.filter(**{f"{owner}__in": ids})
+        return breaks_by_owner(
+            (
+                (
+                    getattr(row, owner_id),
+                    Link(
+                        getattr(row, sequence),
+                        row.previous_hash,
+                        getattr(row, hash_field),
+                        row.compute_hash(),
+                        describe(row),
+                    ),
+                )
+                for row in chosen.iterator(chunk_size=2000)
+            ),
+            entry=entry,
+        )
+
+    def count() -> tuple[int, int]:
+        return owners._default_manager.count(), rows.count()
+
+    return Chain(name=name, entry=entry, heads=heads, hashes=hashes, breaks=breaks, count=count)
 
 
 _chains: dict[str, Chain] = {}

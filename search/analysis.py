@@ -7,6 +7,7 @@ stem before folding, because the Turkish stemmer needs the letters folding remov
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -78,11 +79,16 @@ class WordFilter(Filter):
 
 def _stemmer(language: str, lower):
     snowball = snowballstemmer.stemmer({"en": "english", "tr": "turkish"}[language])
+    # A Snowball stemmer keeps the word it is working on in itself, and gunicorn's threads
+    # share this one: two threads stemming at once read each other's word (IndexError, or a
+    # wrong stem). Only words the cache has not seen reach it, so the lock is rarely taken.
+    busy = threading.Lock()
 
     @lru_cache(maxsize=200_000)
     def stem(word: str) -> str:
         lowered = lower(word)
-        stemmed = snowball.stemWord(lowered)
+        with busy:
+            stemmed = snowball.stemWord(lowered)
         return fold_term(stemmed if len(stemmed) >= MIN_STEM_LENGTH else lowered)
 
     return stem
