@@ -19,6 +19,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from archive import permissions, services
+from archive.history import (
+    Names,
+    document_event_lines,
+    lines_html,
+    read_back_html,
+    source_event_lines,
+)
 from archive.ingest import check_single_upload
 from archive.ingest.images import check_image_size
 from archive.models import (
@@ -31,7 +38,12 @@ from archive.models import (
     SourceEventType,
 )
 from archive.rules import check_dates
-from archive.selectors import source_events, sources_with_counts
+from archive.selectors import (
+    document_read_back,
+    merge_of,
+    source_events,
+    sources_with_counts,
+)
 from archive.services.documents import EDITABLE_FIELDS
 from archive.text import normalize_name
 from kaynak.errors import KaynakError
@@ -53,6 +65,19 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def counted(count: int, noun: str) -> str:
+    """ "1 document", "2 documents": admin messages in plain English."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def history_names(inline: admin.options.InlineModelAdmin, events: QuerySet) -> Names:
+    """The names every event of one history mentions, looked up once per page: the admin
+    makes its inlines afresh for each request, so the inline can hold them."""
+    if getattr(inline, "_history_names", None) is None:
+        inline._history_names = Names.for_details(events.values_list("detail", flat=True))
+    return inline._history_names
 
 
 def upload_view(
@@ -130,13 +155,22 @@ class SourceAliasInline(admin.TabularInline):
 class SourceEventInline(ReadOnlyInline):
     model = SourceEvent
     fk_name = "source"
-    fields = ["occurred_at", "event_type", "actor", "reason", "detail", "undo"]
+    fields = ["occurred_at", "event_type", "who", "reason", "details", "undo"]
     readonly_fields = fields
     ordering = ["-occurred_at", "-id"]
     verbose_name_plural = "history"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SourceEvent]:
         return super().get_queryset(request).select_related("actor", "undone_by", "source")
+
+    @admin.display(description="By")
+    def who(self, event: SourceEvent) -> str:
+        return event.actor.get_username() if event.actor else "Kaynak itself"
+
+    @admin.display(description="Details")
+    def details(self, event: SourceEvent) -> str:
+        names = history_names(self, SourceEvent.objects.filter(source_id=event.source_id))
+        return lines_html(source_event_lines(event, names))
 
     @admin.display(description="")
     def undo(self, event: SourceEvent) -> str:
@@ -147,6 +181,14 @@ class SourceEventInline(ReadOnlyInline):
             return f"undone {undone_by.occurred_at:%Y-%m-%d %H:%M}"
         url = reverse("admin:archive_source_unmerge", args=[event.source_id, event.pk])
         return format_html('<a class="button" href="{}">Undo this merge…</a>', url)
+
+
+def _documents_link(count: int, field: str, source: Source) -> str:
+    """A count on the source list, linking to the documents it counts."""
+    if not count:
+        return "0"
+    url = reverse("admin:archive_document_changelist")
+    return format_html('<a href="{}?{}__id__exact={}">{}</a>', url, field, source.pk, count)
 
 
 class SourceForm(forms.ModelForm):
@@ -174,6 +216,7 @@ class MergeForm(ReasonForm):
     into = forms.ModelChoiceField(
         queryset=Source.objects.none(), label="Merge into", help_text="The source that stays."
     )
+    field_order = ["into", "reason"]  # which source stays is the first thing to decide
 
     def __init__(self, *args: Any, sources: QuerySet[Source], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -203,10 +246,11 @@ class MergedFilter(SetOrNotFilter):
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     form = SourceForm
+    # No slug column (it is on the change page): the list fits 1280 px beside the admin's
+    # navigation.
     list_display = [
         "name",
         "kind",
-        "slug",
         "merged_into",
         "documents_as_outlet",
         "documents_as_reprinter",
@@ -215,7 +259,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_select_related = ["merged_into"]
     list_filter = ["kind", MergedFilter]
     search_fields = ["name"]  # and every alias, folded: see get_search_results
-    readonly_fields = ["slug", "merged_into", "created_at"]
+    readonly_fields = ["slug", "merge_status", "created_at"]
     inlines = [SourceAliasInline, SourceEventInline]
     actions = ["merge_sources"]
 
@@ -223,12 +267,35 @@ class SourceAdmin(admin.ModelAdmin):
         return sources_with_counts(super().get_queryset(request))
 
     @admin.display(description="documents as outlet", ordering="documents_as_outlet_count")
-    def documents_as_outlet(self, source: Source) -> int:
-        return source.documents_as_outlet_count
+    def documents_as_outlet(self, source: Source) -> str:
+        return _documents_link(source.documents_as_outlet_count, "original_outlet", source)
 
     @admin.display(description="documents as reprinter", ordering="documents_as_reprinter_count")
-    def documents_as_reprinter(self, source: Source) -> int:
-        return source.documents_as_reprinter_count
+    def documents_as_reprinter(self, source: Source) -> str:
+        return _documents_link(source.documents_as_reprinter_count, "reprinter", source)
+
+    @admin.display(description="Merged into")
+    def merge_status(self, source: Source) -> str:
+        """Where a merged-away source went, and the way back."""
+        if source.merged_into_id is None:
+            return "—"
+        into = source.merged_into
+        into_link = format_html(
+            '<a href="{}">{}</a>', reverse("admin:archive_source_change", args=[into.pk]), into
+        )
+        event = merge_of(source)
+        if event is None:
+            return format_html("Merged into {}.", into_link)
+        by = event.actor.get_username() if event.actor else "Kaynak itself"
+        return format_html(
+            'Merged into {} on {} by {}: {} <a class="button" id="undo-merge" href="{}">Undo '
+            "this merge</a>",
+            into_link,
+            f"{timezone.localtime(event.occurred_at):%d %b %Y, %H:%M}",
+            by,
+            event.reason,
+            reverse("admin:archive_source_unmerge", args=[event.source_id, event.pk]),
+        )
 
     @admin.display(description="source tags", ordering="source_tag_count")
     def source_tags(self, source: Source) -> int:
@@ -377,9 +444,23 @@ class SourceAdmin(admin.ModelAdmin):
 
 class ProvenanceEventInline(ReadOnlyInline):
     model = ProvenanceEvent
-    fields = ["sequence", "event_type", "occurred_at", "actor", "agent", "outcome", "detail"]
+    fields = ["sequence", "event_type", "occurred_at", "who", "outcome", "details"]
     readonly_fields = fields
     ordering = ["sequence"]
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProvenanceEvent]:
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="By")
+    def who(self, event: ProvenanceEvent) -> str:
+        person = event.actor.get_username() if event.actor else "no one signed in"
+        return f"{person}, through {event.agent}"
+
+    @admin.display(description="Details")
+    def details(self, event: ProvenanceEvent) -> str:
+        names = history_names(self, ProvenanceEvent.objects.filter(document_id=event.document_id))
+        return lines_html(document_event_lines(event, names))
 
 
 class DocumentForm(forms.ModelForm):
@@ -428,7 +509,8 @@ class WithdrawnFilter(SetOrNotFilter):
 
 
 class NeedsProvenanceFilter(admin.SimpleListFilter):
-    """The review queue: documents whose outlet or original date could not be read."""
+    """The review queue: documents whose outlet or original date could not be read, or that
+    someone flagged for a curator."""
 
     title = "provenance"
     parameter_name = "provenance"
@@ -579,9 +661,10 @@ class DocumentAdmin(admin.ModelAdmin):
     date_hierarchy = "original_published_on"
     autocomplete_fields = ["original_outlet", "reprinter"]
     inlines = [ProvenanceEventInline, FacsimileInline]
-    actions = ["withdraw_documents", "restore_documents"]
+    actions = ["withdraw_documents", "restore_documents", "close_reviews"]
     readonly_fields = [
         "layout",
+        "what_was_read",
         "withdrawn_at",
         "withdrawal_reason",
         "sha256",
@@ -594,6 +677,7 @@ class DocumentAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "language", "layout", "withdrawn_at", "withdrawal_reason"]}),
+        ("What the upload read", {"fields": ["what_was_read"]}),
         (
             "Original publication",
             {"fields": ["original_outlet", "original_place", "original_published_on", "byline"]},
@@ -614,6 +698,10 @@ class DocumentAdmin(admin.ModelAdmin):
         ),
         ("Text (never changes; annotations are anchored to it)", {"fields": ["text"]}),
     ]
+
+    @admin.display(description="Fields read")
+    def what_was_read(self, document: Document) -> str:
+        return read_back_html(document_read_back(document))
 
     @admin.display(description="SHA-256", ordering="sha256")
     def checksum(self, document: Document) -> str:
@@ -650,6 +738,9 @@ class DocumentAdmin(admin.ModelAdmin):
             document = result.document
             url = reverse("admin:archive_document_change", args=[document.pk])
             if result.created:
+                warning = document_read_back(document).warning
+                if warning:
+                    return url, f"Ingested “{document.title}”. {warning}", messages.WARNING
                 return url, f"Ingested “{document.title}”.", messages.SUCCESS
             return (
                 url,
@@ -698,7 +789,7 @@ class DocumentAdmin(admin.ModelAdmin):
                 document=document, actor=request.user, agent=ADMIN_AGENT, reason=reason
             ),
         )
-        self.message_user(request, f"Withdrew {done} document(s).", messages.SUCCESS)
+        self.message_user(request, f"Withdrew {counted(done, 'document')}.", messages.SUCCESS)
         return None
 
     @admin.action(description="Restore selected withdrawn documents", permissions=["withdraw"])
@@ -710,7 +801,21 @@ class DocumentAdmin(admin.ModelAdmin):
                 document=document, actor=request.user, agent=ADMIN_AGENT
             ),
         )
-        self.message_user(request, f"Restored {done} document(s).", messages.SUCCESS)
+        self.message_user(request, f"Restored {counted(done, 'document')}.", messages.SUCCESS)
+
+    @admin.action(description="Mark flagged documents as checked", permissions=["change"])
+    def close_reviews(self, request: HttpRequest, queryset: QuerySet[Document]):
+        """Take documents someone flagged out of the review queue, once checked."""
+        done = self._each(
+            request,
+            queryset.filter(review_requested_at__isnull=False),
+            lambda document: services.document_review_close(
+                document=document, actor=request.user, agent=ADMIN_AGENT
+            ),
+        )
+        self.message_user(
+            request, f"Marked {counted(done, 'document')} as checked.", messages.SUCCESS
+        )
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Document], change) -> int:
         done = 0

@@ -21,6 +21,14 @@ def can_edit_document(user: AbstractBaseUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.change_document"))
 
 
+def can_correct_upload(user: AbstractBaseUser, *, uploaded_by_id: int | None) -> bool:
+    """Who may correct what ingest read, or flag it for a curator: curators, and the person
+    who uploaded the document (right after the upload, they know the file best)."""
+    if not user.is_authenticated:
+        return False
+    return can_edit_document(user) or (uploaded_by_id is not None and uploaded_by_id == user.pk)
+
+
 def can_edit_sources(user: AbstractBaseUser) -> bool:
     return bool(
         user.is_authenticated

@@ -240,3 +240,119 @@ def stored_original_owners() -> Iterator[tuple[str, int, str, str]]:
     for pk, document_id, position, filename, sha256 in facsimiles.iterator(chunk_size=2000):
         label = f"facsimile {position} ({filename}) of document {document_id}"
         yield "facsimile", pk, label, sha256
+
+
+# --- What an upload read --------------------------------------------------------------------
+
+# The fields an uploader checks after an upload, in the order they read them.
+READ_FIELDS = (
+    ("title", "Title"),
+    ("original_outlet", "Outlet"),
+    ("original_place", "Place"),
+    ("original_published_on", "Original date"),
+    ("reprinter", "Reprinted by"),
+    ("reprinted_on", "Reprint date"),
+    ("byline", "Byline"),
+)
+_LAYOUT_LABELS = {
+    "avim_reprint": "an AVİM reprint",
+    "avim_publication": "an AVİM publication",
+    "json_record": "a JSON record",
+    "web_page": "a saved web page",
+    "plain_text": "plain text",
+}
+
+
+@dataclass(frozen=True)
+class FieldRead:
+    name: str
+    label: str
+    value: str  # as shown; "" when nothing was read
+    rule: str  # the parser's rule that set it, if the ingestion event names one
+    corrected: bool  # changed by someone since the upload
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """What ingest read from a document's file, as its uploader should check it."""
+
+    layout: str
+    layout_label: str
+    fields: list[FieldRead]
+    warning: str  # "" when outlet and original date were both found
+    notes: list[str]  # the parser's own warnings, from the ingestion event
+    needs_provenance: bool
+
+
+def _shown_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    return str(value)
+
+
+def document_read_back(document: Document) -> ReadBack:
+    """The document's provenance fields as they stand, each with the rule that read it (from
+    its ingestion event) and whether someone has corrected it since; a warning when outlet or
+    original date is missing. Uses `document.events` (prefetched by the detail queryset)."""
+    events = list(document.events.all())
+    ingestion = next((e for e in events if e.event_type == EventType.INGESTION), None)
+    detail = ingestion.detail if ingestion else {}
+    rules = detail.get("field_rules") or {}
+    corrected = {
+        name
+        for event in events
+        if event.event_type == EventType.METADATA_CHANGE
+        for name in (event.detail.get("changes") or {})
+    }
+    fields = [
+        FieldRead(
+            name=name,
+            label=label,
+            value=_shown_value(getattr(document, name)),
+            rule=rules.get(name, ""),
+            corrected=name in corrected,
+        )
+        for name, label in READ_FIELDS
+    ]
+    missing = [
+        what
+        for what, value in (
+            ("outlet", document.original_outlet_id),
+            ("date", document.original_published_on),
+        )
+        if value is None
+    ]
+    layout_label = _LAYOUT_LABELS.get(document.layout, document.layout.replace("_", " "))
+    warning = ""
+    if missing:
+        warning = f"Read as {layout_label}: no {' or '.join(missing)} found."
+    return ReadBack(
+        layout=document.layout,
+        layout_label=layout_label,
+        fields=fields,
+        warning=warning,
+        notes=list(detail.get("warnings") or []),
+        needs_provenance=bool(missing),
+    )
+
+
+def document_uploader_id(document: Document) -> int | None:
+    """Who uploaded the document: the actor of its ingestion event (none for the command)."""
+    return (
+        ProvenanceEvent.objects.filter(document=document, event_type=EventType.INGESTION)
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def merge_of(source: Source) -> SourceEvent | None:
+    """The merge, not undone, that made `source` a tombstone: recorded on the source it was
+    merged into, naming it among the merged sources."""
+    if source.merged_into_id is None:
+        return None
+    for event in merges_not_undone(source=source.merged_into).order_by("-occurred_at", "-id"):
+        if any(item.get("id") == source.pk for item in event.detail.get("sources", [])):
+            return event
+    return None

@@ -283,6 +283,40 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
         ]
 
 
+class FieldReadSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField(help_text="As shown; empty when nothing was read.")
+    rule = serializers.CharField(
+        help_text="The parser's rule that set the field, when the ingestion event names one."
+    )
+    corrected = serializers.BooleanField(help_text="Changed by someone since the upload.")
+
+
+class ReadBackSerializer(serializers.Serializer):
+    """What ingest read from the file, for the uploader to check."""
+
+    layout = serializers.CharField()
+    layout_label = serializers.CharField()
+    fields = FieldReadSerializer(many=True)
+    warning = serializers.CharField(
+        help_text="Set when outlet or original date is missing (the document then waits in "
+        "the review queue)."
+    )
+    notes = serializers.ListField(child=serializers.CharField())
+    needs_provenance = serializers.BooleanField()
+
+
+class DocumentUploadedSerializer(DocumentDetailSerializer):
+    """The answer to an upload: the document and what was read from its file (`read`, set on
+    the instance by the view from `document_read_back`)."""
+
+    read = ReadBackSerializer(source="read_back")
+
+    class Meta(DocumentDetailSerializer.Meta):
+        fields = [*DocumentDetailSerializer.Meta.fields, "read"]
+
+
 class DocumentUpdateSerializer(serializers.Serializer):
     """The metadata a curator may correct; sources by slug. The text and the stored original
     never change."""

@@ -35,6 +35,7 @@ from archive.selectors import (
     DocumentFilters,
     document_detail_queryset,
     document_list,
+    document_read_back,
     facsimile_detail_queryset,
     facsimile_list,
     merges_not_undone,
@@ -49,6 +50,7 @@ from archive.serializers import (
     DocumentFilterSerializer,
     DocumentSummarySerializer,
     DocumentUpdateSerializer,
+    DocumentUploadedSerializer,
     DocumentUploadSerializer,
     ErrorSerializer,
     FacsimileSerializer,
@@ -137,9 +139,11 @@ class DocumentListView(GenericAPIView):
         operation_id="documents_upload",
         request=DocumentUploadSerializer,
         responses={
-            201: OpenApiResponse(DocumentDetailSerializer, description="Ingested."),
+            201: OpenApiResponse(
+                DocumentUploadedSerializer, description="Ingested; `read` says what was read."
+            ),
             200: OpenApiResponse(
-                DocumentDetailSerializer,
+                DocumentUploadedSerializer,
                 description="The same bytes were ingested before: the existing document.",
             ),
             400: REFUSAL,
@@ -163,7 +167,8 @@ class DocumentListView(GenericAPIView):
             method=IngestMethod.API,
         )
         document = document_detail_queryset(request.user).get(pk=result.document.pk)
-        body = DocumentDetailSerializer(document, context={"request": request}).data
+        document.read_back = document_read_back(document)
+        body = DocumentUploadedSerializer(document, context={"request": request}).data
         if not result.created:
             return Response(body, status=status.HTTP_200_OK)
         location = reverse("api:document-detail", kwargs={"pk": document.pk})

@@ -230,7 +230,7 @@ def upload_page(request: HttpRequest) -> HttpResponse:
             return render(request, "upload.html", context, status=refusal.status_code)
         if result.created:
             messages.success(request, f"Ingested {upload.name} as “{result.document.title}”.")
-            return redirect("pages:document", pk=result.document.pk)
+            return redirect("pages:upload-result", pk=result.document.pk)
         context["duplicate"] = result.document
     return render(request, "upload.html", context)
 

@@ -9,6 +9,7 @@ from archive.ingest.files import (
     plan_paths,
     refuse_bulk_file,
 )
+from archive.ingest.markup import refuse_markup
 from archive.ingest.parsers import PARSERS, ParsedDocument, SourceName, parse
 from archive.ingest.validation import check_size, validate_parsed
 
@@ -27,5 +28,6 @@ __all__ = [
     "parse",
     "plan_paths",
     "refuse_bulk_file",
+    "refuse_markup",
     "validate_parsed",
 ]

@@ -26,7 +26,9 @@ logging.getLogger("trafilatura.core").setLevel(logging.ERROR)
 
 _SNIFF_BYTES = 2048
 _HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+    # XHTML may open with an XML declaration.
+    rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+    re.I | re.S,
 )
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*(?P<charset>[A-Za-z0-9_:.-]+)""", re.IGNORECASE

@@ -9,9 +9,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from archive.models import Document, EventType
+from archive.ingest.records import SourceName
+from archive.models import Document, EventType, SourceKind
 from archive.rules import check_dates
 from archive.services.provenance import provenance_record
+from archive.services.sources import sources_resolve
 from archive.state import state_value
 from kaynak import hooks
 from kaynak.changes import clean_reason, field_changes, require_reason
@@ -195,3 +197,88 @@ def _set_withdrawal(
     )
     hooks.documents_changed([document.pk])
     return document
+
+
+@transaction.atomic
+def document_review_request(
+    *, document: Document, actor: AbstractBaseUser | None, agent: str, note: str = ""
+) -> Document:
+    """Ask a curator to check the document's provenance: it joins the review queue ("Needs
+    provenance") until `document_review_close`. Asking again changes nothing."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.review_requested_at is not None:
+        return document
+    return _set_review_request(document, timezone.now(), actor, agent, note)
+
+
+@transaction.atomic
+def document_review_close(
+    *, document: Document, actor: AbstractBaseUser | None, agent: str, note: str = ""
+) -> Document:
+    """A curator has checked the provenance the document was flagged for."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.review_requested_at is None:
+        raise KaynakError(f"document {document.pk} is not flagged for review", code="not_flagged")
+    return _set_review_request(document, None, actor, agent, note)
+
+
+def _set_review_request(
+    document: Document,
+    requested_at: datetime | None,
+    actor: AbstractBaseUser | None,
+    agent: str,
+    note: str,
+) -> Document:
+    # A metadata_change like any other, so the state replay (`fixity_check`) accounts for it.
+    changes = {
+        "review_requested_at": {
+            "before": state_value(document.review_requested_at),
+            "after": state_value(requested_at),
+        }
+    }
+    document.review_requested_at = requested_at
+    document.save(update_fields=["review_requested_at"])
+    reason = clean_reason(note)
+    provenance_record(
+        document=document,
+        event_type=EventType.METADATA_CHANGE,
+        actor=actor,
+        agent=agent,
+        detail={
+            "changes": changes,
+            "reason": reason or ("flagged for review" if requested_at else "review"),
+        },
+    )
+    return document
+
+
+@transaction.atomic
+def document_provenance_correct(
+    *,
+    document: Document,
+    actor: AbstractBaseUser | None,
+    agent: str,
+    expected_etag: str | None,
+    outlet_name: str | None = None,
+    reprinter_name: str | None = None,
+    **changes: Any,
+) -> Document:
+    """`document_update` with the outlet and reprinter given by name, as an uploader types
+    them: found through the source aliases as ingest finds them, or created (recording who
+    created them). An empty name clears the field; None leaves it alone."""
+    names = {"original_outlet": outlet_name, "reprinter": reprinter_name}
+    typed = {field: " ".join(name.split()) for field, name in names.items() if name is not None}
+    references = {
+        field: SourceName(name=name, kind=_NAMED_KINDS[field])
+        for field, name in typed.items()
+        if name
+    }
+    sources = sources_resolve(references.values(), actor=actor)
+    for field in typed:
+        changes[field] = sources[references[field]] if field in references else None
+    return document_update(
+        document=document, actor=actor, agent=agent, expected_etag=expected_etag, **changes
+    )
+
+
+_NAMED_KINDS = {"original_outlet": SourceKind.OUTLET, "reprinter": SourceKind.OTHER}

@@ -23,6 +23,7 @@ from archive.ingest import (
     Unreadable,
     check_size,
     parse,
+    refuse_markup,
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
@@ -174,6 +175,7 @@ def _ingest(
     for index, submission in enumerate(submissions):
         try:
             check_size(len(submission.data))
+            refuse_markup(submission.filename, submission.data)
         except IngestRefused as refusal:
             outcomes[index] = refusal
             continue
@@ -244,11 +246,15 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
                 for item in items
                 for part, parsed in _numbered_articles(item.parsed)
             ]
+            # The uploader is who brought a new outlet into the archive: its creator.
             sources = sources_resolve(
-                reference
-                for _, parsed, _, _ in rows
-                for reference in (parsed.original_outlet, parsed.reprinter)
-                if reference
+                (
+                    reference
+                    for _, parsed, _, _ in rows
+                    for reference in (parsed.original_outlet, parsed.reprinter)
+                    if reference
+                ),
+                actor=actor,
             )
             stored = storage.store_originals(
                 [(item.submission.data, item.sha256) for item in items]

@@ -517,9 +517,12 @@ def source_unmerge(
     return unmerge
 
 
-def sources_resolve(references: Iterable[SourceName]) -> dict[SourceName, Source]:
+def sources_resolve(
+    references: Iterable[SourceName], *, actor: AbstractBaseUser | None = None
+) -> dict[SourceName, Source]:
     """The sources documents name, found through the aliases in one query, or created (of
-    the kind the layout implies) when none of a reference's names matches."""
+    the kind the layout implies) when none of a reference's names matches; `actor` (the
+    uploader) is recorded as the creator of a new one."""
     keys = {
         reference: [normalize_name(name) for name in (reference.name, *reference.aliases)]
         for reference in set(references)
@@ -536,17 +539,19 @@ def sources_resolve(references: Iterable[SourceName]) -> dict[SourceName, Source
     for reference, names in sorted(keys.items(), key=lambda item: item[1]):
         source = next((known[key] for key in names if key in known), None)
         if source is None:
-            source = _source_create_once(reference, names)
+            source = _source_create_once(reference, names, actor)
             known.update(dict.fromkeys(names, source))
         resolved[reference] = source
     return resolved
 
 
-def _source_create_once(reference: SourceName, keys: list[str]) -> Source:
+def _source_create_once(
+    reference: SourceName, keys: list[str], actor: AbstractBaseUser | None = None
+) -> Source:
     try:
         with transaction.atomic():
             return source_create(
-                name=reference.name, kind=reference.kind, aliases=reference.aliases
+                name=reference.name, kind=reference.kind, aliases=reference.aliases, actor=actor
             )
     except (IntegrityError, KaynakError):
         # Another process created it between our look-up and our insert (its uncommitted
