@@ -167,6 +167,11 @@ KAYNAK_TASK_ABANDONED_AFTER = env_int("KAYNAK_TASK_ABANDONED_AFTER", 1800, minim
 # How often an idle worker looks for new tasks, in seconds: the commit-to-searchable lag is
 # about half of it plus the index write (README "The background worker").
 KAYNAK_WORKER_INTERVAL = env_float("KAYNAK_WORKER_INTERVAL", 0.2, minimum=0.0)
+# "Similar documents" lists only documents at least this similar (0 to 1: a document's score
+# against another's key terms as a fraction of the other's own score). Over the samples, other
+# reprints of one story score 0.38 to 0.42 and a note about it 0.2 to 0.3; unrelated stories
+# sharing a few words at most 0.12.
+KAYNAK_SIMILAR_MIN_SIMILARITY = env_float("KAYNAK_SIMILAR_MIN_SIMILARITY", 0.15, minimum=0.0)
 # `GET /healthz` answers 503 when the oldest task that is due has waited longer than this
 # many seconds (no worker running, or one far behind).
 KAYNAK_HEALTH_MAX_QUEUE_LAG = env_float("KAYNAK_HEALTH_MAX_QUEUE_LAG", 300.0, minimum=1.0)

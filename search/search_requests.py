@@ -15,6 +15,8 @@ from kaynak.users import Requester
 from search.engine import SearchFilters, SearchHit, SearchResults, search
 
 FACET_PARAMETERS = ("outlet", "reprinter", "year", "tag", "source")
+# Languages by the codes documents carry; any other code is shown as it is.
+LANGUAGE_NAMES = {"en": "English", "tr": "Turkish", "und": "Unknown"}
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,9 @@ def _facets(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     for name, counts in results.facets.items():
         values = []
         for key, count in counts:
-            if name == "year":
-                values.append({"value": key, "label": key, "count": count})
+            if name in ("year", "language"):
+                label = LANGUAGE_NAMES.get(key, key) if name == "language" else key
+                values.append({"value": key, "label": label, "count": count})
                 continue
             item = labelled["tag" if name == "tag" else "source"].get(int(key))
             if item is not None:  # None: removed since it was indexed

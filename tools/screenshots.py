@@ -7,12 +7,12 @@ folder): the sample documents through `demo_setup` (the one ingest path), a few 
 annotations with tags and source tags through the annotation services, and an invented scan
 attached as a facsimile. Then it serves it with
 `manage.py runserver` on a free port, signs in as the researcher in Debian's Chromium and
-writes full-page PNGs of the search page (with facets), the reader (overlapping highlights,
-the annotation panel open), the facsimile viewer, the upload page, an upload's summary and
-what it read (with the missing-provenance warning), focus states (the skip link to the
-results, a result and a highlight reached with Tab), the 404 page, and, signed in as the
-curator, the admin's source list and a document's history, 1280 and 390 pixels wide, to
-var/screenshots/.
+writes full-page PNGs of the search page (with facets; on a phone folded behind "Filters",
+then opened), the reader (overlapping highlights, the annotation panel open), the facsimile
+viewer, the upload page, an upload's summary and what it read (with the missing-provenance
+warning), focus states (the skip link to the results, a result and a highlight reached with
+Tab), the 404 page, and, signed in as the curator, the admin's source list and a document's
+history, 1280 and 390 pixels wide, to var/screenshots/.
 """
 
 from __future__ import annotations
@@ -257,8 +257,18 @@ def photograph(base: str, document_id: int) -> list[str]:
             page.wait_for_url(f"{base}/")
 
             page.goto(base + SEARCH)
-            expect(page.locator(".facet").first).to_be_visible()
+            expect(page.locator(".hit").first).to_be_visible()
             shot("search")
+            if width_name != "wide":
+                # On a phone the filters fold behind a button: the first screen as it is seen,
+                # with the first result on it, then the filters opened.
+                shot("search-filters-folded", full_page=False)
+                page.click("#filters-toggle")
+                expect(page.locator(".facet").first).to_be_visible()
+                shot("search-filters-open")
+                page.goto(base + SEARCH)
+            else:
+                expect(page.locator(".facet").first).to_be_visible()
             # Focus states (issue 18): the second Tab reaches the skip link to the results.
             page.keyboard.press("Tab")
             page.keyboard.press("Tab")

@@ -28,7 +28,7 @@ from archive.services import IngestMethod, document_ingest, facsimile_attach
 from kaynak.errors import KaynakError
 from kaynak.users import signed_in
 from search.engine import SearchIndexUnavailable
-from search.search_requests import FACET_PARAMETERS, run_search
+from search.search_requests import FACET_PARAMETERS, LANGUAGE_NAMES, run_search
 from search.selectors import similar_visible_documents
 from search.serializers import SearchParamsSerializer
 
@@ -40,6 +40,15 @@ SORTS = [
     ("-reprinted", "Newest reprint first"),
     ("reprinted", "Oldest reprint first"),
 ]
+# Filters that are fields of the search form rather than facet links.
+DATE_FILTERS = (
+    ("published", "Original date"),
+    ("reprinted", "Reprint date"),
+)
+FORM_FILTERS = (
+    "language",
+    *(f"{name}_{end}" for name, _ in DATE_FILTERS for end in ("from", "to")),
+)
 FACET_LABELS = {
     "outlet": "Outlet",
     "reprinter": "Reprinted by",
@@ -65,15 +74,37 @@ def search_page(request: HttpRequest) -> HttpResponse:
     the browser's back and forward buttons work."""
     current = [(key, value) for key, values in request.GET.lists() for value in values if value]
     without_page = [(key, value) for key, value in current if key not in ("page", "page_size")]
+    # The form sends its empty date and language fields too: an empty field is no filter.
     params = SearchParamsSerializer(
-        data={**request.GET.dict(), "page_size": PAGE_SIZE}
+        data={key: value for key, value in request.GET.dict().items() if value or key == "q"}
+        | {"page_size": PAGE_SIZE}
         | {name: request.GET.getlist(name) for name in FACET_PARAMETERS if name in request.GET}
     )
+    chosen = dict(without_page)
     context: dict[str, Any] = {
         "query": request.GET.get("q", ""),
         "sort": request.GET.get("sort", "relevance"),
         "sorts": SORTS,
         "hidden_filters": [(k, v) for k, v in without_page if k in FACET_PARAMETERS],
+        "date_filters": [
+            {
+                "name": name,
+                "label": label,
+                "start": chosen.get(f"{name}_from", ""),
+                "end": chosen.get(f"{name}_to", ""),
+            }
+            for name, label in DATE_FILTERS
+        ],
+        "language": chosen.get("language", ""),
+        # Replaced by the languages of the results with their counts, when there are results.
+        "languages": [
+            {"value": code, "label": LANGUAGE_NAMES.get(code, code)}
+            for code in [chosen.get("language")]
+            if code
+        ],
+        "active_filters": sum(
+            1 for key, _ in without_page if key in FACET_PARAMETERS or key in FORM_FILTERS
+        ),
     }
     status = 200
     if not params.is_valid():
@@ -107,15 +138,24 @@ def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str
         return _search_url([*without_page, ("page", str(number))] if number > 1 else without_page)
 
     suggestion_params = [(k, v) for k, v in without_page if k != "q"]
+    language = dict(without_page).get("language", "")
+    languages = [
+        {"value": item["value"], "label": f"{item['label']} ({item['count']})"}
+        for item in page.facets["language"]
+    ]
+    if language and language not in [item["value"] for item in languages]:
+        languages.append({"value": language, "label": LANGUAGE_NAMES.get(language, language)})
+    filters = (*FACET_PARAMETERS, *FORM_FILTERS)
     return {
         "page": page,
         "facets": facets,
+        "languages": languages,
         "first_number": (results.page - 1) * results.page_size + 1,
         "previous_url": page_url(results.page - 1) if results.page > 1 else None,
         "next_url": page_url(results.page + 1) if results.page < results.pages else None,
         "suggestion_url": _search_url([("q", results.suggestion or ""), *suggestion_params]),
-        "any_filter": any(k in FACET_PARAMETERS for k, _ in without_page),
-        "clear_url": _search_url([(k, v) for k, v in without_page if k not in FACET_PARAMETERS]),
+        "any_filter": any(k in filters for k, _ in without_page),
+        "clear_url": _search_url([(k, v) for k, v in without_page if k not in filters]),
     }
 
 

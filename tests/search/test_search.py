@@ -258,6 +258,21 @@ def test_more_like_this_finds_the_other_reprint_of_the_story(archive, researcher
     assert archive["ferry"].pk not in [pk for pk, _ in similar]
 
 
+def test_similar_documents_are_only_those_above_the_similarity_threshold(
+    archive, researcher, settings
+) -> None:
+    ferry, again, awkward = archive["ferry"], archive["ferry_again"], archive["awkward"]
+    similar = similar_documents(ferry, user=researcher)
+    assert [pk for pk, _ in similar] == [again.pk]
+    assert settings.KAYNAK_SIMILAR_MIN_SIMILARITY <= similar[0][1] <= 1
+    # The militia story shares a few words with the ferry stories, and no more.
+    sharing_words = similar_documents(awkward, user=researcher, min_similarity=0)
+    assert {pk for pk, _ in sharing_words} == {ferry.pk, again.pk}
+    assert similar_documents(awkward, user=researcher) == []
+    settings.KAYNAK_SIMILAR_MIN_SIMILARITY = 0.99
+    assert similar_documents(ferry, user=researcher) == []
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -328,7 +343,11 @@ def test_a_long_misspelt_query_gets_no_suggestion_and_answers_quickly(indexed, r
     assert short.suggestion == " ".join(words[:MAX_SUGGESTION_WORDS])
 
 
-def test_did_you_mean_corrects_the_words_around_one_split_by_an_emoji(archive, researcher) -> None:
+def test_did_you_mean_corrects_the_words_around_one_split_by_an_emoji(
+    archive, researcher, indexed
+) -> None:
+    # A suggestion is offered only if it finds something: one document holds all three.
+    indexed(body="A ferry named zz qq.")
     results = search("ferri zz😀qq", user=researcher)
     assert results.total == 0
     assert results.suggestion == "ferry zz😀qq"
