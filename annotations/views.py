@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -67,6 +69,7 @@ from archive.views import (
 )
 from kaynak import preconditions
 from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination
+from kaynak.users import signed_in
 
 
 class WebAnnotationRenderer(JSONRenderer):
@@ -123,7 +126,7 @@ def _w3c_headers(response: Response, request: Request, link: str) -> Response:
     return response
 
 
-def _one(request: Request, annotation: Annotation, *, code: int = 200) -> Response:
+def _annotation_response(request: Request, annotation: Annotation, *, code: int = 200) -> Response:
     annotation = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
     if wants_w3c(request):
         body = w3c.annotation_to_w3c(annotation, request)
@@ -142,9 +145,9 @@ def _create_arguments(data: dict) -> dict:
 
 
 def _filters(request: Request, **fixed: int) -> AnnotationFilters:
-    form = AnnotationFilterSerializer(data=request.query_params)
-    form.is_valid(raise_exception=True)
-    return AnnotationFilters(**{**form.validated_data, **fixed})
+    filters = AnnotationFilterSerializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    return AnnotationFilters(**{**filters.validated_data, **fixed})
 
 
 class DocumentAnnotationsView(GenericAPIView):
@@ -166,21 +169,24 @@ class DocumentAnnotationsView(GenericAPIView):
             page = self.paginate_queryset(annotations)
             body = AnnotationSerializer(page, many=True, context={"request": request}).data
             return self.get_paginated_response(body)
-        page_size = self.paginator.get_page_size(request)
+        # pagination_class above: the paginator is a StandardPagination.
+        paginator = cast(StandardPagination, self.paginator)
+        # StandardPagination always has a page size (a default, capped).
+        page_size = cast(int, paginator.get_page_size(request))
         total = annotations.count()
         if "page" not in request.query_params:
-            body = w3c.collection_to_w3c(document, total, page_size, request)
+            w3c_body = w3c.collection_to_w3c(document, total, page_size, request)
         else:
-            page = self.paginate_queryset(annotations)
-            body = w3c.page_to_w3c(
+            w3c_page = self.paginate_queryset(annotations) or []
+            w3c_body = w3c.page_to_w3c(
                 document,
-                list(page),
-                page=self.paginator.page.number,
+                list(w3c_page),
+                page=paginator.page.number if paginator.page is not None else 1,
                 page_size=page_size,
                 total=total,
                 request=request,
             )
-        return _w3c_headers(Response(body), request, w3c.LDP_CONTAINER)
+        return _w3c_headers(Response(w3c_body), request, w3c.LDP_CONTAINER)
 
     @extend_schema(
         operation_id="document_annotations_create",
@@ -195,12 +201,14 @@ class DocumentAnnotationsView(GenericAPIView):
             if sent_w3c(request)
             else request.data
         )
-        form = AnnotationCreateSerializer(data=data)
-        form.is_valid(raise_exception=True)
+        payload = AnnotationCreateSerializer(data=data)
+        payload.is_valid(raise_exception=True)
         annotation = annotation_create(
-            document=document, creator=request.user, **_create_arguments(form.validated_data)
+            document=document,
+            creator=signed_in(request.user),
+            **_create_arguments(payload.validated_data),
         )
-        response = _one(request, annotation, code=status.HTTP_201_CREATED)
+        response = _annotation_response(request, annotation, code=status.HTTP_201_CREATED)
         response["Location"] = w3c.annotation_iri(request, annotation)
         return response
 
@@ -246,7 +254,7 @@ class AnnotationDetailView(GenericAPIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         annotation = self.get_object()
         unchanged = preconditions.not_modified(request, annotation.tag_version)
-        return unchanged if unchanged is not None else _one(request, annotation)
+        return unchanged if unchanged is not None else _annotation_response(request, annotation)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         annotation = self.get_object()
@@ -261,18 +269,18 @@ class AnnotationDetailView(GenericAPIView):
             }
             data.setdefault("comment", "")
             data.setdefault("visibility", annotation.visibility)
-        form = AnnotationUpdateSerializer(data=data, partial=partial)
-        form.is_valid(raise_exception=True)
+        payload = AnnotationUpdateSerializer(data=data, partial=partial)
+        payload.is_valid(raise_exception=True)
         try:
             annotation = annotation_update(
                 annotation=annotation,
-                actor=request.user,
+                actor=signed_in(request.user),
                 expected_version=version,
-                **update_changes(form.validated_data),
+                **update_changes(payload.validated_data),
             )
         except StaleAnnotation as stale:
             return self._stale(request, annotation, stale)
-        return _one(request, annotation)
+        return _annotation_response(request, annotation)
 
     def _stale(self, request: Request, annotation: Annotation, stale: StaleAnnotation) -> Response:
         current = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
@@ -328,14 +336,14 @@ class AnnotationDetailView(GenericAPIView):
     def delete(self, request: Request, pk: int) -> Response:
         annotation = self.get_object()
         version = expected_version(request, annotation)
-        form = ReasonSerializer(data=request.data or request.query_params)
-        form.is_valid(raise_exception=True)
+        payload = ReasonSerializer(data=request.data or request.query_params)
+        payload.is_valid(raise_exception=True)
         try:
             annotation_delete(
                 annotation=annotation,
-                actor=request.user,
+                actor=signed_in(request.user),
                 expected_version=version,
-                reason=form.validated_data["reason"],
+                reason=payload.validated_data["reason"],
             )
         except StaleAnnotation as stale:
             return self._stale(request, annotation, stale)
@@ -359,13 +367,15 @@ class AnnotationHideView(GenericAPIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        form = ReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
         annotation_hide(
-            annotation=annotation, actor=request.user, reason=form.validated_data["reason"]
+            annotation=annotation,
+            actor=signed_in(request.user),
+            reason=payload.validated_data["reason"],
         )
-        return _one(request, annotation)
+        return _annotation_response(request, annotation)
 
     @extend_schema(
         operation_id="annotations_unhide",
@@ -374,8 +384,8 @@ class AnnotationHideView(GenericAPIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        annotation_unhide(annotation=annotation, actor=request.user)
-        return _one(request, annotation)
+        annotation_unhide(annotation=annotation, actor=signed_in(request.user))
+        return _annotation_response(request, annotation)
 
 
 class AnnotationRepliesView(GenericAPIView):
@@ -400,10 +410,12 @@ class AnnotationRepliesView(GenericAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        form = ReplyInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = ReplyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         reply = reply_create(
-            annotation=annotation, author=request.user, body=form.validated_data["body"]
+            annotation=annotation,
+            author=signed_in(request.user),
+            body=payload.validated_data["body"],
         )
         return preconditions.tagged(
             ReplySerializer(reply).data, reply.tag_version, code=status.HTTP_201_CREATED
@@ -469,7 +481,7 @@ class AnnotationReplyView(GenericAPIView):
         try:
             updated = reply_update(
                 reply=found,
-                actor=request.user,
+                actor=signed_in(request.user),
                 expected_version=version,
                 body=form.validated_data["body"],
             )
@@ -494,7 +506,7 @@ class AnnotationReplyView(GenericAPIView):
         found = self.get_object()
         version = expected_reply_version(request, found)
         try:
-            reply_delete(reply=found, actor=request.user, expected_version=version)
+            reply_delete(reply=found, actor=signed_in(request.user), expected_version=version)
         except StaleReply as stale:
             return self._stale(found, stale)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -525,7 +537,7 @@ class AnnotationReplyHideView(GenericAPIView):
         form.is_valid(raise_exception=True)
         hidden = reply_hide(
             reply=self._reply(request, pk, reply),
-            actor=request.user,
+            actor=signed_in(request.user),
             reason=form.validated_data["reason"],
         )
         return preconditions.tagged(ReplySerializer(hidden).data, hidden.tag_version)
@@ -536,7 +548,10 @@ class AnnotationReplyHideView(GenericAPIView):
     )
     def delete(self, request: Request, pk: int, reply: int) -> Response:
         shown = reply_hide(
-            reply=self._reply(request, pk, reply), actor=request.user, reason="", hidden=False
+            reply=self._reply(request, pk, reply),
+            actor=signed_in(request.user),
+            reason="",
+            hidden=False,
         )
         return preconditions.tagged(ReplySerializer(shown).data, shown.tag_version)
 
@@ -568,9 +583,11 @@ class TagListView(GenericAPIView):
         responses={401: UNAUTHENTICATED, 200: TagSerializer(many=True), 400: ERROR},
     )
     def get(self, request: Request) -> Response:
-        form = TagFilterSerializer(data=request.query_params)
-        form.is_valid(raise_exception=True)
-        tags = tag_list(query=form.validated_data.get("q"), curated=form.validated_data["curated"])
+        filters = TagFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        tags = tag_list(
+            query=filters.validated_data.get("q"), curated=filters.validated_data["curated"]
+        )
         page = self.paginate_queryset(tags)
         return self.get_paginated_response(TagSerializer(page, many=True).data)
 
@@ -581,9 +598,9 @@ class TagListView(GenericAPIView):
         responses={401: UNAUTHENTICATED, 201: TagSerializer, 400: ERROR, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
-        form = TagInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        tag = tag_create(actor=request.user, **form.validated_data)
+        payload = TagInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tag = tag_create(actor=signed_in(request.user), **payload.validated_data)
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 

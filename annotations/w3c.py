@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest
@@ -133,7 +134,7 @@ def collection_to_w3c(document: Document, total: int, page_size: int, request: H
 
 def page_to_w3c(
     document: Document,
-    annotations: list[Annotation],
+    annotations: Sequence[Annotation],
     *,
     page: int,
     page_size: int,
