@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from annotations.models import ReplyRevision, Visibility
 from annotations.services import (
@@ -126,3 +127,16 @@ def test_the_api_lets_curators_hide_and_show_a_reply(thread, curator, owner, cli
     shown = client_for(curator).delete(url)
     assert shown.status_code == 200 and shown.json()["hidden"] is False
     assert [revision[1] for revision in history(reply)] == ["created", "hidden", "unhidden"]
+
+
+def test_reply_revisions_are_append_only_in_the_database(thread, colleague) -> None:
+    _, reply = thread
+    reply_update(reply=reply, actor=colleague, expected_version=1, body="a second thought")
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        ReplyRevision.objects.update(reason="rewritten")
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM annotations_replyrevision")

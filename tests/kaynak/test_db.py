@@ -42,6 +42,7 @@ EXPECTED_TRIGGERS: dict[str, dict[str, set[str]]] = {
     "annotations_annotationrevision": on_both(
         *append_only_trigger_names("annotations_annotationrevision")
     ),
+    "annotations_replyrevision": on_both(*append_only_trigger_names("annotations_replyrevision")),
     "archive_document": merged(
         {
             "sqlite": {
