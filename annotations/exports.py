@@ -48,13 +48,16 @@ def annotations_jsonld(
     document: Document, annotations: Sequence[Annotation], *, request: Request
 ) -> str:
     """A W3C AnnotationCollection with every annotation in one embedded first page."""
-    size = max(1, len(annotations))
-    collection = w3c.collection_to_w3c(document, len(annotations), size, request)
-    page = w3c.page_to_w3c(
-        document, annotations, page=1, page_size=size, total=len(annotations), request=request
+    view = w3c.ContainerView(
+        base=w3c.container_iri(request, document.pk),
+        query={},
+        iris=False,
+        total=len(annotations),
+        page_size=max(1, len(annotations)),
     )
-    del page["@context"]  # the collection's context covers it
-    collection["first"] = page
+    collection = w3c.collection_to_w3c(
+        document, view, first_items=list(annotations), request=request
+    )
     return json.dumps(collection, ensure_ascii=False, indent=2)
 
 

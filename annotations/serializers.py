@@ -11,6 +11,7 @@ from rest_framework import serializers
 from annotations.anchoring import OffsetUnit
 from annotations.models import (
     COMMENT_MAX_LENGTH,
+    IRI_MAX_LENGTH,
     Annotation,
     Reply,
     RevisionAction,
@@ -73,6 +74,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
     hidden = serializers.SerializerMethodField()
     hidden_reason = serializers.SerializerMethodField()
     reply_count = serializers.IntegerField(read_only=True, default=0)
+    via = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Annotation
@@ -97,6 +99,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "hidden",
             "hidden_reason",
             "reply_count",
+            "canonical",
+            "via",
         ]
 
     def get_url(self, annotation: Annotation) -> str:
@@ -160,6 +164,20 @@ class AnnotationCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=100), required=False, default=list
     )
     source_tags = SourceTagInputSerializer(many=True, required=False, default=list)
+    canonical = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=IRI_MAX_LENGTH,
+        help_text="The IRI the annotation was first published with (W3C `canonical`); "
+        "kept as given, never changed.",
+    )
+    via = serializers.ListField(
+        child=serializers.CharField(max_length=IRI_MAX_LENGTH),
+        required=False,
+        default=list,
+        help_text="IRIs of the copies the annotation was taken from (W3C `via`).",
+    )
 
 
 class AnnotationUpdateSerializer(serializers.Serializer):

@@ -11,6 +11,11 @@ urlpatterns = [
         name="document-annotations",
     ),
     path(
+        "documents/<int:document>/annotations/<int:pk>/",
+        views.ContainedAnnotationView.as_view(),
+        name="document-annotation",
+    ),
+    path(
         "documents/<int:pk>/annotations/export/",
         views.AnnotationExportView.as_view(),
         name="document-annotations-export",

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -63,6 +70,7 @@ from archive.views import (
 )
 from kaynak import preconditions
 from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination
+from kaynak.chain import canonical_json, sha256_hex
 
 
 class WebAnnotationRenderer(JSONRenderer):
@@ -83,6 +91,35 @@ class JSONLDParser(JSONParser):
 
 RENDERERS = [JSONRenderer, WebAnnotationRenderer, PlainJSONLDRenderer, BrowsableAPIRenderer]
 PARSERS = [JSONParser, JSONLDParser]
+# A client that names no media type (no Accept, or only `*/*`) of the W3C addresses.
+_ANY = {"", "*/*"}
+
+
+class WebAnnotationFirst(DefaultContentNegotiation):
+    """The W3C addresses (the container and the annotations in it) answer the JSON-LD form
+    when the client names no media type (protocol §4 and §3.2: JSON-LD by default); Kaynak's
+    JSON when asked for `application/json`. A write sent in Kaynak's JSON is answered in it,
+    as a client speaking JSON expects."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        ranges = {
+            item.split(";", 1)[0].strip() for item in request.META.get("HTTP_ACCEPT", "").split(",")
+        }
+        if ranges <= _ANY and not format_suffix and "format" not in request.query_params:
+            speaks_json = request.method in ("POST", "PUT", "PATCH") and not sent_w3c(request)
+            wanted = JSONRenderer if speaks_json else WebAnnotationRenderer
+            renderer = next(item for item in renderers if type(item) is wanted)
+            return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+def _w3c_finish(request: Request, response: HttpResponse, link: str) -> None:
+    """Protocol §4 and §3: on every answer of a W3C address a Link to its LDP type, and the
+    JSON-LD answer typed with the Web Annotation profile whichever JSON-LD was asked for."""
+    response["Link"] = link
+    if isinstance(response, Response) and wants_w3c(request):
+        response.content_type = w3c.MEDIA_TYPE
+
 
 ERROR = OpenApiResponse(ErrorSerializer, description="Refused; `detail` says why, by field too.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -93,6 +130,25 @@ W3C_NOTE = (
     'profile="http://www.w3.org/ns/anno.jsonld"` the answer is in the W3C Web Annotation '
     "model (an AnnotationCollection, `?page=N` an AnnotationPage); a POST with that "
     "Content-Type takes a Web Annotation."
+)
+
+
+PREFER = OpenApiParameter(
+    "Prefer",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='W3C form, without `page`: `return=representation; include="<IRI>"` with '
+    "ldp#PreferMinimalContainer (no page embedded), ldp#PreferContainedIRIs (the first "
+    "page lists IRIs) or ldp#PreferContainedDescriptions (the default: whole annotations).",
+)
+IRIS = OpenApiParameter(
+    "iris",
+    int,
+    enum=[1],
+    required=False,
+    description="W3C form: pages list the annotations' IRIs (the address "
+    "ldp#PreferContainedIRIs leads to).",
 )
 
 
@@ -144,18 +200,33 @@ def _filters(request: Request, **fixed: int) -> AnnotationFilters:
 
 
 class DocumentAnnotationsView(GenericAPIView):
+    """A document's annotation container (W3C Web Annotation protocol §4)."""
+
     renderer_classes = RENDERERS
     parser_classes = PARSERS
+    content_negotiation_class = WebAnnotationFirst
     pagination_class = StandardPagination
     serializer_class = AnnotationSerializer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        _w3c_finish(request, response, w3c.LDP_CONTAINER)
+        # Protocol §4.1.3: the answer depends on Prefer too, so caches must key on it.
+        patch_vary_headers(response, ("Accept", "Prefer"))
+        return response
 
     @extend_schema(
         operation_id="document_annotations_list",
         description=W3C_NOTE,
-        parameters=[AnnotationFilterSerializer],
-        responses={200: AnnotationSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        parameters=[AnnotationFilterSerializer, IF_NONE_MATCH, PREFER, IRIS],
+        responses={
+            200: AnnotationSerializer(many=True),
+            304: NOT_MODIFIED,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(visible_documents(request.user).only("id", "title"), pk=pk)
         annotations = annotation_list(user=request.user, filters=_filters(request, document=pk))
         if not wants_w3c(request):
@@ -164,19 +235,37 @@ class DocumentAnnotationsView(GenericAPIView):
             return self.get_paginated_response(body)
         page_size = self.paginator.get_page_size(request)
         total = annotations.count()
-        if "page" not in request.query_params:
-            body = w3c.collection_to_w3c(document, total, page_size, request)
-        else:
-            page = self.paginate_queryset(annotations)
+        headers = {}
+        if "page" in request.query_params:
+            # A page's IRI says what it lists (`iris=1`); Prefer is for the container only.
+            items = list(self.paginate_queryset(annotations))
+            view = w3c.ContainerView.of(request, pk, total=total, page_size=page_size)
             body = w3c.page_to_w3c(
-                document,
-                list(page),
-                page=self.paginator.page.number,
-                page_size=page_size,
-                total=total,
-                request=request,
+                document, items, view=view, page=self.paginator.page.number, request=request
             )
-        return _w3c_headers(Response(body), request, w3c.LDP_CONTAINER)
+        else:
+            choice, asked = w3c.preference(request.headers.get("Prefer", ""))
+            view = w3c.ContainerView.of(
+                request,
+                pk,
+                total=total,
+                page_size=page_size,
+                iris=choice == w3c.PREFER_IRIS or None,
+            )
+            first = None if choice == w3c.PREFER_MINIMAL else list(annotations[:page_size])
+            body = w3c.container_to_w3c(document, view, first_items=first, request=request)
+            headers["Content-Location"] = body["id"]
+            if asked:
+                headers["Preference-Applied"] = "return=representation"
+        # The version of this answer is its content: any change to what it lists changes it.
+        version = sha256_hex(canonical_json(body))[:32]
+        unchanged = preconditions.not_modified(request, version)
+        if unchanged is not None:
+            return unchanged
+        response = preconditions.tagged(body, version)
+        for name, value in headers.items():
+            response[name] = value
+        return response
 
     @extend_schema(
         operation_id="document_annotations_create",
@@ -249,14 +338,7 @@ class AnnotationDetailView(GenericAPIView):
         version = expected_version(request, annotation)
         data = request.data
         if sent_w3c(request):
-            data = w3c.w3c_to_create_data(request.data, annotation.document, request)
-            data = {
-                key: data[key]
-                for key in ("comment", "tags", "source_tags", "visibility", "group")
-                if key in data
-            }
-            data.setdefault("comment", "")
-            data.setdefault("visibility", annotation.visibility)
+            data = w3c.w3c_to_update_data(request.data, annotation, request)
         form = AnnotationUpdateSerializer(data=data, partial=partial)
         form.is_valid(raise_exception=True)
         try:
@@ -336,6 +418,35 @@ class AnnotationDetailView(GenericAPIView):
         except StaleAnnotation as stale:
             return self._stale(request, annotation, stale)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="document_annotation_retrieve"),
+    put=extend_schema(operation_id="document_annotation_replace"),
+    patch=extend_schema(operation_id="document_annotation_update"),
+    delete=extend_schema(operation_id="document_annotation_destroy"),
+)
+class ContainedAnnotationView(AnnotationDetailView):
+    """An annotation at its W3C IRI, inside its document's container (protocol §5): the same
+    resource as /api/annotations/<id>/, answering the JSON-LD form by default."""
+
+    content_negotiation_class = WebAnnotationFirst
+
+    def dispatch(self, request, *args, **kwargs):
+        # The handlers are the detail view's, which take the annotation's pk alone.
+        self.document_pk = kwargs.pop("document")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self) -> Annotation:
+        annotation = super().get_object()
+        if annotation.document_id != self.document_pk:
+            raise Http404("No such annotation in this document's container.")
+        return annotation
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        _w3c_finish(request, response, w3c.LDP_RESOURCE)
+        return response
 
 
 class AnnotationHideView(GenericAPIView):
