@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install browser axe run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
+.PHONY: help install browser axe run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-exports bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
@@ -119,6 +119,9 @@ bench-search-x20: $(STAMP)
 
 bench-annotations: $(STAMP)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_annotations.py $(BENCH_ARGS)
+
+bench-exports: $(STAMP)
+	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_exports.py $(BENCH_ARGS)
 
 bench-pages: $(STAMP) $(CHROMIUM)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_pages.py $(BENCH_ARGS)

@@ -21,6 +21,11 @@ urlpatterns = [
         name="document-annotations-export",
     ),
     path("annotations/", views.AnnotationListView.as_view(), name="annotation-list"),
+    path(
+        "annotations/export/",
+        views.AnnotationSearchExportView.as_view(),
+        name="annotations-export",
+    ),
     path("annotations/<int:pk>/", views.AnnotationDetailView.as_view(), name="annotation-detail"),
     path(
         "annotations/<int:pk>/replies/",

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from django.urls import reverse
 
-from annotations.models import Annotation, SourceRole
+from annotations.models import Annotation, Reply, SourceRole
 from archive.models import Document
 from kaynak.errors import KaynakError
 
@@ -204,6 +204,20 @@ class ContainerView:
 
     def page_iri(self, number: int) -> str:
         return _query_iri(self.base, {**self.query, "page": str(number)})
+
+
+def reply_to_w3c(reply: Reply, annotation: Annotation, request: HttpRequest) -> dict:
+    """A reply as the model has it: an annotation `replying` to its parent (model §3.3.5)."""
+    thread = _iri(request, "api:annotation-replies", pk=annotation.pk)
+    return {
+        "id": f"{thread}#reply-{reply.pk}",
+        "type": "Annotation",
+        "motivation": "replying",
+        "created": _datetime(reply.created_at),
+        "creator": {"type": "Person", "nickname": reply.author.username},
+        "body": {"type": "TextualBody", "value": reply.body, "format": "text/plain"},
+        "target": annotation_iri(request, annotation),
+    }
 
 
 def _collection(document: Document, view: ContainerView) -> dict:
