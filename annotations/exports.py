@@ -5,17 +5,15 @@ iterator reads as they go), no permission checks here."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from rest_framework.request import Request
 
 from annotations import w3c
 from annotations.models import Annotation, Reply
-from archive.models import Document
 
 CSV_COLUMNS = [
     "id",
@@ -46,28 +44,6 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def annotations_jsonld(
-    document: Document, annotations: Sequence[Annotation], *, request: Request
-) -> str:
-    """A W3C AnnotationCollection with every annotation in one embedded first page."""
-    view = w3c.ContainerView(
-        base=w3c.container_iri(request, document.pk),
-        query={},
-        iris=False,
-        total=len(annotations),
-        page_size=max(1, len(annotations)),
-    )
-    collection = w3c.collection_to_w3c(
-        document, view, first_items=list(annotations), request=request
-    )
-    return json.dumps(collection, ensure_ascii=False, indent=2)
-
-
-def annotations_jsonl(rows: Iterable[Mapping[str, Any]]) -> str:
-    """One serialised annotation per line."""
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-
-
 def _csv_cells(row: Mapping[str, Any]) -> list[Any]:
     return [
         row["id"],
@@ -85,16 +61,6 @@ def _csv_cells(row: Mapping[str, Any]) -> list[Any]:
         row["modified_at"],
         row["version"],
     ]
-
-
-def annotations_csv(rows: Iterable[Mapping[str, Any]]) -> str:
-    """One serialised annotation per row, tags and source tags joined with "; "."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([spreadsheet_safe(cell) for cell in _csv_cells(row)])
-    return buffer.getvalue()
 
 
 # --- Streamed exports of any annotation search ------------------------------------------------

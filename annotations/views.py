@@ -574,8 +574,8 @@ class AnnotationExportView(GenericAPIView):
 
     @extend_schema(
         operation_id="document_annotations_export",
-        description="Every annotation on the document visible to you, as a download: a W3C "
-        "AnnotationCollection with one embedded page (`as=jsonld`), CSV, or JSON Lines.",
+        description="Every annotation on the document visible to you, with its replies, as a "
+        "download written as it is read, in the forms of GET /api/annotations/export/.",
         parameters=[
             OpenApiParameter("as", str, enum=list(EXPORT_FORMATS), default="jsonld"),
         ],
@@ -594,33 +594,43 @@ class AnnotationExportView(GenericAPIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(visible_documents(request.user).only("id", "title"), pk=pk)
-        kind = request.query_params.get("as", "jsonld")
-        if kind not in EXPORT_FORMATS:
-            return Response(
-                {"detail": f"as= takes {', '.join(EXPORT_FORMATS)}", "code": "bad_format"},
-                status=400,
-            )
-        annotations = list(
-            annotation_list(user=request.user, filters=AnnotationFilters(document=pk))
+        return _export(
+            request,
+            AnnotationFilters(document=pk),
+            label=f"Annotations on “{document.title}”",
+            filename=f"document-{pk}-annotations",
         )
-        content_type, extension = EXPORT_FORMATS[kind]
-        if kind == "jsonld":
-            content = exports.annotations_jsonld(document, annotations, request=request)
-        else:
-            rows = AnnotationSerializer(annotations, many=True, context={"request": request}).data
-            content = (
-                exports.annotations_jsonl(rows)
-                if kind == "jsonl"
-                else exports.annotations_csv(rows)
-            )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="document-{pk}-annotations.{extension}"'
-        )
-        return response
 
 
 EXPORT_CHUNK = 500
+
+
+def _export(
+    request: Request, filters: AnnotationFilters, *, label: str, filename: str
+) -> HttpResponse:
+    """The annotations the filters find that the user may read, with their replies, streamed
+    in the format `as=` names: read EXPORT_CHUNK at a time, written as they are read."""
+    kind = request.query_params.get("as", "jsonld")
+    if kind not in EXPORT_FORMATS:
+        return Response(
+            {"detail": f"as= takes {', '.join(EXPORT_FORMATS)}", "code": "bad_format"},
+            status=400,
+        )
+    annotations, total = annotation_export(user=request.user, filters=filters)
+    rows = annotations.iterator(chunk_size=EXPORT_CHUNK)
+    serialize = AnnotationSerializer(context={"request": request}).to_representation
+    if kind == "jsonld":
+        chunks = exports.stream_jsonld(
+            rows, total=total, iri=request.build_absolute_uri(), label=label, request=request
+        )
+    elif kind == "csv":
+        chunks = exports.stream_csv(rows, serialize)
+    else:
+        chunks = exports.stream_jsonl(rows, serialize)
+    content_type, extension = EXPORT_FORMATS[kind]
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+    return response
 
 
 class AnnotationSearchExportView(GenericAPIView):
@@ -654,28 +664,9 @@ class AnnotationSearchExportView(GenericAPIView):
         },
     )
     def get(self, request: Request) -> HttpResponse:
-        kind = request.query_params.get("as", "jsonld")
-        if kind not in EXPORT_FORMATS:
-            return Response(
-                {"detail": f"as= takes {', '.join(EXPORT_FORMATS)}", "code": "bad_format"},
-                status=400,
-            )
-        annotations, total = annotation_export(user=request.user, filters=_filters(request))
-        rows = annotations.iterator(chunk_size=EXPORT_CHUNK)
-        serialize = AnnotationSerializer(context={"request": request}).to_representation
-        if kind == "jsonld":
-            chunks = exports.stream_jsonld(
-                rows,
-                total=total,
-                iri=request.build_absolute_uri(),
-                label="Annotations exported from Kaynak",
-                request=request,
-            )
-        elif kind == "csv":
-            chunks = exports.stream_csv(rows, serialize)
-        else:
-            chunks = exports.stream_jsonl(rows, serialize)
-        content_type, extension = EXPORT_FORMATS[kind]
-        response = StreamingHttpResponse(chunks, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="annotations.{extension}"'
-        return response
+        return _export(
+            request,
+            _filters(request),
+            label="Annotations exported from Kaynak",
+            filename="annotations",
+        )
