@@ -130,7 +130,9 @@ W3C_NOTE = (
     "With `Accept: application/ld+json; "
     'profile="http://www.w3.org/ns/anno.jsonld"` the answer is in the W3C Web Annotation '
     "model (an AnnotationCollection, `?page=N` an AnnotationPage); a POST with that "
-    "Content-Type takes a Web Annotation."
+    "Content-Type takes a Web Annotation. At the W3C addresses (a document's container and "
+    "the annotations in it) that is also the answer when no media type is named; send "
+    "`Accept: application/json` for Kaynak's JSON."
 )
 
 
