@@ -142,6 +142,7 @@ bench-bags: $(STAMP)
 
 conformance: $(STAMP)
 	$(TEST_ENV) $(BIN)/pytest -q -s tests/annotations/test_w3c.py -k "musts or optional or harness or collection"
+	$(TEST_ENV) $(BIN)/pytest -q tests/annotations/test_w3c_protocol.py tests/annotations/test_w3c_jsonld.py
 
 bench-lag: $(STAMP)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_lag.py $(BENCH_ARGS)
