@@ -12,12 +12,15 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 # The tests need no secrets; they get a throwaway key and their own SQLite database.
-TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3
+# KAYNAK_STATIC_ROOT: never collected, so files `make serve` collected cannot stand in for the apps' own.
+TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 KAYNAK_STATIC_ROOT=$(CURDIR)/var/test-static
 
-.PHONY: help install browser axe run test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-exports bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
+.PHONY: help install browser axe run serve loadtest test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-exports bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
+	@echo "make serve         the production server: gunicorn + WhiteNoise + the worker, debug off"
+	@echo "make loadtest      50 researchers for 60 s against make serve on PostgreSQL"
 	@echo "make test          lint, then the test suite (SQLite; PostgreSQL too when"
 	@echo "                   KAYNAK_TEST_DATABASE_URL is set)"
 	@echo "make bench-ingest  ingest benchmark over ../shared/corpus"
@@ -80,10 +83,35 @@ run: $(STAMP)
 	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
 
+# `make serve` runs what production runs (README "Deployment"): gunicorn with
+# deploy/gunicorn.conf.py (workers from the core count), static files collected into var/ and
+# served by WhiteNoise, and the task worker, all with KAYNAK_DEBUG=0. Plain HTTP on $(HOST):$(PORT);
+# set KAYNAK_PRODUCTION=1 and the rest of deploy/kaynak.env.example behind a TLS proxy.
+# Ctrl+C or a TERM stops the server and the worker together.
+SERVE_ENV := KAYNAK_DEBUG=0 KAYNAK_STATIC_MANIFEST=1 SECRET_KEY=$${SECRET_KEY:-kaynak-make-serve-only} KAYNAK_BIND=$${KAYNAK_BIND:-$(HOST):$(PORT)}
+
+serve: $(STAMP)
+	@mkdir -p var
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "Kaynak (gunicorn) is starting at http://$(HOST):$(PORT)/ ; health: /healthz"
+	$(SERVE_ENV) $(BIN)/gunicorn --config deploy/gunicorn.conf.py kaynak.wsgi & web=$$!; \
+	$(SERVE_ENV) $(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill -TERM $$web $$worker 2>/dev/null || true; wait $$web $$worker 2>/dev/null || true' EXIT; \
+	trap 'exit 0' INT TERM; \
+	wait -n $$web $$worker
+
+# 50 signed-in researchers (search, reader, new annotations) for 60 s against `make serve` on
+# a PostgreSQL database of its own, on loopback (tools/loadtest.py; LOADTEST_ARGS for more).
+loadtest: $(STAMP)
+	$(BIN)/python tools/loadtest.py $(LOADTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	@# The django-stubs plugin loads the settings, which want a key (any will do for types).
+	SECRET_KEY=kaynak-lint-only $(BIN)/mypy
 
 test: lint $(CHROMIUM) $(AXE)
 	@mkdir -p var

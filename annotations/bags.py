@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
+
+from django.db.models import QuerySet
 
 from annotations.models import Annotation, AnnotationRevision, Reply, SourceTag, Tag
 from archive.bags.records import built, field_names, insert_record, row
@@ -67,7 +69,7 @@ class TagsPart:
         return conflicts
 
 
-def _grouped(queryset, key: str) -> Iterator[tuple[int, list[Any]]]:
+def _grouped(queryset: QuerySet[Any], key: str) -> Iterator[tuple[int, list[Any]]]:
     rows = queryset.iterator(chunk_size=_CHUNK)
     for owner, owned in groupby(rows, key=lambda item: getattr(item, key)):
         yield owner, list(owned)
@@ -136,10 +138,10 @@ class AnnotationsPart:
             records: dict[str, Any] = {"annotation": row(annotation)}
             for name, stream in streams.items():
                 owned: list[Any] = []
-                while pending[name] is not None and pending[name][0] < annotation.pk:
+                while (head := pending[name]) is not None and head[0] < annotation.pk:
                     pending[name] = next(stream, None)
-                if pending[name] is not None and pending[name][0] == annotation.pk:
-                    owned, pending[name] = pending[name][1], next(stream, None)
+                if (head := pending[name]) is not None and head[0] == annotation.pk:
+                    owned, pending[name] = head[1], next(stream, None)
                 records[name] = [row(item) for item in owned]
             yield _w3c(annotation, records)
 
@@ -165,7 +167,7 @@ class AnnotationsPart:
     def _links(self, record: Any) -> list[Link]:
         links = []
         for revision in record["kaynak:records"]["revisions"]:
-            instance = built(revision).object
+            instance = cast(AnnotationRevision, built(revision).object)
             links.append(
                 Link(
                     instance.version,

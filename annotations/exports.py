@@ -133,7 +133,7 @@ def stream_csv(
                 [spreadsheet_safe(cell) for cell in [*_csv_cells(row), "annotation", ""]]
             )
             for reply in item.reply_list:
-                cells = dict.fromkeys(STREAM_CSV_COLUMNS, "")
+                cells: dict[str, Any] = dict.fromkeys(STREAM_CSV_COLUMNS, "")
                 cells.update(
                     id=reply.pk,
                     document=item.document_id,

@@ -127,6 +127,13 @@ class Annotation(models.Model):
 
     objects = AnnotationQuerySet.as_manager()
 
+    # Filled by the selectors' prefetches (`to_attr`) and by the services after a write, so a
+    # representation reads labels without a query per annotation.
+    tag_list: list[Tag]
+    source_tag_list: list[SourceTag]
+    # Filled by selectors.annotation_export (the exports' replies, oldest first).
+    reply_list: list[Reply]
+
     class Meta:
         ordering = ["document_id", "start", "end", "id"]
         permissions = [("moderate_annotation", "Can read, hide and delete any annotation")]
@@ -262,7 +269,7 @@ class AnnotationRevision(models.Model):
                 fields=["annotation", "version"], name="%(app_label)s_%(class)s_unique_version"
             ),
             models.CheckConstraint(
-                condition=(Q(version=1) & Q(previous_hash=""))
+                condition=(Q(version=1) & Q(previous_hash=""))  # type: ignore[arg-type]  # Q & expression is a Q; the stubs say Combinable
                 | (Q(version__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
                 name="%(app_label)s_%(class)s_chain_link",
             ),

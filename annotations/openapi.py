@@ -109,7 +109,7 @@ W3C_SCHEMAS: dict[str, dict[str, Any]] = {
 
 
 # What Kaynak's own shape becomes in the W3C model, by the component drf-spectacular names.
-W3C_ANSWERS = {
+W3C_ANSWERS: dict[str, dict[str, Any]] = {
     "Annotation": _ref("WebAnnotation"),
     "PaginatedAnnotationList": {
         "anyOf": [_ref("WebAnnotationCollection"), _ref("WebAnnotationPage")]

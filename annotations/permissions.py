@@ -7,30 +7,30 @@ exist for them (404).
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from annotations.models import Annotation
-from annotations.selectors import is_curator
+from archive.roles import can_moderate_annotations
+from kaynak.users import Requester
 
 
-def can_edit(user: AbstractBaseUser, annotation: Annotation) -> bool:
+def can_edit(user: Requester, annotation: Annotation) -> bool:
     """Nobody edits another person's annotation, curators included."""
     return user.is_authenticated and annotation.creator_id == user.pk
 
 
-def can_delete(user: AbstractBaseUser, annotation: Annotation) -> bool:
-    return can_edit(user, annotation) or is_curator(user)
+def can_delete(user: Requester, annotation: Annotation) -> bool:
+    return can_edit(user, annotation) or can_moderate_annotations(user)
 
 
-def can_hide(user: AbstractBaseUser) -> bool:
-    return is_curator(user)
+def can_hide(user: Requester) -> bool:
+    return can_moderate_annotations(user)
 
 
-def can_create_curated_tag(user: AbstractBaseUser) -> bool:
-    return is_curator(user)
+def can_create_curated_tag(user: Requester) -> bool:
+    return can_moderate_annotations(user)
 
 
 class AnnotationWriteRules(BasePermission):

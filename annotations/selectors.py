@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -21,18 +20,16 @@ from annotations.models import (
     Visibility,
 )
 from archive.models import SourceAlias
+from archive.roles import can_moderate_annotations
 from archive.text import normalize_name
+from kaynak.users import Requester
 
 
-def is_curator(user: AbstractBaseUser) -> bool:
-    return bool(user.is_authenticated and user.has_perm("annotations.moderate_annotation"))
-
-
-def visible_annotations(user: AbstractBaseUser) -> QuerySet[Annotation]:
+def visible_annotations(user: Requester) -> QuerySet[Annotation]:
     """What `user` may read: their own; public ones and their groups' ones unless a curator
     hid them; curators read everything. Deleted annotations are gone for everyone."""
     annotations = Annotation.objects.live()
-    if is_curator(user):
+    if can_moderate_annotations(user):
         return annotations
     # A withdrawn document's annotations are kept, out of sight like the document.
     annotations = annotations.filter(document__withdrawn_at__isnull=True)
@@ -43,7 +40,7 @@ def visible_annotations(user: AbstractBaseUser) -> QuerySet[Annotation]:
 
 
 def can_read_state(
-    user: AbstractBaseUser,
+    user: Requester,
     annotation: Annotation,
     state: Mapping[str, Any],
     *,
@@ -52,7 +49,7 @@ def can_read_state(
     """Whether `user` could read `annotation` as it was in `state` (a revision's visibility,
     group and hidden flag): the rule of `visible_annotations`, for one past state, with the
     user's groups (`group_ids`) as they are now. A state that does not say is unreadable."""
-    if is_curator(user) or annotation.creator_id == user.pk:
+    if can_moderate_annotations(user) or annotation.creator_id == user.pk:
         return True
     if state.get("hidden") is not False:
         return False
@@ -62,9 +59,9 @@ def can_read_state(
     )
 
 
-def can_read_hide_reason(user: AbstractBaseUser, annotation: Annotation) -> bool:
+def can_read_hide_reason(user: Requester, annotation: Annotation) -> bool:
     """Why a curator hid (or deleted) an annotation is for its creator and curators only."""
-    return user.pk == annotation.creator_id or is_curator(user)
+    return user.pk == annotation.creator_id or can_moderate_annotations(user)
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ class AnnotationFilters:
 
 
 def annotation_list(
-    *, user: AbstractBaseUser, filters: AnnotationFilters | None = None
+    *, user: Requester, filters: AnnotationFilters | None = None
 ) -> QuerySet[Annotation]:
     """Visible annotations, filtered, with everything their representation needs loaded in a
     fixed number of queries."""
@@ -108,12 +105,13 @@ def annotation_list(
 
 
 def annotation_export(
-    *, user: AbstractBaseUser, filters: AnnotationFilters | None = None
+    *, user: Requester, filters: AnnotationFilters | None = None
 ) -> tuple[QuerySet[Annotation], int]:
     """The annotations of a search to export, each with its replies (`reply_list`, oldest
     first, with their authors), and how many items that is (annotations and replies). Read it
     with `.iterator(chunk_size=…)`: the replies are then prefetched a chunk at a time."""
-    annotations = annotation_list(user=user, filters=filters).prefetch_related(
+    # The model declares `reply_list`; the stubs' plugin would declare it again from `to_attr`.
+    annotations = annotation_list(user=user, filters=filters).prefetch_related(  # type: ignore[no-redef]
         Prefetch(
             "replies",
             queryset=Reply.objects.select_related("author").order_by("created_at", "id"),
@@ -134,10 +132,12 @@ def with_representation(annotations: QuerySet[Annotation]) -> QuerySet[Annotatio
         .values("count")
     )
     return (
-        annotations.select_related("creator", "group")
+        annotations.select_related("creator", "group")  # type: ignore[no-redef]  # see below
         # Into plain lists (`to_attr`): Django then makes no related manager and no
         # queryset clone per annotation, which cost a third of a page of 100.
         .prefetch_related(
+            # The model declares these attributes (the services fill them too); the stubs'
+            # plugin would declare them again from `to_attr`.
             Prefetch("tags", queryset=Tag.objects.order_by("name"), to_attr="tag_list"),
             Prefetch(
                 "source_tags",
@@ -171,7 +171,7 @@ class RevisionEntry:
     reason: str | None  # None: withheld
 
 
-def revision_history(*, annotation: Annotation, user: AbstractBaseUser) -> list[RevisionEntry]:
+def revision_history(*, annotation: Annotation, user: Requester) -> list[RevisionEntry]:
     """`annotation`'s revisions as `user` may read them: each side of a change (before, after)
     only if `user` could read the annotation in that state; otherwise only which fields
     changed, by whom and when. The API and the pages read history through this alone."""

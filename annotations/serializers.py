@@ -42,12 +42,12 @@ class TagFilterSerializer(serializers.Serializer):
 
 
 class SourceTagSerializer(serializers.Serializer):
-    source = SourceRefSerializer()
+    source = SourceRefSerializer()  # type: ignore[assignment]  # a field named like Field.source (the stubs type fields as that attribute)
     role = serializers.ChoiceField(choices=SourceRole.choices)
 
 
 class SourceTagInputSerializer(serializers.Serializer):
-    source = serializers.SlugField(help_text="The source's slug (GET /api/sources/).")
+    source = serializers.SlugField(help_text="The source's slug (GET /api/sources/).")  # type: ignore[assignment]  # a field named like Field.source (the stubs type fields as that attribute)
     role = serializers.ChoiceField(choices=SourceRole.choices, default=SourceRole.MENTIONED)
 
 
@@ -110,7 +110,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
             path = reverse("api:annotation-detail", kwargs={"pk": URL_PLACEHOLDER})
             request = self.context.get("request")
             template = request.build_absolute_uri(path) if request else path
-            self.context["annotation_url_template"] = template
+            # DRF hands every serializer of a response the same dict; the stubs say Mapping.
+            self.context["annotation_url_template"] = template  # type: ignore[index]
         return template.replace(str(URL_PLACEHOLDER), str(annotation.pk), 1)
 
     def get_hidden(self, annotation: Annotation) -> bool:
@@ -223,7 +224,7 @@ READ_ONLY_FIELDS = (
 
 class AnnotationFilterSerializer(serializers.Serializer):
     tag = serializers.SlugField(required=False)
-    source = serializers.SlugField(required=False)
+    source = serializers.SlugField(required=False)  # type: ignore[assignment]  # a field named like Field.source (the stubs type fields as that attribute)
     role = serializers.ChoiceField(choices=SourceRole.choices, required=False)
     creator = serializers.CharField(required=False, help_text="Username.")
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.utils import timezone
@@ -33,10 +33,12 @@ from archive.models import Document, Source
 from archive.text import normalize_name
 from kaynak import hooks
 from kaynak.chain import recorded_json
+from kaynak.changes import UNCHANGED, Unchanged, given
 from kaynak.errors import KaynakError
 from kaynak.hooks import TagMove, TagRemoval
 from kaynak.preconditions import Stale
 from kaynak.slugs import unique_slug
+from kaynak.users import Person
 
 
 class AnnotationRefused(KaynakError):
@@ -114,10 +116,10 @@ def _resolve_sources(source_tags: Iterable[SourceTagInput]) -> list[tuple[Source
             problems.append(f"unknown role {item.role!r}; roles: {', '.join(SourceRole.values)}")
         elif source is None:
             problems.append(f"unknown source {item.source!r}")
-        elif not source.is_live:
+        elif (merged_into := source.merged_into) is not None:
             problems.append(
-                f"the source {source.name!r} was merged into {source.merged_into.name!r} "
-                f"({source.merged_into.slug}); tag that one"
+                f"the source {source.name!r} was merged into {merged_into.name!r} "
+                f"({merged_into.slug}); tag that one"
             )
         else:
             resolved.append((source, item.role))
@@ -126,7 +128,7 @@ def _resolve_sources(source_tags: Iterable[SourceTagInput]) -> list[tuple[Source
     return list(dict.fromkeys(resolved))
 
 
-def _resolve_group(visibility: str, group_id: int | None, user: AbstractBaseUser) -> Group | None:
+def _resolve_group(visibility: str, group_id: int | None, user: Person) -> Group | None:
     if visibility not in Visibility.values:
         raise AnnotationRefused(
             f"unknown visibility {visibility!r}",
@@ -187,7 +189,7 @@ def _record(
     annotation: Annotation,
     *,
     action: RevisionAction,
-    actor: AbstractBaseUser,
+    actor: Person,
     before: dict[str, Any] | None,
     reason: str = "",
 ) -> None:
@@ -214,7 +216,7 @@ def _revision(
     annotation: Annotation,
     *,
     action: RevisionAction,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     before: dict[str, Any] | None,
     after: dict[str, Any],
     reason: str,
@@ -302,7 +304,7 @@ def _proposed(
 def annotation_create(
     *,
     document: Document,
-    creator: AbstractBaseUser,
+    creator: Person,
     start: int | None = None,
     end: int | None = None,
     quote: str | None = None,
@@ -364,25 +366,28 @@ def annotation_create(
     return annotation
 
 
-_EDITABLE = {"comment", "visibility", "group", "tags", "source_tags"}
-
-
 @transaction.atomic
 def annotation_update(
     *,
     annotation: Annotation,
-    actor: AbstractBaseUser,
+    actor: Person,
     expected_version: int,
-    **changes: Any,
+    comment: str | Unchanged = UNCHANGED,
+    visibility: str | Unchanged = UNCHANGED,
+    group: int | Unchanged | None = UNCHANGED,
+    tags: Sequence[str] | Unchanged = UNCHANGED,
+    source_tags: Sequence[SourceTagInput] | Unchanged = UNCHANGED,
 ) -> Annotation:
-    """Change what the creator says of a span (its comment, labels and visibility). Only the
-    creator may; the span itself does not change (annotate the new span instead)."""
-    unknown = set(changes) - _EDITABLE
-    if unknown:
-        raise AnnotationRefused(
-            f"{', '.join(sorted(unknown))} cannot be changed; the span is fixed once annotated",
-            fields={name: ["cannot be changed"] for name in sorted(unknown)},
-        )
+    """Change what the creator says of a span (its comment, labels and visibility); a field
+    left UNCHANGED is not touched. Only the creator may; the span itself does not change
+    (annotate the new span instead: there is no argument for it)."""
+    changes = given(
+        comment=comment,
+        visibility=visibility,
+        group=group,
+        tags=tags,
+        source_tags=source_tags,
+    )
     current = _locked(annotation, expected_version)
     if not can_edit(actor, current):
         raise NotAllowed("only the annotation's creator may edit it")
@@ -391,25 +396,25 @@ def annotation_update(
         _check_comment(changes["comment"])
         current.comment = changes["comment"]
     if "visibility" in changes or "group" in changes:
-        visibility = changes.get("visibility", current.visibility)
+        new_visibility = changes.get("visibility", current.visibility)
         # Leaving group visibility leaves the group, unless the client names one anyway.
-        kept = current.group_id if visibility == Visibility.GROUP else None
-        current.group = _resolve_group(visibility, changes.get("group", kept), actor)
-        current.visibility = visibility
-    tags = _resolve_tags(changes["tags"]) if "tags" in changes else None
-    sources = _resolve_sources(changes["source_tags"]) if "source_tags" in changes else None
-    if _proposed(current, tags, sources) == before:
+        kept = current.group_id if new_visibility == Visibility.GROUP else None
+        current.group = _resolve_group(new_visibility, changes.get("group", kept), actor)
+        current.visibility = new_visibility
+    new_tags = _resolve_tags(changes["tags"]) if "tags" in changes else None
+    new_sources = _resolve_sources(changes["source_tags"]) if "source_tags" in changes else None
+    if _proposed(current, new_tags, new_sources) == before:
         return current  # nothing changes: no new version, no empty revision
     current.version += 1
     current.save()
-    _set_labels(current, tags, sources)
+    _set_labels(current, new_tags, new_sources)
     _record(current, action=RevisionAction.UPDATED, actor=actor, before=before)
     return current
 
 
 @transaction.atomic
 def annotation_delete(
-    *, annotation: Annotation, actor: AbstractBaseUser, expected_version: int, reason: str = ""
+    *, annotation: Annotation, actor: Person, expected_version: int, reason: str = ""
 ) -> Annotation:
     """Delete (the history stays). The creator may; a curator may, giving the reason."""
     current = _locked(annotation, expected_version)
@@ -430,7 +435,7 @@ def annotation_delete(
 
 
 @transaction.atomic
-def annotation_hide(*, annotation: Annotation, actor: AbstractBaseUser, reason: str) -> Annotation:
+def annotation_hide(*, annotation: Annotation, actor: Person, reason: str) -> Annotation:
     """A curator hides an annotation from everyone but its creator, saying why."""
     if not reason.strip():
         raise AnnotationRefused("give the reason for hiding", fields={"reason": ["required"]})
@@ -438,16 +443,12 @@ def annotation_hide(*, annotation: Annotation, actor: AbstractBaseUser, reason: 
 
 
 @transaction.atomic
-def annotation_unhide(
-    *, annotation: Annotation, actor: AbstractBaseUser, reason: str = ""
-) -> Annotation:
+def annotation_unhide(*, annotation: Annotation, actor: Person, reason: str = "") -> Annotation:
     """A curator shows a hidden annotation to its readers again."""
     return _set_hidden(annotation, actor=actor, reason=reason, hidden=False)
 
 
-def _set_hidden(
-    annotation: Annotation, *, actor: AbstractBaseUser, reason: str, hidden: bool
-) -> Annotation:
+def _set_hidden(annotation: Annotation, *, actor: Person, reason: str, hidden: bool) -> Annotation:
     if not can_hide(actor):
         raise NotAllowed("only curators may hide annotations")
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
@@ -463,7 +464,7 @@ def _set_hidden(
 
 
 @transaction.atomic
-def reply_create(*, annotation: Annotation, author: AbstractBaseUser, body: str) -> Reply:
+def reply_create(*, annotation: Annotation, author: Person, body: str) -> Reply:
     if not body.strip():
         raise AnnotationRefused("a reply needs some text", fields={"body": ["required"]})
     if len(body) > COMMENT_MAX_LENGTH:
@@ -475,7 +476,7 @@ def reply_create(*, annotation: Annotation, author: AbstractBaseUser, body: str)
 
 
 @transaction.atomic
-def tag_create(*, name: str, actor: AbstractBaseUser, curated: bool = False) -> Tag:
+def tag_create(*, name: str, actor: Person, curated: bool = False) -> Tag:
     """A new tag. Anyone may make a free tag; only curators make curated ones."""
     name = " ".join(name.split())
     key = normalize_name(name)
@@ -537,7 +538,7 @@ def source_tags_merge_apply(
     moves: Sequence[TagMove],
     removals: Sequence[TagRemoval],
     into_id: int,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     reason: str,
 ) -> None:
     moved = [pk for pk, _ in moves]
@@ -561,10 +562,10 @@ def source_tags_unmerge_apply(
     *,
     moves: Sequence[TagMove],
     removals: Sequence[TagRemoval],
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     reason: str,
 ) -> None:
-    back = dict(moves)
+    back: dict[int, int] = {annotation: source for annotation, source in moves}
     with _revised_by_merge(
         _annotations_of(list(back)) | {tag["annotation"] for tag in removals}, actor, reason
     ):
@@ -598,7 +599,7 @@ def _merge_snapshots(ids: Sequence[int]) -> dict[int, tuple[Annotation, dict[str
 
 @contextmanager
 def _revised_by_merge(
-    annotation_ids: set[int], actor: AbstractBaseUser | None, reason: str
+    annotation_ids: set[int], actor: Person | None, reason: str
 ) -> Iterator[None]:
     """Around a merge's moves of source tags: lock the annotations and snapshot them; after
     the moves raise each one's version (so a stale ETag gets 412) and append an `updated`

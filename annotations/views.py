@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from typing import cast
+
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
@@ -72,6 +74,7 @@ from archive.views import (
 from kaynak import preconditions
 from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination
 from kaynak.chain import canonical_json, sha256_hex
+from kaynak.users import signed_in
 
 
 class WebAnnotationRenderer(JSONRenderer):
@@ -178,7 +181,7 @@ def _w3c_headers(response: Response, request: Request, link: str) -> Response:
     return response
 
 
-def _one(request: Request, annotation: Annotation, *, code: int = 200) -> Response:
+def _annotation_response(request: Request, annotation: Annotation, *, code: int = 200) -> Response:
     annotation = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
     if wants_w3c(request):
         body = w3c.annotation_to_w3c(annotation, request)
@@ -197,9 +200,9 @@ def _create_arguments(data: dict) -> dict:
 
 
 def _filters(request: Request, **fixed: int) -> AnnotationFilters:
-    form = AnnotationFilterSerializer(data=request.query_params)
-    form.is_valid(raise_exception=True)
-    return AnnotationFilters(**{**form.validated_data, **fixed})
+    filters = AnnotationFilterSerializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    return AnnotationFilters(**{**filters.validated_data, **fixed})
 
 
 class DocumentAnnotationsView(GenericAPIView):
@@ -236,15 +239,22 @@ class DocumentAnnotationsView(GenericAPIView):
             page = self.paginate_queryset(annotations)
             body = AnnotationSerializer(page, many=True, context={"request": request}).data
             return self.get_paginated_response(body)
-        page_size = self.paginator.get_page_size(request)
+        # pagination_class above: the paginator is a StandardPagination.
+        paginator = cast(StandardPagination, self.paginator)
+        # StandardPagination always has a page size (a default, capped).
+        page_size = cast(int, paginator.get_page_size(request))
         total = annotations.count()
-        headers = {}
+        headers: dict[str, str] = {}
         if "page" in request.query_params:
             # A page's IRI says what it lists (`iris=1`); Prefer is for the container only.
-            items = list(self.paginate_queryset(annotations))
+            items = list(self.paginate_queryset(annotations) or [])
             view = w3c.ContainerView.of(request, pk, total=total, page_size=page_size)
-            body = w3c.page_to_w3c(
-                document, items, view=view, page=self.paginator.page.number, request=request
+            w3c_body = w3c.page_to_w3c(
+                document,
+                items,
+                view=view,
+                page=paginator.page.number if paginator.page is not None else 1,
+                request=request,
             )
         else:
             choice, asked = w3c.preference(request.headers.get("Prefer", ""))
@@ -256,16 +266,16 @@ class DocumentAnnotationsView(GenericAPIView):
                 iris=choice == w3c.PREFER_IRIS or None,
             )
             first = None if choice == w3c.PREFER_MINIMAL else list(annotations[:page_size])
-            body = w3c.container_to_w3c(document, view, first_items=first, request=request)
-            headers["Content-Location"] = body["id"]
+            w3c_body = w3c.container_to_w3c(document, view, first_items=first, request=request)
+            headers["Content-Location"] = w3c_body["id"]
             if asked:
                 headers["Preference-Applied"] = "return=representation"
         # The version of this answer is its content: any change to what it lists changes it.
-        version = sha256_hex(canonical_json(body))[:32]
+        version = sha256_hex(canonical_json(w3c_body))[:32]
         unchanged = preconditions.not_modified(request, version)
         if unchanged is not None:
             return unchanged
-        response = preconditions.tagged(body, version)
+        response = preconditions.tagged(w3c_body, version)
         for name, value in headers.items():
             response[name] = value
         return response
@@ -283,12 +293,14 @@ class DocumentAnnotationsView(GenericAPIView):
             if sent_w3c(request)
             else request.data
         )
-        form = AnnotationCreateSerializer(data=data)
-        form.is_valid(raise_exception=True)
+        payload = AnnotationCreateSerializer(data=data)
+        payload.is_valid(raise_exception=True)
         annotation = annotation_create(
-            document=document, creator=request.user, **_create_arguments(form.validated_data)
+            document=document,
+            creator=signed_in(request.user),
+            **_create_arguments(payload.validated_data),
         )
-        response = _one(request, annotation, code=status.HTTP_201_CREATED)
+        response = _annotation_response(request, annotation, code=status.HTTP_201_CREATED)
         response["Location"] = w3c.annotation_iri(request, annotation)
         return response
 
@@ -334,7 +346,7 @@ class AnnotationDetailView(GenericAPIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         annotation = self.get_object()
         unchanged = preconditions.not_modified(request, annotation.tag_version)
-        return unchanged if unchanged is not None else _one(request, annotation)
+        return unchanged if unchanged is not None else _annotation_response(request, annotation)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         annotation = self.get_object()
@@ -342,18 +354,18 @@ class AnnotationDetailView(GenericAPIView):
         data = request.data
         if sent_w3c(request):
             data = w3c.w3c_to_update_data(request.data, annotation, request)
-        form = AnnotationUpdateSerializer(data=data, partial=partial)
-        form.is_valid(raise_exception=True)
+        payload = AnnotationUpdateSerializer(data=data, partial=partial)
+        payload.is_valid(raise_exception=True)
         try:
             annotation = annotation_update(
                 annotation=annotation,
-                actor=request.user,
+                actor=signed_in(request.user),
                 expected_version=version,
-                **update_changes(form.validated_data),
+                **update_changes(payload.validated_data),
             )
         except StaleAnnotation as stale:
             return self._stale(request, annotation, stale)
-        return _one(request, annotation)
+        return _annotation_response(request, annotation)
 
     def _stale(self, request: Request, annotation: Annotation, stale: StaleAnnotation) -> Response:
         current = with_representation(Annotation.objects.filter(pk=annotation.pk)).get()
@@ -409,14 +421,14 @@ class AnnotationDetailView(GenericAPIView):
     def delete(self, request: Request, pk: int) -> Response:
         annotation = self.get_object()
         version = expected_version(request, annotation)
-        form = ReasonSerializer(data=request.data or request.query_params)
-        form.is_valid(raise_exception=True)
+        payload = ReasonSerializer(data=request.data or request.query_params)
+        payload.is_valid(raise_exception=True)
         try:
             annotation_delete(
                 annotation=annotation,
-                actor=request.user,
+                actor=signed_in(request.user),
                 expected_version=version,
-                reason=form.validated_data["reason"],
+                reason=payload.validated_data["reason"],
             )
         except StaleAnnotation as stale:
             return self._stale(request, annotation, stale)
@@ -469,13 +481,15 @@ class AnnotationHideView(GenericAPIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        form = ReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
         annotation_hide(
-            annotation=annotation, actor=request.user, reason=form.validated_data["reason"]
+            annotation=annotation,
+            actor=signed_in(request.user),
+            reason=payload.validated_data["reason"],
         )
-        return _one(request, annotation)
+        return _annotation_response(request, annotation)
 
     @extend_schema(
         operation_id="annotations_unhide",
@@ -484,8 +498,8 @@ class AnnotationHideView(GenericAPIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        annotation_unhide(annotation=annotation, actor=request.user)
-        return _one(request, annotation)
+        annotation_unhide(annotation=annotation, actor=signed_in(request.user))
+        return _annotation_response(request, annotation)
 
 
 class AnnotationRepliesView(GenericAPIView):
@@ -509,10 +523,12 @@ class AnnotationRepliesView(GenericAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         annotation = get_object_or_404(visible_annotations(request.user), pk=pk)
-        form = ReplyInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = ReplyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         reply = reply_create(
-            annotation=annotation, author=request.user, body=form.validated_data["body"]
+            annotation=annotation,
+            author=signed_in(request.user),
+            body=payload.validated_data["body"],
         )
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
@@ -544,9 +560,11 @@ class TagListView(GenericAPIView):
         responses={401: UNAUTHENTICATED, 200: TagSerializer(many=True), 400: ERROR},
     )
     def get(self, request: Request) -> Response:
-        form = TagFilterSerializer(data=request.query_params)
-        form.is_valid(raise_exception=True)
-        tags = tag_list(query=form.validated_data.get("q"), curated=form.validated_data["curated"])
+        filters = TagFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        tags = tag_list(
+            query=filters.validated_data.get("q"), curated=filters.validated_data["curated"]
+        )
         page = self.paginate_queryset(tags)
         return self.get_paginated_response(TagSerializer(page, many=True).data)
 
@@ -557,9 +575,9 @@ class TagListView(GenericAPIView):
         responses={401: UNAUTHENTICATED, 201: TagSerializer, 400: ERROR, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
-        form = TagInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        tag = tag_create(actor=request.user, **form.validated_data)
+        payload = TagInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tag = tag_create(actor=signed_in(request.user), **payload.validated_data)
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 
@@ -594,7 +612,7 @@ class AnnotationExportView(GenericAPIView):
             404: NOT_FOUND,
         },
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         document = get_object_or_404(visible_documents(request.user).only("id", "title"), pk=pk)
         return _export(
             request,
@@ -609,7 +627,7 @@ EXPORT_CHUNK = 500
 
 def _export(
     request: Request, filters: AnnotationFilters, *, label: str, filename: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The annotations the filters find that the user may read, with their replies, streamed
     in the format `as=` names: read EXPORT_CHUNK at a time, written as they are read."""
     kind = request.query_params.get("as", "jsonld")
@@ -665,7 +683,7 @@ class AnnotationSearchExportView(GenericAPIView):
             400: ERROR,
         },
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: Request) -> HttpResponseBase:
         return _export(
             request,
             _filters(request),

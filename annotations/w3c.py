@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -186,7 +187,7 @@ class ContainerView:
         page_size: int,
         iris: bool | None = None,
     ) -> ContainerView:
-        query = {key: value for key, value in request.GET.items() if key != "page"}
+        query = {key: request.GET[key] for key in request.GET if key != "page"}
         if iris is None:
             iris = IRIS_PARAMETER in query
         query.pop(IRIS_PARAMETER, None)
@@ -266,7 +267,7 @@ def container_to_w3c(
 
 def page_to_w3c(
     document: Document,
-    annotations: list[Annotation],
+    annotations: Sequence[Annotation],
     *,
     view: ContainerView,
     page: int,
@@ -429,7 +430,7 @@ def w3c_to_update_data(data: Any, annotation: Annotation, request: HttpRequest) 
                 f"{name} cannot change (it is what the annotation was posted with)",
                 fields={name: ["read-only"]},
             )
-    update = {
+    update: dict[str, Any] = {
         key: fields[key]
         for key in ("comment", "tags", "source_tags", "visibility", "group")
         if key in fields

@@ -5,7 +5,7 @@ API calls, so each records its event and re-indexes after commit."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,10 +19,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from archive import permissions, services
-from archive.ingest import check_single_upload
-from archive.ingest.images import check_image_size
+from archive.document_dates import check_dates
+from archive.history import (
+    Names,
+    document_event_lines,
+    lines_html,
+    read_back_html,
+    source_event_lines,
+)
 from archive.models import (
     Document,
+    DocumentQuerySet,
     Facsimile,
     ProvenanceEvent,
     Source,
@@ -30,13 +37,20 @@ from archive.models import (
     SourceEvent,
     SourceEventType,
 )
-from archive.rules import check_dates
-from archive.selectors import source_events, sources_with_counts
+from archive.selectors import (
+    document_read_back,
+    merge_of,
+    source_events,
+    sources_with_counts,
+)
 from archive.services.documents import EDITABLE_FIELDS
 from archive.text import normalize_name
 from kaynak.errors import KaynakError
+from kaynak.users import signed_in
 
 ADMIN_AGENT = services.kaynak_agent("admin")
+# What ModelAdmin.get_fields may answer, as django-stubs types it.
+FieldList = list[str | list[str] | tuple[str, ...] | tuple[()]]
 CONFIRM_TEMPLATE = "admin/archive/confirm_with_reason.html"
 
 
@@ -53,6 +67,22 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def counted(count: int, noun: str) -> str:
+    """ "1 document", "2 documents": admin messages in plain English."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def history_names(inline: admin.options.InlineModelAdmin, events: QuerySet) -> Names:
+    """The names every event of one history mentions, looked up once per page: the admin
+    makes its inlines afresh for each request, so the inline can hold them."""
+    # Kept in the inline's own attributes (the stubs know no such attribute on an inline).
+    names: Names | None = inline.__dict__.get("_history_names")
+    if names is None:
+        names = Names.for_details(events.values_list("detail", flat=True))
+        inline.__dict__["_history_names"] = names
+    return names
 
 
 def upload_view(
@@ -109,10 +139,10 @@ class LabelledInlineFormSet(forms.models.BaseInlineFormSet):
     """A tabular inline's cells have no <label>: each input is named for a screen reader
     (WCAG 1.3.1, 4.1.2) as "Name of source alias 2", "Delete source alias 2"."""
 
-    def add_fields(self, form: forms.Form, index: int | None) -> None:
+    def add_fields(self, form: forms.ModelForm, index: int | None) -> None:
         super().add_fields(form, index)
         row = "new" if index is None else str(index + 1)
-        noun = self.model._meta.verbose_name
+        noun = self.model._meta.verbose_name if self.model is not None else "row"
         for name, field in form.fields.items():
             label = "Delete" if name == "DELETE" else f"{str(field.label).capitalize()} of"
             field.widget.attrs.setdefault("aria-label", f"{label} {noun} {row}")
@@ -130,13 +160,21 @@ class SourceAliasInline(admin.TabularInline):
 class SourceEventInline(ReadOnlyInline):
     model = SourceEvent
     fk_name = "source"
-    fields = ["occurred_at", "event_type", "actor", "reason", "detail", "undo"]
-    readonly_fields = fields
+    fields = readonly_fields = ("occurred_at", "event_type", "who", "reason", "details", "undo")
     ordering = ["-occurred_at", "-id"]
     verbose_name_plural = "history"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SourceEvent]:
         return super().get_queryset(request).select_related("actor", "undone_by", "source")
+
+    @admin.display(description="By")
+    def who(self, event: SourceEvent) -> str:
+        return event.actor.get_username() if event.actor else "Kaynak itself"
+
+    @admin.display(description="Details")
+    def details(self, event: SourceEvent) -> str:
+        names = history_names(self, SourceEvent.objects.filter(source_id=event.source_id))
+        return lines_html(source_event_lines(event, names))
 
     @admin.display(description="")
     def undo(self, event: SourceEvent) -> str:
@@ -147,6 +185,14 @@ class SourceEventInline(ReadOnlyInline):
             return f"undone {undone_by.occurred_at:%Y-%m-%d %H:%M}"
         url = reverse("admin:archive_source_unmerge", args=[event.source_id, event.pk])
         return format_html('<a class="button" href="{}">Undo this merge…</a>', url)
+
+
+def _documents_link(count: int, field: str, source: Source) -> str:
+    """A count on the source list, linking to the documents it counts."""
+    if not count:
+        return "0"
+    url = reverse("admin:archive_document_changelist")
+    return format_html('<a href="{}?{}__id__exact={}">{}</a>', url, field, source.pk, count)
 
 
 class SourceForm(forms.ModelForm):
@@ -174,10 +220,13 @@ class MergeForm(ReasonForm):
     into = forms.ModelChoiceField(
         queryset=Source.objects.none(), label="Merge into", help_text="The source that stays."
     )
+    field_order = ["into", "reason"]  # which source stays is the first thing to decide
 
     def __init__(self, *args: Any, sources: QuerySet[Source], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["into"].queryset = sources.filter(merged_into__isnull=True)
+        cast(forms.ModelChoiceField, self.fields["into"]).queryset = sources.filter(
+            merged_into__isnull=True
+        )
 
 
 class SetOrNotFilter(admin.SimpleListFilter):
@@ -203,10 +252,11 @@ class MergedFilter(SetOrNotFilter):
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     form = SourceForm
+    # No slug column (it is on the change page): the list fits 1280 px beside the admin's
+    # navigation.
     list_display = [
         "name",
         "kind",
-        "slug",
         "merged_into",
         "documents_as_outlet",
         "documents_as_reprinter",
@@ -215,7 +265,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_select_related = ["merged_into"]
     list_filter = ["kind", MergedFilter]
     search_fields = ["name"]  # and every alias, folded: see get_search_results
-    readonly_fields = ["slug", "merged_into", "created_at"]
+    readonly_fields = ["slug", "merge_status", "created_at"]
     inlines = [SourceAliasInline, SourceEventInline]
     actions = ["merge_sources"]
 
@@ -223,16 +273,47 @@ class SourceAdmin(admin.ModelAdmin):
         return sources_with_counts(super().get_queryset(request))
 
     @admin.display(description="documents as outlet", ordering="documents_as_outlet_count")
-    def documents_as_outlet(self, source: Source) -> int:
-        return source.documents_as_outlet_count
+    def documents_as_outlet(self, source: Source) -> str:
+        return _documents_link(
+            source.documents_as_outlet_count,  # type: ignore[attr-defined]  # annotated
+            "original_outlet",
+            source,
+        )
 
     @admin.display(description="documents as reprinter", ordering="documents_as_reprinter_count")
-    def documents_as_reprinter(self, source: Source) -> int:
-        return source.documents_as_reprinter_count
+    def documents_as_reprinter(self, source: Source) -> str:
+        return _documents_link(
+            source.documents_as_reprinter_count,  # type: ignore[attr-defined]  # annotated
+            "reprinter",
+            source,
+        )
+
+    @admin.display(description="Merged into")
+    def merge_status(self, source: Source) -> str:
+        """Where a merged-away source went, and the way back."""
+        into = source.merged_into
+        if into is None:
+            return "—"
+        into_link = format_html(
+            '<a href="{}">{}</a>', reverse("admin:archive_source_change", args=[into.pk]), into
+        )
+        event = merge_of(source)
+        if event is None:
+            return format_html("Merged into {}.", into_link)
+        by = event.actor.get_username() if event.actor else "Kaynak itself"
+        return format_html(
+            'Merged into {} on {} by {}: {} <a class="button" id="undo-merge" href="{}">Undo '
+            "this merge</a>",
+            into_link,
+            f"{timezone.localtime(event.occurred_at):%d %b %Y, %H:%M}",
+            by,
+            event.reason,
+            reverse("admin:archive_source_unmerge", args=[event.source_id, event.pk]),
+        )
 
     @admin.display(description="source tags", ordering="source_tag_count")
     def source_tags(self, source: Source) -> int:
-        return source.source_tag_count
+        return source.source_tag_count  # type: ignore[attr-defined]  # annotated
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Source], search_term: str
@@ -258,12 +339,14 @@ class SourceAdmin(admin.ModelAdmin):
     def has_merge_permission(self, request: HttpRequest) -> bool:
         return permissions.can_merge_sources(request.user)
 
-    def save_model(self, request: HttpRequest, obj: Source, form: forms.ModelForm, change: bool):
+    def save_model(
+        self, request: HttpRequest, obj: Source, form: forms.ModelForm, change: bool
+    ) -> None:
         fields = {key: form.cleaned_data[key] for key in ("name", "kind", "description", "url")}
         if change:
-            services.source_update(source=obj, actor=request.user, **fields)
+            services.source_update(source=obj, actor=signed_in(request.user), **fields)
             return
-        created = services.source_create(actor=request.user, **fields)
+        created = services.source_create(actor=signed_in(request.user), **fields)
         # The admin goes on with `obj` (inlines, redirect, log): make it the created row.
         obj.pk, obj.slug, obj.created_at = created.pk, created.slug, created.created_at
         obj._state.adding, obj._state.db = False, created._state.db
@@ -276,15 +359,17 @@ class SourceAdmin(admin.ModelAdmin):
             alias = alias_form.instance
             if formset._should_delete_form(alias_form):
                 if alias.pk:
-                    services.source_alias_remove(alias=alias, actor=request.user)
+                    services.source_alias_remove(alias=alias, actor=signed_in(request.user))
                     formset.deleted_objects.append(alias)
             elif alias_form.has_changed():
                 if alias.pk:
                     services.source_alias_remove(
-                        alias=SourceAlias.objects.get(pk=alias.pk), actor=request.user
+                        alias=SourceAlias.objects.get(pk=alias.pk), actor=signed_in(request.user)
                     )
                 added = services.source_alias_add(
-                    source=form.instance, name=alias_form.cleaned_data["name"], actor=request.user
+                    source=form.instance,
+                    name=alias_form.cleaned_data["name"],
+                    actor=signed_in(request.user),
                 )
                 if alias.pk:
                     formset.changed_objects.append((added, alias_form.changed_data))
@@ -292,7 +377,9 @@ class SourceAdmin(admin.ModelAdmin):
                     formset.new_objects.append(added)
 
     @admin.action(description="Merge selected sources…", permissions=["merge"])
-    def merge_sources(self, request: HttpRequest, queryset: QuerySet[Source]):
+    def merge_sources(
+        self, request: HttpRequest, queryset: QuerySet[Source]
+    ) -> TemplateResponse | None:
         form = MergeForm(request.POST if "apply" in request.POST else None, sources=queryset)
         if form.is_valid():
             into = form.cleaned_data["into"]
@@ -301,7 +388,7 @@ class SourceAdmin(admin.ModelAdmin):
                 services.source_merge(
                     sources=merged,
                     into=into,
-                    actor=request.user,
+                    actor=signed_in(request.user),
                     reason=form.cleaned_data["reason"],
                 )
             except KaynakError as refusal:
@@ -346,7 +433,7 @@ class SourceAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 services.source_unmerge(
-                    event=event, actor=request.user, reason=form.cleaned_data["reason"]
+                    event=event, actor=signed_in(request.user), reason=form.cleaned_data["reason"]
                 )
             except KaynakError as refusal:
                 form.add_error(None, _refusal(refusal))
@@ -377,9 +464,29 @@ class SourceAdmin(admin.ModelAdmin):
 
 class ProvenanceEventInline(ReadOnlyInline):
     model = ProvenanceEvent
-    fields = ["sequence", "event_type", "occurred_at", "actor", "agent", "outcome", "detail"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "sequence",
+        "event_type",
+        "occurred_at",
+        "who",
+        "outcome",
+        "details",
+    )
     ordering = ["sequence"]
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProvenanceEvent]:
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="By")
+    def who(self, event: ProvenanceEvent) -> str:
+        person = event.actor.get_username() if event.actor else "no one signed in"
+        return f"{person}, through {event.agent}"
+
+    @admin.display(description="Details")
+    def details(self, event: ProvenanceEvent) -> str:
+        names = history_names(self, ProvenanceEvent.objects.filter(document_id=event.document_id))
+        return lines_html(document_event_lines(event, names))
 
 
 class DocumentForm(forms.ModelForm):
@@ -393,10 +500,12 @@ class DocumentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("original_outlet", "reprinter"):
             if name in self.fields:
-                self.fields[name].queryset = Source.objects.filter(merged_into__isnull=True)
+                field = cast(forms.ModelChoiceField, self.fields[name])
+                field.queryset = Source.objects.filter(merged_into__isnull=True)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             check_dates(
                 published=data.get("original_published_on"),
@@ -414,21 +523,14 @@ class IngestForm(forms.Form):
         "command, the API and the upload page."
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            check_single_upload(upload.name, upload.size)
-        except KaynakError as refusal:
-            raise _refusal(refusal) from None
-        return upload
-
 
 class WithdrawnFilter(SetOrNotFilter):
     parameter_name, field, labels = "withdrawn", "withdrawn_at", ("Current", "Withdrawn")
 
 
 class NeedsProvenanceFilter(admin.SimpleListFilter):
-    """The review queue: documents whose outlet or original date could not be read."""
+    """The review queue: documents whose outlet or original date could not be read, or that
+    someone flagged for a curator."""
 
     title = "provenance"
     parameter_name = "provenance"
@@ -438,7 +540,7 @@ class NeedsProvenanceFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "needed":
-            return queryset.needs_provenance()
+            return cast(DocumentQuerySet, queryset).needs_provenance()
         return queryset
 
 
@@ -447,8 +549,15 @@ class FacsimileInline(admin.TabularInline):
     form (and so through `facsimile_attach`)."""
 
     model = Facsimile
-    fields = ["position", "preview", "original_filename", "format", "size", "sha256", "state"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "position",
+        "preview",
+        "original_filename",
+        "format",
+        "size",
+        "sha256",
+        "state",
+    )
     ordering = ["position"]
     extra = 0
     can_delete = False
@@ -487,14 +596,6 @@ class FacsimileAttachForm(forms.Form):
     )
     file = forms.FileField(help_text="JPEG, PNG, TIFF or WebP; kept exactly as sent.")
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            check_image_size(upload.size)  # before the upload is read
-        except KaynakError as refusal:
-            raise _refusal(refusal) from None
-        return upload
-
 
 @admin.register(Facsimile)
 class FacsimileAdmin(admin.ModelAdmin):
@@ -521,13 +622,18 @@ class FacsimileAdmin(admin.ModelAdmin):
         "derivatives_made_at",
     ]
 
-    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: object = None) -> FieldList:
         return ["document", *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return ["document", *self.readonly_fields]
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         """Adding a facsimile is attaching an image, through the one facsimile service."""
         form = FacsimileAttachForm(
             request.POST or None, request.FILES or None, initial=request.GET.dict()
@@ -537,9 +643,9 @@ class FacsimileAdmin(admin.ModelAdmin):
             upload = data["file"]
             result = services.facsimile_attach(
                 document=data["document"],
-                data=upload.read(),
+                data=upload,  # unread: the service checks its size first
                 filename=upload.name,
-                actor=request.user,
+                actor=signed_in(request.user),
                 method=services.IngestMethod.ADMIN,
             )
             url = reverse("admin:archive_document_change", args=[data["document"].pk])
@@ -579,9 +685,10 @@ class DocumentAdmin(admin.ModelAdmin):
     date_hierarchy = "original_published_on"
     autocomplete_fields = ["original_outlet", "reprinter"]
     inlines = [ProvenanceEventInline, FacsimileInline]
-    actions = ["withdraw_documents", "restore_documents"]
+    actions = ["withdraw_documents", "restore_documents", "close_reviews"]
     readonly_fields = [
         "layout",
+        "what_was_read",
         "withdrawn_at",
         "withdrawal_reason",
         "sha256",
@@ -594,6 +701,7 @@ class DocumentAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "language", "layout", "withdrawn_at", "withdrawal_reason"]}),
+        ("What the upload read", {"fields": ["what_was_read"]}),
         (
             "Original publication",
             {"fields": ["original_outlet", "original_place", "original_published_on", "byline"]},
@@ -615,6 +723,10 @@ class DocumentAdmin(admin.ModelAdmin):
         ("Text (never changes; annotations are anchored to it)", {"fields": ["text"]}),
     ]
 
+    @admin.display(description="Fields read")
+    def what_was_read(self, document: Document) -> str:
+        return read_back_html(document_read_back(document))
+
     @admin.display(description="SHA-256", ordering="sha256")
     def checksum(self, document: Document) -> str:
         return format_html('<code title="{}">{}…</code>', document.sha256, document.sha256[:12])
@@ -630,26 +742,38 @@ class DocumentAdmin(admin.ModelAdmin):
     def has_withdraw_permission(self, request: HttpRequest) -> bool:
         return permissions.can_withdraw(request.user)
 
-    def save_model(self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool):
+    def save_model(
+        self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool
+    ) -> None:
         # The service reads the stored row itself (`obj` already carries the form's values).
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.document_update(document=obj, actor=request.user, agent=ADMIN_AGENT, **changes)
+        services.document_update(
+            document=obj, actor=signed_in(request.user), agent=ADMIN_AGENT, **changes
+        )
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         """Adding a document is ingesting a file, through the one ingest service."""
         form = IngestForm(request.POST or None, request.FILES or None)
 
         def ingest(data: dict[str, Any]) -> tuple[str, str, int]:
             upload = data["file"]
             result = services.document_ingest(
-                data=upload.read(),
+                data=upload,  # unread: the service checks its name and size first
                 filename=upload.name,
-                actor=request.user,
+                actor=signed_in(request.user),
                 method=services.IngestMethod.ADMIN,
             )
             document = result.document
             url = reverse("admin:archive_document_change", args=[document.pk])
             if result.created:
+                warning = document_read_back(document).warning
+                if warning:
+                    return url, f"Ingested “{document.title}”. {warning}", messages.WARNING
                 return url, f"Ingested “{document.title}”.", messages.SUCCESS
             return (
                 url,
@@ -659,7 +783,15 @@ class DocumentAdmin(admin.ModelAdmin):
 
         return upload_view(self, request, form, ingest, title="Ingest a document")
 
-    def _with_reason(self, request, queryset, *, action: str, title: str, explanation: str):
+    def _with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Document],
+        *,
+        action: str,
+        title: str,
+        explanation: str,
+    ) -> tuple[str, None] | tuple[None, TemplateResponse]:
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             return form.cleaned_data["reason"], None
@@ -679,7 +811,9 @@ class DocumentAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Withdraw selected documents…", permissions=["withdraw"])
-    def withdraw_documents(self, request: HttpRequest, queryset: QuerySet[Document]):
+    def withdraw_documents(
+        self, request: HttpRequest, queryset: QuerySet[Document]
+    ) -> TemplateResponse | None:
         reason, page = self._with_reason(
             request,
             queryset,
@@ -689,30 +823,49 @@ class DocumentAdmin(admin.ModelAdmin):
             "curators; their originals, annotations and history are kept, and they can be "
             "restored.",
         )
-        if page is not None:
+        if reason is None:
             return page
-        done = self._each(
+        done = self._apply_to_each(
             request,
             queryset.filter(withdrawn_at__isnull=True),
             lambda document: services.document_withdraw(
-                document=document, actor=request.user, agent=ADMIN_AGENT, reason=reason
+                document=document, actor=signed_in(request.user), agent=ADMIN_AGENT, reason=reason
             ),
         )
-        self.message_user(request, f"Withdrew {done} document(s).", messages.SUCCESS)
+        self.message_user(request, f"Withdrew {counted(done, 'document')}.", messages.SUCCESS)
         return None
 
     @admin.action(description="Restore selected withdrawn documents", permissions=["withdraw"])
-    def restore_documents(self, request: HttpRequest, queryset: QuerySet[Document]):
-        done = self._each(
+    def restore_documents(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        done = self._apply_to_each(
             request,
             queryset.filter(withdrawn_at__isnull=False),
             lambda document: services.document_restore(
-                document=document, actor=request.user, agent=ADMIN_AGENT
+                document=document, actor=signed_in(request.user), agent=ADMIN_AGENT
             ),
         )
-        self.message_user(request, f"Restored {done} document(s).", messages.SUCCESS)
+        self.message_user(request, f"Restored {counted(done, 'document')}.", messages.SUCCESS)
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Document], change) -> int:
+    @admin.action(description="Mark flagged documents as checked", permissions=["change"])
+    def close_reviews(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        """Take documents someone flagged out of the review queue, once checked."""
+        done = self._apply_to_each(
+            request,
+            queryset.filter(review_requested_at__isnull=False),
+            lambda document: services.document_review_close(
+                document=document, actor=signed_in(request.user), agent=ADMIN_AGENT
+            ),
+        )
+        self.message_user(
+            request, f"Marked {counted(done, 'document')} as checked.", messages.SUCCESS
+        )
+
+    def _apply_to_each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Document],
+        change: Callable[[Document], object],
+    ) -> int:
         done = 0
         for document in queryset:
             try:
@@ -728,7 +881,9 @@ class DocumentAdmin(admin.ModelAdmin):
 _site_index = admin.site.index
 
 
-def _index_with_review_count(request: HttpRequest, extra_context: dict | None = None):
+def _index_with_review_count(
+    request: HttpRequest, extra_context: dict[str, Any] | None = None
+) -> TemplateResponse:
     count = Document.objects.needs_provenance().count()
     return _site_index(request, {"needs_provenance_count": count, **(extra_context or {})})
 

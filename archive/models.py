@@ -106,9 +106,12 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         return self.filter(part__lte=1)
 
     def needs_provenance(self) -> DocumentQuerySet:
-        """The review queue: current documents whose outlet or original date is not known."""
+        """The review queue: current documents whose outlet or original date is not known, or
+        that someone flagged for a curator."""
         return self.current().filter(
-            Q(original_outlet__isnull=True) | Q(original_published_on__isnull=True)
+            Q(original_outlet__isnull=True)
+            | Q(original_published_on__isnull=True)
+            | Q(review_requested_at__isnull=False)
         )
 
 
@@ -165,6 +168,13 @@ class Document(models.Model):
         "everyone but curators, its original, annotations and history kept.",
     )
     withdrawal_reason = models.TextField(blank=True, editable=False)
+    review_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set while someone has asked a curator to check the provenance (the "
+        "document is then in the review queue); cleared when a curator has.",
+    )
 
     # The stored original: immutable once written (a database trigger refuses changes).
     sha256 = models.CharField(
@@ -310,7 +320,7 @@ class ProvenanceEvent(models.Model):
                 condition=Q(sequence__gte=1), name="%(app_label)s_%(class)s_sequence_positive"
             ),
             models.CheckConstraint(
-                condition=(Q(sequence=1) & Q(previous_hash=""))
+                condition=(Q(sequence=1) & Q(previous_hash=""))  # type: ignore[arg-type]  # Q & expression is a Q; the stubs say Combinable
                 | (Q(sequence__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
                 name="%(app_label)s_%(class)s_chain_link",
             ),
@@ -392,7 +402,7 @@ class SourceEvent(models.Model):
                 fields=["source", "sequence"], name="%(app_label)s_%(class)s_unique_sequence"
             ),
             models.CheckConstraint(
-                condition=(Q(sequence=1) & Q(previous_hash=""))
+                condition=(Q(sequence=1) & Q(previous_hash=""))  # type: ignore[arg-type]  # Q & expression is a Q; the stubs say Combinable
                 | (Q(sequence__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
                 name="%(app_label)s_%(class)s_chain_link",
             ),
@@ -463,7 +473,7 @@ class ProvenanceCheckpoint(models.Model):
                 fields=["number"], name="%(app_label)s_%(class)s_unique_number"
             ),
             models.CheckConstraint(
-                condition=(Q(number=1) & Q(previous_hash=""))
+                condition=(Q(number=1) & Q(previous_hash=""))  # type: ignore[arg-type]  # Q & expression is a Q; the stubs say Combinable
                 | (Q(number__gt=1) & Exact(Length("previous_hash"), SHA256_HEX_LENGTH)),
                 name="%(app_label)s_%(class)s_chain_link",
             ),

@@ -1,27 +1,33 @@
 """Who may curate the archive: each rule once, used by the services' callers (API, admin,
-pages) alike. Curators hold these permissions through the `curator` group a migration makes."""
+pages) alike. Curators hold these permissions through the `curator` group (`archive/roles.py`
+names its permissions; who sees withdrawn documents is decided there too)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from kaynak.users import Requester
 
-def can_see_withdrawn(user: AbstractBaseUser) -> bool:
+
+def can_withdraw(user: Requester) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.withdraw_document"))
 
 
-def can_withdraw(user: AbstractBaseUser) -> bool:
-    return bool(user.is_authenticated and user.has_perm("archive.withdraw_document"))
-
-
-def can_edit_document(user: AbstractBaseUser) -> bool:
+def can_edit_document(user: Requester) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.change_document"))
 
 
-def can_edit_sources(user: AbstractBaseUser) -> bool:
+def can_correct_upload(user: Requester, *, uploaded_by_id: int | None) -> bool:
+    """Who may correct what ingest read, or flag it for a curator: curators, and the person
+    who uploaded the document (right after the upload, they know the file best)."""
+    if not user.is_authenticated:
+        return False
+    return can_edit_document(user) or (uploaded_by_id is not None and uploaded_by_id == user.pk)
+
+
+def can_edit_sources(user: Requester) -> bool:
     return bool(
         user.is_authenticated
         and user.has_perm("archive.change_source")
@@ -30,11 +36,11 @@ def can_edit_sources(user: AbstractBaseUser) -> bool:
     )
 
 
-def can_create_source(user: AbstractBaseUser) -> bool:
+def can_create_source(user: Requester) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.add_source"))
 
 
-def can_merge_sources(user: AbstractBaseUser) -> bool:
+def can_merge_sources(user: Requester) -> bool:
     return bool(user.is_authenticated and user.has_perm("archive.merge_source"))
 
 

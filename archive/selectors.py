@@ -6,12 +6,12 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from archive.models import (
     Document,
+    DocumentQuerySet,
     EventType,
     Facsimile,
     ProvenanceEvent,
@@ -20,10 +20,11 @@ from archive.models import (
     SourceEvent,
     SourceEventType,
 )
-from archive.permissions import can_see_withdrawn
+from archive.roles import can_see_withdrawn
 from archive.state import PredatesState, replay_problems
 from archive.text import normalize_name
 from kaynak.chain import Link, chain_break
+from kaynak.users import Requester
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,14 @@ _DOCUMENT_FILTERS = {
 }
 
 
-def visible_documents(user: AbstractBaseUser) -> QuerySet[Document]:
+def visible_documents(user: Requester) -> DocumentQuerySet:
     """What `user` may see: withdrawn documents exist only for curators."""
     if can_see_withdrawn(user):
         return Document.objects.all()
     return Document.objects.current()
 
 
-def document_list(
-    *, user: AbstractBaseUser, filters: DocumentFilters | None = None
-) -> QuerySet[Document]:
+def document_list(*, user: Requester, filters: DocumentFilters | None = None) -> QuerySet[Document]:
     filters = filters or DocumentFilters()
     conditions = {
         lookup: getattr(filters, name)
@@ -68,7 +67,7 @@ def document_list(
     return visible_documents(user).with_sources().filter(**conditions)
 
 
-def document_siblings(document: Document, *, user: AbstractBaseUser) -> list[Document]:
+def document_siblings(document: Document, *, user: Requester) -> list[Document]:
     """The other articles of a digest file `document` came from, that `user` may see, in
     their order in the file; empty for a file that is one document."""
     if not document.part:
@@ -81,7 +80,7 @@ def document_siblings(document: Document, *, user: AbstractBaseUser) -> list[Doc
     )
 
 
-def document_detail_queryset(user: AbstractBaseUser) -> QuerySet[Document]:
+def document_detail_queryset(user: Requester) -> QuerySet[Document]:
     events = ProvenanceEvent.objects.select_related("actor").order_by("sequence")
     return (
         visible_documents(user)
@@ -98,12 +97,12 @@ def facsimile_list(*, document: Document) -> QuerySet[Facsimile]:
     return Facsimile.objects.filter(document=document).order_by("position")
 
 
-def facsimile_detail_queryset(user: AbstractBaseUser) -> QuerySet[Facsimile]:
+def facsimile_detail_queryset(user: Requester) -> QuerySet[Facsimile]:
     """Facsimiles of the documents `user` may see."""
     return Facsimile.objects.select_related("document").filter(document__in=visible_documents(user))
 
 
-def _count(queryset: QuerySet, field: str) -> Subquery:
+def _correlated_count(queryset: QuerySet, field: str) -> Coalesce:
     """A correlated count: several of them on one row do not multiply each other as joined
     COUNTs would."""
     counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field)
@@ -124,8 +123,8 @@ def sources_with_counts(sources: QuerySet[Source]) -> QuerySet[Source]:
         .values("total")
     )
     return sources.annotate(
-        documents_as_outlet_count=_count(Document.objects.all(), "original_outlet"),
-        documents_as_reprinter_count=_count(Document.objects.all(), "reprinter"),
+        documents_as_outlet_count=_correlated_count(Document.objects.all(), "original_outlet"),
+        documents_as_reprinter_count=_correlated_count(Document.objects.all(), "reprinter"),
         source_tag_count=Coalesce(Subquery(tagged, output_field=IntegerField()), 0),
     )
 
@@ -134,9 +133,9 @@ def source_lookup(slug: str) -> tuple[Source, Source | None]:
     """The source a slug names, following a merge: (the live source, the tombstone asked for
     or None). Raises Source.DoesNotExist."""
     source = Source.objects.select_related("merged_into").get(slug=slug)
-    if source.is_live:
+    if (merged_into := source.merged_into) is None:
         return source, None
-    return source.merged_into, source
+    return merged_into, source
 
 
 def source_events(*, source: Source) -> QuerySet[SourceEvent]:
@@ -200,7 +199,7 @@ def provenance_state_problems(*, document: Document) -> tuple[list[str], list[st
         return [], ["chain predates state records: its fields were not checked against it"]
 
 
-def documents_in_order(ids: list[int], *, user: AbstractBaseUser) -> list[Document]:
+def documents_in_order(ids: list[int], *, user: Requester) -> list[Document]:
     """The documents with these ids that `user` may see, with their sources, in the order
     given."""
     found = visible_documents(user).with_sources().in_bulk(ids)
@@ -240,3 +239,119 @@ def stored_original_owners() -> Iterator[tuple[str, int, str, str]]:
     for pk, document_id, position, filename, sha256 in facsimiles.iterator(chunk_size=2000):
         label = f"facsimile {position} ({filename}) of document {document_id}"
         yield "facsimile", pk, label, sha256
+
+
+# --- What an upload read --------------------------------------------------------------------
+
+# The fields an uploader checks after an upload, in the order they read them.
+READ_FIELDS = (
+    ("title", "Title"),
+    ("original_outlet", "Outlet"),
+    ("original_place", "Place"),
+    ("original_published_on", "Original date"),
+    ("reprinter", "Reprinted by"),
+    ("reprinted_on", "Reprint date"),
+    ("byline", "Byline"),
+)
+_LAYOUT_LABELS = {
+    "avim_reprint": "an AVİM reprint",
+    "avim_publication": "an AVİM publication",
+    "json_record": "a JSON record",
+    "web_page": "a saved web page",
+    "plain_text": "plain text",
+}
+
+
+@dataclass(frozen=True)
+class FieldRead:
+    name: str
+    label: str
+    value: str  # as shown; "" when nothing was read
+    rule: str  # the parser's rule that set it, if the ingestion event names one
+    corrected: bool  # changed by someone since the upload
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """What ingest read from a document's file, as its uploader should check it."""
+
+    layout: str
+    layout_label: str
+    fields: list[FieldRead]
+    warning: str  # "" when outlet and original date were both found
+    notes: list[str]  # the parser's own warnings, from the ingestion event
+    needs_provenance: bool
+
+
+def _shown_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    return str(value)
+
+
+def document_read_back(document: Document) -> ReadBack:
+    """The document's provenance fields as they stand, each with the rule that read it (from
+    its ingestion event) and whether someone has corrected it since; a warning when outlet or
+    original date is missing. Uses `document.events` (prefetched by the detail queryset)."""
+    events = list(document.events.all())
+    ingestion = next((e for e in events if e.event_type == EventType.INGESTION), None)
+    detail = ingestion.detail if ingestion else {}
+    rules = detail.get("field_rules") or {}
+    corrected = {
+        name
+        for event in events
+        if event.event_type == EventType.METADATA_CHANGE
+        for name in (event.detail.get("changes") or {})
+    }
+    fields = [
+        FieldRead(
+            name=name,
+            label=label,
+            value=_shown_value(getattr(document, name)),
+            rule=rules.get(name, ""),
+            corrected=name in corrected,
+        )
+        for name, label in READ_FIELDS
+    ]
+    missing = [
+        what
+        for what, value in (
+            ("outlet", document.original_outlet_id),
+            ("date", document.original_published_on),
+        )
+        if value is None
+    ]
+    layout_label = _LAYOUT_LABELS.get(document.layout, document.layout.replace("_", " "))
+    warning = ""
+    if missing:
+        warning = f"Read as {layout_label}: no {' or '.join(missing)} found."
+    return ReadBack(
+        layout=document.layout,
+        layout_label=layout_label,
+        fields=fields,
+        warning=warning,
+        notes=list(detail.get("warnings") or []),
+        needs_provenance=bool(missing),
+    )
+
+
+def document_uploader_id(document: Document) -> int | None:
+    """Who uploaded the document: the actor of its ingestion event (none for the command)."""
+    return (
+        ProvenanceEvent.objects.filter(document=document, event_type=EventType.INGESTION)
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def merge_of(source: Source) -> SourceEvent | None:
+    """The merge, not undone, that made `source` a tombstone: recorded on the source it was
+    merged into, naming it among the merged sources."""
+    if (merged_into := source.merged_into) is None:
+        return None
+    for event in merges_not_undone(source=merged_into).order_by("-occurred_at", "-id"):
+        if any(item.get("id") == source.pk for item in event.detail.get("sources", [])):
+            return event
+    return None

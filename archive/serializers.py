@@ -80,7 +80,9 @@ class SourceUnmergeSerializer(serializers.Serializer):
 
 
 class SourceEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     undone_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -109,7 +111,9 @@ class SourceFilterSerializer(serializers.Serializer):
 
 
 class ProvenanceEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProvenanceEvent
@@ -281,6 +285,42 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
             "facsimiles",
             "events",
         ]
+
+
+class FieldReadSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    value = serializers.CharField(help_text="As shown; empty when nothing was read.")
+    rule = serializers.CharField(
+        help_text="The parser's rule that set the field, when the ingestion event names one."
+    )
+    corrected = serializers.BooleanField(help_text="Changed by someone since the upload.")
+
+
+class ReadBackSerializer(serializers.Serializer):
+    """What ingest read from the file, for the uploader to check."""
+
+    layout = serializers.CharField()
+    layout_label = serializers.CharField()
+    # DRF's metaclass takes declared fields out of the class, so this does not hide
+    # Serializer.fields; the stubs cannot know that.
+    fields = FieldReadSerializer(many=True)  # type: ignore[assignment]
+    warning = serializers.CharField(
+        help_text="Set when outlet or original date is missing (the document then waits in "
+        "the review queue)."
+    )
+    notes = serializers.ListField(child=serializers.CharField())
+    needs_provenance = serializers.BooleanField()
+
+
+class DocumentUploadedSerializer(DocumentDetailSerializer):
+    """The answer to an upload: the document and what was read from its file (`read`, set on
+    the instance by the view from `document_read_back`)."""
+
+    read = ReadBackSerializer(source="read_back")
+
+    class Meta(DocumentDetailSerializer.Meta):
+        fields = [*DocumentDetailSerializer.Meta.fields, "read"]
 
 
 class DocumentUpdateSerializer(serializers.Serializer):

@@ -38,6 +38,7 @@ STATE_FIELDS = (
     "original_filename",
     "withdrawn_at",
     "withdrawal_reason",
+    "review_requested_at",
 )
 _SOURCES = {"original_outlet", "reprinter"}
 

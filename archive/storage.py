@@ -382,20 +382,19 @@ def remove_orphan(entry: StoredEntry, *, older_than: float, referenced: Callable
         return False
     if (bucket := _s3()) is not None:
         return bucket.remove_orphan(str(entry.path), older_than=older_than, referenced=referenced)
+    path = Path(entry.path)  # local storage: a file in the data folder
     if entry.kind is StoredKind.TEMPORARY:
         # No row ever names a temporary, and one this old was left by a crashed writer.
         try:
-            if entry.path.stat().st_mtime >= older_than:
+            if path.stat().st_mtime >= older_than:
                 return False
-            entry.path.unlink()
+            path.unlink()
         except FileNotFoundError:
             return False
         return True
-    aside = entry.path.with_name(
-        f"{REMOVING_PREFIX}{os.getpid()}-{threading.get_ident()}-{entry.path.name}"
-    )
+    aside = path.with_name(f"{REMOVING_PREFIX}{os.getpid()}-{threading.get_ident()}-{path.name}")
     try:
-        os.rename(entry.path, aside)
+        os.rename(path, aside)
         if aside.stat().st_mtime < older_than and not referenced():
             aside.unlink()
             return True

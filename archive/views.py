@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from typing import IO, Any, TypeVar
 
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -22,8 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from archive import storage
-from archive.ingest import check_single_upload
-from archive.ingest.images import DERIVATIVE_MEDIA_TYPE, check_image_size
+from archive.ingest.images import DERIVATIVE_MEDIA_TYPE
 from archive.models import DerivativeState, Document, Source, SourceAlias
 from archive.permissions import (
     DocumentCuration,
@@ -35,6 +36,7 @@ from archive.selectors import (
     DocumentFilters,
     document_detail_queryset,
     document_list,
+    document_read_back,
     facsimile_detail_queryset,
     facsimile_list,
     merges_not_undone,
@@ -49,6 +51,7 @@ from archive.serializers import (
     DocumentFilterSerializer,
     DocumentSummarySerializer,
     DocumentUpdateSerializer,
+    DocumentUploadedSerializer,
     DocumentUploadSerializer,
     ErrorSerializer,
     FacsimileSerializer,
@@ -82,6 +85,9 @@ from archive.services.sources import StaleSource, source_etag
 from archive.text import normalize_name
 from kaynak import preconditions
 from kaynak.api import JSONParser, StandardPagination
+from kaynak.users import signed_in
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 REFUSAL = OpenApiResponse(ErrorSerializer, description="The input was refused; `detail` says why.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -137,9 +143,11 @@ class DocumentListView(GenericAPIView):
         operation_id="documents_upload",
         request=DocumentUploadSerializer,
         responses={
-            201: OpenApiResponse(DocumentDetailSerializer, description="Ingested."),
+            201: OpenApiResponse(
+                DocumentUploadedSerializer, description="Ingested; `read` says what was read."
+            ),
             200: OpenApiResponse(
-                DocumentDetailSerializer,
+                DocumentUploadedSerializer,
                 description="The same bytes were ingested before: the existing document.",
             ),
             400: REFUSAL,
@@ -152,18 +160,19 @@ class DocumentListView(GenericAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        upload_form = DocumentUploadSerializer(data=request.data)
-        upload_form.is_valid(raise_exception=True)
-        upload = upload_form.validated_data["file"]
-        check_single_upload(upload.name, upload.size)  # before reading it into memory
+        payload = DocumentUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
         result = document_ingest(
-            data=upload.read(),
+            data=upload,  # unread: the service checks its name and size before reading it
             filename=upload.name,
-            actor=request.user,
+            actor=signed_in(request.user),
             method=IngestMethod.API,
         )
         document = document_detail_queryset(request.user).get(pk=result.document.pk)
-        body = DocumentDetailSerializer(document, context={"request": request}).data
+        # Carried to DocumentUploadedSerializer on the instance; not a field of the model.
+        document.read_back = document_read_back(document)  # type: ignore[attr-defined]
+        body = DocumentUploadedSerializer(document, context={"request": request}).data
         if not result.created:
             return Response(body, status=status.HTTP_200_OK)
         location = reverse("api:document-detail", kwargs={"pk": document.pk})
@@ -183,7 +192,7 @@ class DocumentDetailView(APIView):
             404: NOT_FOUND,
         },
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
         version = document_etag(document)
         unchanged = preconditions.not_modified(request, version)
@@ -211,15 +220,15 @@ class DocumentDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
         expected = preconditions.require_version(request, document_etag(document))
-        form = DocumentUpdateSerializer(data=request.data, partial=True)
-        form.is_valid(raise_exception=True)
+        payload = DocumentUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
         try:
             document_update(
                 document=document,
-                actor=request.user,
+                actor=signed_in(request.user),
                 agent=API_AGENT,
                 expected_etag=expected,
-                **form.validated_data,
+                **payload.validated_data,
             )
         except StaleDocument as stale:
             current = document_detail_queryset(request.user).get(pk=pk)
@@ -236,9 +245,11 @@ def _document_body(request: Request, document: Document) -> dict:
 def _change_status(request: Request, pk: int, change: Callable[..., Document]) -> Response:
     """Withdraw or restore (`change`) the document, with the reason given."""
     document = get_object_or_404(Document.objects.all(), pk=pk)
-    form = CurationReasonSerializer(data=request.data)
-    form.is_valid(raise_exception=True)
-    change(document=document, actor=request.user, agent=API_AGENT, **form.validated_data)
+    payload = CurationReasonSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    change(
+        document=document, actor=signed_in(request.user), agent=API_AGENT, **payload.validated_data
+    )
     document = document_detail_queryset(request.user).get(pk=pk)
     return Response(DocumentDetailSerializer(document, context={"request": request}).data)
 
@@ -305,7 +316,9 @@ def _content_type(document: Document) -> str:
     return document.media_type
 
 
-def original_schema(operation_id: str, *, not_found: OpenApiResponse, media_type: str):
+def original_schema(
+    operation_id: str, *, not_found: OpenApiResponse, media_type: str
+) -> Callable[[F], F]:
     """The schema of a stored original's download (see `_original_response`), in the media
     type it was received as (`media_type` may be a range: `text/*`, `image/*`)."""
     return extend_schema(
@@ -334,7 +347,7 @@ class DocumentOriginalView(APIView):
 
     # Reprints arrive as text, JSON records or (from JSON Lines) single JSON lines.
     @original_schema("documents_original", not_found=NOT_FOUND, media_type="*/*")
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
         return _original_response(
             request,
@@ -346,7 +359,7 @@ class DocumentOriginalView(APIView):
 
 def _original_response(
     request: Request, *, sha256: str, filename: str, content_type: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Stored original bytes, always as an attachment, never sniffed into another type;
     `ETag` (and `If-None-Match`) and `Repr-Digest` carry the SHA-256."""
     etag = preconditions.entity_tag(sha256)
@@ -401,9 +414,9 @@ class SourceListView(GenericAPIView):
         responses={201: SourceSerializer, 400: REFUSAL, 401: UNAUTHENTICATED, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
-        form = SourceCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        source = source_create(actor=request.user, **form.validated_data)
+        payload = SourceCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        source = source_create(actor=signed_in(request.user), **payload.validated_data)
         location = reverse("api:source-detail", kwargs={"slug": source.slug})
         return Response(
             SourceSerializer(source).data,
@@ -419,7 +432,7 @@ def _live_source(slug: str) -> tuple[Source, Source | None]:
         raise NotFound(f"no source {slug!r}") from None
 
 
-def _source_response(source: Source, asked_for: Source | None, **kwargs) -> Response:
+def _source_response(source: Source, asked_for: Source | None, **kwargs: Any) -> Response:
     response = Response(SourceSerializer(source).data, **kwargs)
     response["ETag"] = preconditions.entity_tag(source_etag(source))
     if asked_for is not None:
@@ -443,7 +456,7 @@ class SourceDetailView(APIView):
             404: NO_SUCH_SOURCE,
         },
     )
-    def get(self, request: Request, slug: str) -> HttpResponse:
+    def get(self, request: Request, slug: str) -> HttpResponseBase:
         source, asked_for = _live_source(slug)
         source = source_list().get(pk=source.pk)
         unchanged = preconditions.not_modified(request, source_etag(source))
@@ -467,11 +480,14 @@ class SourceDetailView(APIView):
     def patch(self, request: Request, slug: str) -> Response:
         source = get_object_or_404(Source.objects.all(), slug=slug)
         expected = preconditions.require_version(request, source_etag(source))
-        form = SourceUpdateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = SourceUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         try:
             source_update(
-                source=source, actor=request.user, expected_etag=expected, **form.validated_data
+                source=source,
+                actor=signed_in(request.user),
+                expected_etag=expected,
+                **payload.validated_data,
             )
         except StaleSource as stale:
             current = source_list().get(pk=source.pk)
@@ -496,9 +512,11 @@ class SourceAliasesView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         source = get_object_or_404(Source.objects.all(), slug=slug)
-        form = SourceAliasSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        source_alias_add(source=source, name=form.validated_data["name"], actor=request.user)
+        payload = SourceAliasSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        source_alias_add(
+            source=source, name=payload.validated_data["name"], actor=signed_in(request.user)
+        )
         return _source_response(source_list().get(pk=source.pk), None, status=201)
 
 
@@ -521,7 +539,7 @@ class SourceAliasDetailView(APIView):
         alias = get_object_or_404(
             SourceAlias.objects.all(), source=source, normalized_name=normalize_name(name)
         )
-        source_alias_remove(alias=alias, actor=request.user)
+        source_alias_remove(alias=alias, actor=signed_in(request.user))
         return _source_response(source_list().get(pk=source.pk), None)
 
 
@@ -543,15 +561,18 @@ class SourceMergeView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         into = get_object_or_404(Source.objects.all(), slug=slug)
-        form = SourceMergeSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        slugs = form.validated_data["sources"]
+        payload = SourceMergeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        slugs = payload.validated_data["sources"]
         sources = list(Source.objects.filter(slug__in=slugs))
         missing = sorted(set(slugs) - {source.slug for source in sources})
         if missing:
             raise NotFound(f"no source {', '.join(missing)}")
         event = source_merge(
-            sources=sources, into=into, actor=request.user, reason=form.validated_data["reason"]
+            sources=sources,
+            into=into,
+            actor=signed_in(request.user),
+            reason=payload.validated_data["reason"],
         )
         return Response(SourceEventSerializer(event).data)
 
@@ -574,19 +595,19 @@ class SourceUnmergeView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         into = get_object_or_404(Source.objects.all(), slug=slug)
-        form = SourceUnmergeSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        payload = SourceUnmergeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         merges = merges_not_undone(source=into)
-        if "event" in form.validated_data:
-            event = source_events(source=into).filter(pk=form.validated_data["event"]).first()
+        if "event" in payload.validated_data:
+            event = source_events(source=into).filter(pk=payload.validated_data["event"]).first()
             if event is None:
-                raise NotFound(f"no event {form.validated_data['event']} of {into.slug}")
+                raise NotFound(f"no event {payload.validated_data['event']} of {into.slug}")
         else:
             event = merges.order_by("-occurred_at", "-pk").first()
             if event is None:
                 raise NotFound(f"no merge into {into.slug} to undo")
         unmerge = source_unmerge(
-            event=event, actor=request.user, reason=form.validated_data["reason"]
+            event=event, actor=signed_in(request.user), reason=payload.validated_data["reason"]
         )
         return Response(SourceEventSerializer(unmerge).data)
 
@@ -651,15 +672,14 @@ class DocumentFacsimilesView(GenericAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
-        upload_form = FacsimileUploadSerializer(data=request.data)
-        upload_form.is_valid(raise_exception=True)
-        upload = upload_form.validated_data["file"]
-        check_image_size(upload.size)  # before reading a huge upload into memory
+        payload = FacsimileUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
         result = facsimile_attach(
             document=document,
-            data=upload.read(),
+            data=upload,  # unread: the service checks its size before reading it
             filename=upload.name,
-            actor=request.user,
+            actor=signed_in(request.user),
             method=IngestMethod.API,
         )
         body = FacsimileSerializer(result.facsimile, context={"request": request}).data
@@ -686,8 +706,8 @@ class _StoredFileResponse(FileResponse):
 
 
 def _stored_file_response(
-    handle, *, filename: str, content_type: str, as_attachment: bool, etag: str
-) -> FileResponse:
+    handle: IO[bytes], *, filename: str, content_type: str, as_attachment: bool, etag: str
+) -> HttpResponseBase:
     response = _StoredFileResponse(
         handle, as_attachment=as_attachment, filename=filename, content_type=content_type
     )
@@ -705,7 +725,7 @@ class FacsimileOriginalView(APIView):
     content_negotiation_class = AnyContentNegotiation
 
     @original_schema("facsimiles_original", not_found=FACSIMILE_NOT_FOUND, media_type="image/*")
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
         return _original_response(
             request,
@@ -726,7 +746,7 @@ class FacsimileDerivativeView(APIView):
     content_negotiation_class = AnyContentNegotiation
     kind = "display"
 
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         facsimile = get_object_or_404(facsimile_detail_queryset(request.user), pk=pk)
         if facsimile.derivative_state != DerivativeState.READY:
             raise DerivativeUnavailable(
@@ -772,7 +792,7 @@ class FacsimileThumbnailView(FacsimileDerivativeView):
         description="At most 320 pixels on its longest side, upright, without metadata.",
         responses=_DERIVATIVE_RESPONSES,
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         return super().get(request, pk)
 
 
@@ -784,5 +804,5 @@ class FacsimileDisplayView(FacsimileDerivativeView):
         description="At most 1600 pixels on its longest side, upright, without metadata.",
         responses=_DERIVATIVE_RESPONSES,
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         return super().get(request, pk)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, OuterRef, Subquery
@@ -45,6 +45,15 @@ def instant(value: datetime | None) -> str | None:
     """A moment as chains record it: UTC, to the microsecond (DjangoJSONEncoder would keep
     only milliseconds)."""
     return value.astimezone(UTC).isoformat(timespec="microseconds") if value else None
+
+
+class ChainedRow(Protocol):
+    """A row of one of the hash chains (events, revisions, checkpoints): it names the hash
+    of the row before it and can compute its own."""
+
+    previous_hash: str
+
+    def compute_hash(self) -> str: ...
 
 
 class Link(NamedTuple):
@@ -151,9 +160,9 @@ def model_chain(
                     getattr(row, owner_id),
                     Link(
                         getattr(row, sequence),
-                        row.previous_hash,
+                        cast(ChainedRow, row).previous_hash,
                         getattr(row, hash_field),
-                        row.compute_hash(),
+                        cast(ChainedRow, row).compute_hash(),
                         describe(row),
                     ),
                 )

@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 from kaynak.errors import KaynakError
+
+
+class Unchanged(Enum):
+    """The type of UNCHANGED, the default of an update service's field arguments: "leave this
+    field as it is". None cannot say that: it is a value some fields take (no reprinter)."""
+
+    UNCHANGED = "unchanged"
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Final = Unchanged.UNCHANGED
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The field arguments a caller gave, by name: those not left UNCHANGED."""
+    return {name: value for name, value in values.items() if value is not UNCHANGED}
 
 
 def field_changes(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from django.contrib.auth.models import AbstractBaseUser
+from kaynak.users import Person
 
 # A source tag moved by a merge: [tag id, the source it named before].
 TagMove = list[int]
@@ -39,7 +39,7 @@ class SourceTagHandler(Protocol):
         moves: Sequence[TagMove],
         removals: Sequence[TagRemoval],
         into_id: int,
-        actor: AbstractBaseUser | None,
+        actor: Person | None,
         reason: str,
     ) -> None:
         """Carry out a plan, recording a revision on every annotation it changes."""
@@ -54,7 +54,7 @@ class SourceTagHandler(Protocol):
         *,
         moves: Sequence[TagMove],
         removals: Sequence[TagRemoval],
-        actor: AbstractBaseUser | None,
+        actor: Person | None,
         reason: str,
     ) -> None:
         """Put back what a merge moved and removed, recording a revision on every annotation

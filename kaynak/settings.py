@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files before anything that would touch a session or the database for them.
+    "kaynak.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,6 +109,21 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("KAYNAK_STATIC_ROOT", BASE_DIR / "var" / "static")
+# `collectstatic` writes each file also under a name with its content hash (and gzip and
+# Brotli copies), and pages link to those names, which WhiteNoise serves as cacheable for
+# ever. Pages then need the collected manifest, so it is on where collectstatic runs first
+# (production, `make serve`), off for tests and `make run`, which serve the apps' folders.
+KAYNAK_STATIC_MANIFEST = env_bool("KAYNAK_STATIC_MANIFEST", env_bool("KAYNAK_PRODUCTION", False))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if KAYNAK_STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "pages:search"
@@ -150,6 +167,14 @@ KAYNAK_TASK_ABANDONED_AFTER = env_int("KAYNAK_TASK_ABANDONED_AFTER", 1800, minim
 # How often an idle worker looks for new tasks, in seconds: the commit-to-searchable lag is
 # about half of it plus the index write (README "The background worker").
 KAYNAK_WORKER_INTERVAL = env_float("KAYNAK_WORKER_INTERVAL", 0.2, minimum=0.0)
+# "Similar documents" lists only documents at least this similar (0 to 1: a document's score
+# against another's key terms as a fraction of the other's own score). Over the samples, other
+# reprints of one story score 0.38 to 0.42 and a note about it 0.2 to 0.3; unrelated stories
+# sharing a few words at most 0.12.
+KAYNAK_SIMILAR_MIN_SIMILARITY = env_float("KAYNAK_SIMILAR_MIN_SIMILARITY", 0.15, minimum=0.0)
+# `GET /healthz` answers 503 when the oldest task that is due has waited longer than this
+# many seconds (no worker running, or one far behind).
+KAYNAK_HEALTH_MAX_QUEUE_LAG = env_float("KAYNAK_HEALTH_MAX_QUEUE_LAG", 300.0, minimum=1.0)
 # Largest single document accepted by ingest, in bytes (20 MiB by default).
 KAYNAK_MAX_UPLOAD_BYTES = env_int("KAYNAK_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
 # Facsimiles (scans and photos of printed reprints): the largest file accepted, in bytes
@@ -241,6 +266,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KAYNAK_BEHIND_TLS_PROXY", False) else None
 )
+# A load balancer probes each app server directly, over plain HTTP: the health endpoint
+# answers there instead of redirecting to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # How many proxies in front append to X-Forwarded-For; 0 uses the connection's address.
 KAYNAK_TRUSTED_PROXIES = env_int("KAYNAK_TRUSTED_PROXIES", 0, minimum=0)
 

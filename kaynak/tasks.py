@@ -18,20 +18,26 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Min, When
 from django.utils import timezone
 
 try:  # Django 6
     from django.tasks import Task, TaskResultStatus, task
 except ImportError:  # Django 5.2: the backport
-    from django_tasks.base import Task, TaskResultStatus, task
+    # Two implementations of one API: mypy sees both names bound, whichever Django is here.
+    from django_tasks.base import (  # type: ignore[assignment, no-redef]
+        Task,
+        TaskResultStatus,
+        task,
+    )
 
 from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import exclusive_transaction
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
     "Task",
     "TaskResultStatus",
     "enqueue_once",
+    "oldest_ready_task",
     "register_periodic_task",
     "requeue_abandoned_tasks",
     "retried_task",
@@ -158,6 +165,15 @@ def requeue_abandoned_tasks() -> int:
                 result.save(update_fields=["status", "started_at"])
                 requeued += 1
     return requeued
+
+
+def oldest_ready_task() -> datetime | None:
+    """Since when the longest-waiting task that is due has been due (None: the queue is
+    empty): a task queued to run now is due since it was queued, a retry or a periodic run
+    since its `run_after`, so a periodic task waiting for tomorrow is not a backlog. One
+    aggregate over the ready rows, which the queue's partial index on status covers."""
+    due_since = Case(When(run_after=get_date_max(), then=F("enqueued_at")), default=F("run_after"))
+    return DBTaskResult.objects.ready().aggregate(oldest=Min(due_since))["oldest"]
 
 
 def run_pending_tasks(*, limit: int | None = None) -> int:

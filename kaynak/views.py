@@ -7,12 +7,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken import views as authtoken_views
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from archive.serializers import ErrorSerializer
+from kaynak.health import health
 
 API_PREFIX = "/api/"
 
@@ -52,3 +55,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
     return defaults.server_error(request)
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and monitoring: 200 when the database, the search index and the
+    task queue are well, else 503 naming what is not; no sign-in (README "Deployment")."""
+    report = health()
+    return JsonResponse(report.as_dict(), status=503 if report.failing else 200)

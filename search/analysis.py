@@ -7,10 +7,12 @@ stem before folding, because the Turkish stemmer needs the letters folding remov
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import lru_cache
 
 import snowballstemmer
-from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.analysis import Analyzer, Filter, RegexTokenizer
 
 from archive.text import fold
 
@@ -45,6 +47,9 @@ class WordFilter(Filter):
     """
 
     def __init__(self, kind: str) -> None:
+        self._set_kind(kind)
+
+    def _set_kind(self, kind: str) -> None:
         self.kind = kind
         self._term = fold_term if kind == "fold" else STEMMERS[kind]
 
@@ -59,7 +64,7 @@ class WordFilter(Filter):
         return {"kind": self.kind}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["kind"])
+        self._set_kind(state["kind"])
 
     def __call__(self, tokens):
         term = self._term
@@ -76,13 +81,18 @@ class WordFilter(Filter):
                 yield token
 
 
-def _stemmer(language: str, lower):
+def _stemmer(language: str, lower: Callable[[str], str]) -> Callable[[str], str]:
     snowball = snowballstemmer.stemmer({"en": "english", "tr": "turkish"}[language])
+    # A Snowball stemmer keeps the word it is working on in itself, and gunicorn's threads
+    # share this one: two threads stemming at once read each other's word (IndexError, or a
+    # wrong stem). Only words the cache has not seen reach it, so the lock is rarely taken.
+    busy = threading.Lock()
 
     @lru_cache(maxsize=200_000)
     def stem(word: str) -> str:
         lowered = lower(word)
-        stemmed = snowball.stemWord(lowered)
+        with busy:
+            stemmed = snowball.stemWord(lowered)
         return fold_term(stemmed if len(stemmed) >= MIN_STEM_LENGTH else lowered)
 
     return stem
@@ -101,11 +111,11 @@ STEMMERS = {"en": _stemmer("en", _lower), "tr": _stemmer("tr", _lower_turkish)}
 STEMMED_LANGUAGES = tuple(STEMMERS)
 
 
-def folding_analyzer():
+def folding_analyzer() -> Analyzer:
     """Exact words, folded: the language-independent fields."""
     return RegexTokenizer(WORD_PATTERN) | WordFilter("fold")
 
 
-def stemming_analyzer(language: str):
+def stemming_analyzer(language: str) -> Analyzer:
     """Words stemmed in `language` ('en' or 'tr'), then folded."""
     return RegexTokenizer(WORD_PATTERN) | WordFilter(language)

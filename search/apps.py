@@ -8,8 +8,9 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
-        from kaynak import hooks
+        from kaynak import health, hooks
         from search import index
+        from search.health import check_search_index
 
         # The services below announce what they changed; the index follows in a task queued
         # in the same transaction.
@@ -26,3 +27,5 @@ class SearchConfig(AppConfig):
 
         # import_bag rebuilds the index through this hook once its transaction commits.
         hooks.register_index_rebuild(rebuild)
+        # GET /healthz opens the index and counts its documents.
+        health.register_health_check("search_index", check_search_index)

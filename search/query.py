@@ -2,7 +2,8 @@
 
 ferry tariffs          both words (AND is the default); also AND, OR, NOT, ( )
 "port authority"       a phrase
-tarif*  tarrifs~       a prefix (two letters at least); a fuzzy word (~2: two edits)
+tarif*  tarrifs~       a prefix (two letters at least); a fuzzy word (edits by its length;
+                       ~1, ~2: one, two edits)
 title:ferry  outlet:"Northern Ledger"  reprinter:avim  tag:…  source:…  language:tr
 published:2017  published:2017-09  published:[2017-01-01 TO 2017-09-30]
 reprinted:>2018-01-01  reprinted:<=2018-06-30
@@ -15,11 +16,13 @@ import re
 from datetime import date
 
 from whoosh import query as whoosh_query
+from whoosh.fields import Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, QueryParser, plugins
 from whoosh.qparser.default import QueryParserError
 from whoosh.searching import Searcher
 
 from kaynak.errors import KaynakError
+from search.suggestions import allowed_edits
 
 MAX_QUERY_LENGTH = 1000
 MAX_EXPANSIONS = 500
@@ -171,13 +174,13 @@ def _rewrite_date(match: re.Match[str]) -> str:
             "<": _range(field, None, first, close="}"),
             "<=": _range(field, None, last),
         }[match["op"]]
-    start = None if match["start"] in (None, "*") else _period(match["start"], field=field)
-    end = None if match["end"] in (None, "*") else _period(match["end"], field=field)
+    since = None if match["start"] in (None, "*") else _period(match["start"], field=field)
+    until = None if match["end"] in (None, "*") else _period(match["end"], field=field)
     # An exclusive bound excludes the whole period it names: {2017 TO → from 2018-01-01.
     return _range(
         field,
-        (start[1] if match["open"] == "{" else start[0]) if start else None,
-        (end[0] if match["close"] == "}" else end[1]) if end else None,
+        (since[1] if match["open"] == "{" else since[0]) if since else None,
+        (until[0] if match["close"] == "}" else until[1]) if until else None,
         open_=match["open"],
         close=match["close"],
     )
@@ -192,6 +195,27 @@ def rewrite_dates(text: str) -> str:
     return '"'.join(pieces)
 
 
+# --- Fuzzy words ------------------------------------------------------------------------------
+
+# A word with `~` and no number (`tarrifs~`): the word, with any field name before it.
+_FUZZY_WORD = re.compile(r"(?<![\w~])(?P<word>\w[\w.'’]*)~(?![\w~])")
+
+
+def _fuzzy_edits(match: re.Match[str]) -> str:
+    word = match["word"]
+    return f"{word}~{max(1, allowed_edits(word))}"
+
+
+def rewrite_fuzzy(text: str) -> str:
+    """`tarrifs~` allows as many edits as "did you mean" would (two for a word of six letters
+    or more, one for a shorter one): one edit alone missed the commonest misspellings of
+    longer words, such as `tarrifs` for `tariffs`. `~1` and `~2` say exactly."""
+    pieces = text.split('"')
+    for number in range(0, len(pieces), 2):
+        pieces[number] = _FUZZY_WORD.sub(_fuzzy_edits, pieces[number])
+    return '"'.join(pieces)
+
+
 # --- Parsing ---------------------------------------------------------------------------------
 
 
@@ -203,19 +227,19 @@ def _configure(parser: QueryParser) -> QueryParser:
     return parser
 
 
-def make_parser(schema) -> QueryParser:
+def make_parser(schema: Schema) -> QueryParser:
     return _configure(MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS))
 
 
-def make_spelling_parser(schema) -> QueryParser:
+def make_spelling_parser(schema: Schema) -> QueryParser:
     """Unfielded words in the folded body only: suggestions are real words, not stems."""
     return _configure(QueryParser("body", schema))
 
 
-def parse_query(text: str, schema) -> whoosh_query.Query:
+def parse_query(text: str, schema: Schema) -> whoosh_query.Query:
     """Check and parse `text`; an empty query matches every document."""
     check_query(text)
-    rewritten = rewrite_dates(text)  # checked (and rewritten) by check_query already
+    rewritten = rewrite_fuzzy(rewrite_dates(text))  # dates checked by check_query already
     if not rewritten.strip():
         return whoosh_query.Every()
     try:

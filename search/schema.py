@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from whoosh.analysis import Analyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from archive.models import Document, Source
 from search.analysis import STEMMED_LANGUAGES, folding_analyzer, stemming_analyzer
 
 
-def _text(analyzer, **options: Any) -> TEXT:
+def _text(analyzer: Analyzer, **options: Any) -> TEXT:
     # A query word the analyzer splits (`al-Ani`) is searched as a phrase.
     return TEXT(analyzer=analyzer, multitoken_query="phrase", **options)
 

@@ -3,18 +3,20 @@ their documents and labelled facets out. The one path both take to `archive.sear
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from django.contrib.auth.models import AbstractBaseUser
 
 from annotations.selectors import tag_ids_by_slug, tags_by_id
 from archive.models import Document
 from archive.selectors import documents_in_order, source_ids_by_slug, sources_by_id
 from kaynak.errors import KaynakError
+from kaynak.users import Requester
 from search.engine import SearchFilters, SearchHit, SearchResults, search
 
 FACET_PARAMETERS = ("outlet", "reprinter", "year", "tag", "source")
+# Languages by the codes documents carry; any other code is shown as it is.
+LANGUAGE_NAMES = {"en": "English", "tr": "Turkish", "und": "Unknown"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class SearchPage:
     facets: dict[str, list[dict[str, Any]]]
 
 
-def _ids(params: dict[str, Any], name: str) -> tuple[int, ...]:
+def _index_ids_for_slugs(params: dict[str, Any], name: str) -> tuple[int, ...]:
     """Filter slugs as the index's ids; an unknown slug is an error, not an empty result."""
     slugs = params.get(name, [])
     found = tag_ids_by_slug(slugs) if name == "tag" else source_ids_by_slug(slugs)
@@ -38,7 +40,7 @@ def _ids(params: dict[str, Any], name: str) -> tuple[int, ...]:
 
 def _facets(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     """Facet keys are ids in the index; clients filter by slug and read names."""
-    labelled = {
+    labelled: dict[str, Mapping[int, Any]] = {
         "source": sources_by_id(
             [
                 int(key)
@@ -52,8 +54,9 @@ def _facets(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     for name, counts in results.facets.items():
         values = []
         for key, count in counts:
-            if name == "year":
-                values.append({"value": key, "label": key, "count": count})
+            if name in ("year", "language"):
+                label = LANGUAGE_NAMES.get(key, key) if name == "language" else key
+                values.append({"value": key, "label": label, "count": count})
                 continue
             item = labelled["tag" if name == "tag" else "source"].get(int(key))
             if item is not None:  # None: removed since it was indexed
@@ -62,13 +65,13 @@ def _facets(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     return facets
 
 
-def run_search(params: dict[str, Any], *, user: AbstractBaseUser) -> SearchPage:
+def run_search(params: dict[str, Any], *, user: Requester) -> SearchPage:
     """`params` as SearchParamsSerializer validates them."""
     filters = SearchFilters(
-        outlet=_ids(params, "outlet"),
-        reprinter=_ids(params, "reprinter"),
-        source=_ids(params, "source"),
-        tag=_ids(params, "tag"),
+        outlet=_index_ids_for_slugs(params, "outlet"),
+        reprinter=_index_ids_for_slugs(params, "reprinter"),
+        source=_index_ids_for_slugs(params, "source"),
+        tag=_index_ids_for_slugs(params, "tag"),
         year=tuple(params.get("year", [])),
         language=params.get("language"),
         published_from=params.get("published_from"),

@@ -7,13 +7,14 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.conf import settings
 from django.db.models.functions import Left
 from whoosh import query as whoosh_query
 from whoosh import sorting
 from whoosh.searching import Searcher
 
 from archive.models import Document
+from kaynak.users import Requester
 from search.index import searcher_in_step, shared_searcher
 from search.query import (
     SearchQueryError,
@@ -23,6 +24,13 @@ from search.query import (
 )
 from search.schema import date_number
 from search.snippets import SCAN_CHARS, QueryWords, query_words, snippet
+from search.suggestions import (
+    STOPWORDS,
+    allowed_edits,
+    best_correction,
+    styled_like,
+    typed_as_name,
+)
 
 MAX_PAGE_SIZE = 100
 # Deeper than this, paging stops; narrow the query instead (as in most search engines).
@@ -40,6 +48,7 @@ FACETS = {
     "year": "year",
     "tag": "tag_ids",
     "source": "source_ids",
+    "language": "language",
 }
 _MULTI_VALUED = {"tag_ids", "source_ids"}
 SNIPPETS = 3
@@ -48,6 +57,7 @@ SNIPPETS = 3
 # key terms grows with the number of distinct words, so on a long document the whole text
 # made the reader page slow (230 ms for 25,000 characters over the corpus; 75 ms for this).
 SIMILAR_TEXT_CHARS = 5_000
+SIMILAR_KEY_TERMS = 12
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,7 @@ def _filter_query(filters: SearchFilters) -> whoosh_query.Query | None:
     clauses: list[whoosh_query.Query] = []
     for name, fieldname in FACETS.items():
         values = getattr(filters, name)
-        if values:
+        if values and name != "language":  # one language, not a tuple of choices
             clauses.append(whoosh_query.Or([whoosh_query.Term(fieldname, str(v)) for v in values]))
     if filters.language:
         clauses.append(whoosh_query.Term("language", filters.language))
@@ -129,7 +139,8 @@ def _snippets(document: Document | None, wanted: QueryWords) -> tuple[str, ...]:
     `document.opening` is the first SCAN_CHARS of its text (see `search`)."""
     if document is None:
         return ()
-    opening = document.opening
+    # Annotated by the query in `search` (Left("text", SCAN_CHARS)); the model has no such field.
+    opening: str = document.opening  # type: ignore[attr-defined]
     for text in (opening, document.title):
         found = snippet(text, wanted, document.language)
         if found:
@@ -142,34 +153,90 @@ def _snippets(document: Document | None, wanted: QueryWords) -> tuple[str, ...]:
 # and a correction keeps the first letter (which narrows the walk about twentyfold). A query
 # of 120 misspelt words took 5 s on an index of 3,000 words without these bounds.
 MAX_SUGGESTION_WORDS = 10
+# Where "did you mean" looks for words: the texts, and the names of outlets, reprinters and
+# sources (the only words a name typed with a capital may be corrected into).
+SPELLING_FIELD = "body"
+NAME_FIELDS = ("outlet", "reprinter", "source")
 
 
-def _suggestion(searcher: Searcher, text: str) -> str | None:
+def _suggestion(
+    searcher: Searcher,
+    text: str,
+    *,
+    filters: SearchFilters,
+    mask: set[int] | None = None,
+) -> str | None:
+    """A corrected query for one that found nothing, by the rules of `search.suggestions`,
+    offered only if it finds something itself."""
     parsed = make_spelling_parser(searcher.schema).parse(text)
     if sum(1 for _ in parsed.leaves()) > MAX_SUGGESTION_WORDS:
         return None
+    # Plain words and the words of phrases are corrected; prefixes and fuzzy words already
+    # reach for other spellings.
+    tokens = [
+        token
+        for leaf in parsed.leaves()
+        if isinstance(leaf, whoosh_query.Term | whoosh_query.Phrase)
+        for token in leaf.tokens()
+        if token.fieldname == SPELLING_FIELD
+    ]
     # A word the analyser splits (letters either side of an emoji) becomes terms with no place
-    # in the query string, and Whoosh cannot write a correction of those back into the string
-    # (it fails on their missing offsets): only words with a place are corrected.
-    placed: set[tuple[str, str]] = set()
-    unplaced: set[tuple[str, str]] = set()
-    for token in parsed.all_tokens():
-        has_place = token.startchar is not None and token.endchar is not None
-        (placed if has_place else unplaced).add((token.fieldname, token.text))
+    # in the query string, and a correction of those cannot be written back into the string:
+    # only words with a place are corrected.
+    unplaced = {token.text for token in tokens if token.startchar is None or token.endchar is None}
     reader = searcher.reader()
-    missing = [term for term in placed - unplaced if term not in reader]
-    if not missing:
+    fields = [
+        SPELLING_FIELD,
+        *(name for name in NAME_FIELDS if name in reader.indexed_field_names()),
+    ]
+
+    def hits(word: str) -> int:
+        return max(reader.doc_frequency(fieldname, word) for fieldname in fields)
+
+    def neighbours(word: str) -> list[tuple[str, int]]:
+        near = {
+            found
+            for fieldname in fields
+            for found in reader.terms_within(fieldname, word, allowed_edits(word), prefix=1)
+        }
+        return [(found, hits(found)) for found in near]
+
+    def is_name(word: str) -> bool:
+        return any((fieldname, word) in reader for fieldname in NAME_FIELDS)
+
+    capitals = text.upper() == text
+    replacements: dict[tuple[int, int], str] = {}
+    for token in tokens:
+        if token.text in unplaced or not allowed_edits(token.text):
+            continue
+        typed = text[token.startchar : token.endchar]
+        correction = best_correction(
+            token.text,
+            hits=hits(token.text),
+            neighbours=neighbours(token.text),
+            as_name=typed_as_name(typed, query_in_capitals=capitals),
+            is_name=is_name,
+        )
+        if correction:
+            replacements[(token.startchar, token.endchar)] = styled_like(correction, typed)
+    if not replacements:
         return None
-    corrected = searcher.correct_query(parsed, text, terms=missing, prefix=1)
-    if corrected.query != parsed and corrected.string.strip().lower() != text.strip().lower():
-        return corrected.string
-    return None
+    corrected = text
+    for (start, end), word in sorted(replacements.items(), reverse=True):
+        corrected = corrected[:start] + word + corrected[end:]
+    try:
+        query = expand_multiterms(parse_query(corrected, searcher.schema), searcher)
+    except SearchQueryError:
+        return None
+    if searcher.search(query, limit=1, filter=_filter_query(filters), mask=mask).is_empty():
+        return None
+    return corrected
 
 
 def search(
     query: str,
     *,
-    user: AbstractBaseUser,
+    user: Requester,
     filters: SearchFilters | None = None,
     sort: str = "relevance",
     page: int = 1,
@@ -196,13 +263,15 @@ def search(
     sortedby, reverse = SORTS[sort]
     with searcher_in_step() as in_step:
         searcher = in_step.searcher
+        filters = filters or SearchFilters()
         parsed = expand_multiterms(parse_query(query, searcher.schema), searcher)
         facets = _facets(searcher)
+        mask = set(in_step.mask) or None
         results = searcher.search(
             parsed,
             limit=page * page_size,
-            filter=_filter_query(filters or SearchFilters()),
-            mask=set(in_step.mask) or None,
+            filter=_filter_query(filters),
+            mask=mask,
             groupedby=facets,
             sortedby=sortedby,
             reverse=reverse,
@@ -237,7 +306,11 @@ def search(
             else []
             for name in FACETS
         }
-        suggestion = _suggestion(searcher, query) if total == 0 and query.strip() else None
+        suggestion = (
+            _suggestion(searcher, query, filters=filters, mask=mask)
+            if total == 0 and query.strip()
+            else None
+        )
     return SearchResults(
         total=total,
         page=page,
@@ -249,13 +322,42 @@ def search(
 
 
 def similar_documents(
-    document: Document, *, user: AbstractBaseUser, limit: int = 10
+    document: Document,
+    *,
+    user: Requester,
+    limit: int = 10,
+    min_similarity: float | None = None,
 ) -> list[tuple[int, float]]:
-    """Other documents sharing `document`'s key terms (other reprints of the same story)."""
+    """Other documents sharing `document`'s key terms (other reprints of the same story),
+    most similar first, each with its similarity between 0 and 1: its score against the key
+    terms as a fraction of `document`'s own (1: as near as the document is to itself). Only
+    those of at least `min_similarity` (by default `settings.KAYNAK_SIMILAR_MIN_SIMILARITY`)
+    are listed: a raw score says nothing on its own, and without a floor every document
+    sharing one common word was "similar"."""
+    floor = settings.KAYNAK_SIMILAR_MIN_SIMILARITY if min_similarity is None else min_similarity
     with shared_searcher() as searcher:
         docnum = searcher.document_number(id=str(document.pk))
         if docnum is None:
             return []
         text = f"{document.title}\n{document.text[:SIMILAR_TEXT_CHARS]}"
-        results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=12)
-        return [(int(hit["id"]), hit.score) for hit in results]
+        # Function words say nothing of a story, yet in a small archive they rank among its
+        # key terms and make unrelated stories look alike.
+        key_terms = [
+            (word, weight)
+            for word, weight in searcher.key_terms_from_text(
+                "body", text, numterms=SIMILAR_KEY_TERMS * 2, normalize=False
+            )
+            if word not in STOPWORDS
+        ][:SIMILAR_KEY_TERMS]
+        if not key_terms:
+            return []
+        query = whoosh_query.Or(
+            [whoosh_query.Term("body", word, boost=weight) for word, weight in key_terms]
+        )
+        own = searcher.search(query, limit=1, filter={docnum})
+        if own.is_empty() or not own[0].score:
+            return []
+        own_score = own[0].score
+        results = searcher.search(query, limit=limit, mask={docnum})
+        scored = [(int(hit["id"]), min(1.0, hit.score / own_score)) for hit in results]
+        return [(pk, similarity) for pk, similarity in scored if similarity >= floor]

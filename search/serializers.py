@@ -14,7 +14,8 @@ class SearchParamsSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text=(
             "The query. Words are ANDed; also `AND`, `OR`, `NOT`, parentheses, "
-            '`"phrases"`, `prefix*` (two letters at least), `fuzzy~` / `fuzzy~2`, fields '
+            '`"phrases"`, `prefix*` (two letters at least), `fuzzy~` (one edit for up to five '
+            "letters, two beyond) / `fuzzy~1` / `fuzzy~2`, fields "
             "`title:`, `outlet:`, `reprinter:`, `tag:`, `source:`, `language:`, and dates "
             "`published:2017`, `published:2017-09`, `published:[2017-01-01 TO 2017-09-30]`, "
             "`reprinted:>2018-01-01` (also `>=`, `<`, `<=`). Hyphenated and apostrophised "
@@ -27,7 +28,7 @@ class SearchParamsSerializer(serializers.Serializer):
         child=serializers.SlugField(), required=False, help_text="Outlet slugs (any of)."
     )
     reprinter = serializers.ListField(child=serializers.SlugField(), required=False)
-    source = serializers.ListField(
+    source = serializers.ListField(  # type: ignore[assignment]  # a field named like Field.source (the stubs type fields as that attribute)
         child=serializers.SlugField(), required=False, help_text="Source-tag slugs (any of)."
     )
     tag = serializers.ListField(
@@ -36,11 +37,23 @@ class SearchParamsSerializer(serializers.Serializer):
     year = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=9999), required=False
     )
-    language = serializers.CharField(required=False, max_length=16)
-    published_from = serializers.DateField(required=False)
-    published_to = serializers.DateField(required=False)
-    reprinted_from = serializers.DateField(required=False)
-    reprinted_to = serializers.DateField(required=False)
+    language = serializers.CharField(
+        required=False,
+        max_length=16,
+        help_text="Documents in this language only (`en`, `tr`: the values of facets.language).",
+    )
+    published_from = serializers.DateField(
+        required=False, help_text="Originals published on or after this day (YYYY-MM-DD)."
+    )
+    published_to = serializers.DateField(
+        required=False, help_text="Originals published on or before this day."
+    )
+    reprinted_from = serializers.DateField(
+        required=False, help_text="Reprinted on or after this day (YYYY-MM-DD)."
+    )
+    reprinted_to = serializers.DateField(
+        required=False, help_text="Reprinted on or before this day."
+    )
     sort = serializers.ChoiceField(
         choices=["relevance", "published", "-published", "reprinted", "-reprinted"],
         default="relevance",
@@ -49,10 +62,19 @@ class SearchParamsSerializer(serializers.Serializer):
     page = serializers.IntegerField(min_value=1, default=1)
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
 
+    def validate(self, attrs: dict) -> dict:
+        for name in ("published", "reprinted"):
+            start, end = attrs.get(f"{name}_from"), attrs.get(f"{name}_to")
+            if start and end and start > end:
+                raise serializers.ValidationError(
+                    {f"{name}_to": f"{name}_to ({end}) is before {name}_from ({start})"}
+                )
+        return attrs
+
 
 class FacetValueSerializer(serializers.Serializer):
     value = serializers.CharField(help_text="What to pass as the filter parameter.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label (the stubs type fields as that attribute)
     count = serializers.IntegerField()
 
 
@@ -61,7 +83,10 @@ class FacetsSerializer(serializers.Serializer):
     reprinter = FacetValueSerializer(many=True)
     year = FacetValueSerializer(many=True)
     tag = FacetValueSerializer(many=True)
-    source = FacetValueSerializer(many=True)
+    source = FacetValueSerializer(many=True)  # type: ignore[assignment]  # a field named like Field.source
+    language = FacetValueSerializer(
+        many=True, help_text="Document languages (BCP 47 codes), for the `language` filter."
+    )
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -91,4 +116,9 @@ class SearchResultsSerializer(serializers.Serializer):
 
 class SimilarDocumentSerializer(serializers.Serializer):
     document = DocumentSummarySerializer()
-    score = serializers.FloatField()
+    score = serializers.FloatField(
+        help_text=(
+            "Similarity from 0 to 1 (the document's own score against its key terms is 1); "
+            "at least KAYNAK_SIMILAR_MIN_SIMILARITY."
+        )
+    )

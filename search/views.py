@@ -9,10 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from archive.selectors import documents_in_order, visible_documents
+from archive.selectors import visible_documents
 from archive.views import INDEX_UNAVAILABLE, NOT_FOUND, REFUSAL, UNAUTHENTICATED
-from search.engine import similar_documents
 from search.search_requests import run_search
+from search.selectors import similar_visible_documents
 from search.serializers import (
     SearchParamsSerializer,
     SearchResultsSerializer,
@@ -32,9 +32,9 @@ class SearchView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        form = SearchParamsSerializer(data=request.query_params)
-        form.is_valid(raise_exception=True)
-        page = run_search(form.validated_data, user=request.user)
+        params = SearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = run_search(params.validated_data, user=request.user)
         body = {
             "query": page.query,
             "total": page.results.total,
@@ -65,13 +65,9 @@ class SimilarDocumentsView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(visible_documents(request.user), pk=pk)
-        scored = similar_documents(document, user=request.user)
-        documents = {
-            item.pk: item
-            for item in documents_in_order([pk for pk, _ in scored], user=request.user)
-        }
         body = [
-            {"document": documents[pk], "score": score} for pk, score in scored if pk in documents
+            {"document": similar.document, "score": similar.score}
+            for similar in similar_visible_documents(document, user=request.user)
         ]
         return Response(
             SimilarDocumentSerializer(body, many=True, context={"request": request}).data

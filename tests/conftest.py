@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from archive.models import Document
 from archive.storage_s3 import S3Store, s3_store
 from kaynak.tasks import run_pending_tasks
-from tests.factories import DocumentFactory, UserFactory
+from tests.factories import CuratorFactory, DocumentFactory, UserFactory
 
 pytest_plugins = ["tests.no_skips"]
 
@@ -75,11 +75,7 @@ def researcher(db):
 @pytest.fixture
 def curator(db):
     """Staff in the `curator` group, as `make run` and real deployments make them."""
-    from django.contrib.auth.models import Group
-
-    user = UserFactory(username="curator", is_staff=True)
-    user.groups.add(Group.objects.get(name="curator"))
-    return user
+    return CuratorFactory(username="curator")
 
 
 @pytest.fixture

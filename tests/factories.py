@@ -6,7 +6,9 @@ from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
+from archive import roles
 from archive.models import Document, Facsimile, Source, SourceKind
 from archive.services import IngestMethod, document_ingest, facsimile_attach, source_create
 from tests import images as test_images
@@ -56,6 +58,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             self.save()
+
+
+class CuratorFactory(UserFactory):
+    """The curator persona: staff in the `curator` group, not a superuser. The group is made
+    from `archive.roles` if missing (a live-server test's flushed database has none)."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def curator_group(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            roles.curator_group_grant()
+            self.groups.add(Group.objects.get(name=roles.CURATOR_GROUP))
 
 
 class SourceFactory(factory.Factory):

@@ -7,10 +7,12 @@ folder): the sample documents through `demo_setup` (the one ingest path), a few 
 annotations with tags and source tags through the annotation services, and an invented scan
 attached as a facsimile. Then it serves it with
 `manage.py runserver` on a free port, signs in as the researcher in Debian's Chromium and
-writes full-page PNGs of the search page (with facets), the reader (overlapping highlights,
-the annotation panel open), the facsimile viewer, the upload page, focus states (the skip
-link to the results, a result and a highlight reached with Tab) and the 404 page, 1280 and
-390 pixels wide, to var/screenshots/.
+writes full-page PNGs of the search page (with facets; on a phone folded behind "Filters",
+then opened), the reader (overlapping highlights, the annotation panel open), the facsimile
+viewer, the upload page, an upload's summary and what it read (with the missing-provenance
+warning), focus states (the skip link to the results, a result and a highlight reached with
+Tab), the 404 page, and, signed in as the curator, the admin's source list and a document's
+history, 1280 and 390 pixels wide, to var/screenshots/.
 """
 
 from __future__ import annotations
@@ -129,8 +131,40 @@ def build_archive() -> int:
             visibility=visibility,
         )
     attach_clipping(document, curator)
+    corrected_upload(researcher, curator)
     run_pending_tasks()
     return document.pk
+
+
+UPLOAD_TEXT = (
+    "Notes on the harbour dredging\n\n"
+    "The invented harbour board met on Tuesday and agreed to dredge the northern channel "
+    "before the ferry season, after two fishing boats ran aground in the autumn.\n"
+)
+
+
+def corrected_upload(researcher, curator) -> None:
+    """A plain-text upload with no outlet or date, then a curator's correction: the admin
+    history's before and after."""
+    from datetime import date
+
+    from archive.models import SourceKind
+    from archive.services import IngestMethod, document_ingest, document_update, source_create
+
+    document = document_ingest(
+        data=UPLOAD_TEXT.replace("dredging", "dredging (board minutes)").encode(),
+        filename="harbour-notes.txt",
+        actor=researcher,
+        method=IngestMethod.WEB,
+    ).document
+    document_update(
+        document=document,
+        actor=curator,
+        agent="admin",
+        original_outlet=source_create(name="Harbour Gazette", kind=SourceKind.OUTLET),
+        original_published_on=date(2016, 3, 3),
+        byline="Deniz Kaya",
+    )
 
 
 def attach_clipping(document, actor) -> None:
@@ -223,8 +257,18 @@ def photograph(base: str, document_id: int) -> list[str]:
             page.wait_for_url(f"{base}/")
 
             page.goto(base + SEARCH)
-            expect(page.locator(".facet").first).to_be_visible()
+            expect(page.locator(".hit").first).to_be_visible()
             shot("search")
+            if width_name != "wide":
+                # On a phone the filters fold behind a button: the first screen as it is seen,
+                # with the first result on it, then the filters opened.
+                shot("search-filters-folded", full_page=False)
+                page.click("#filters-toggle")
+                expect(page.locator(".facet").first).to_be_visible()
+                shot("search-filters-open")
+                page.goto(base + SEARCH)
+            else:
+                expect(page.locator(".facet").first).to_be_visible()
             # Focus states (issue 18): the second Tab reaches the skip link to the results.
             page.keyboard.press("Tab")
             page.keyboard.press("Tab")
@@ -262,15 +306,53 @@ def photograph(base: str, document_id: int) -> list[str]:
 
             page.goto(f"{base}/upload/")
             shot("upload")
+            # What an upload read (issue 14): plain text, so the warning shows.
+            upload_file = WORK / "dredging.txt"
+            upload_file.write_text(UPLOAD_TEXT, encoding="utf-8")
+            page.set_input_files("#id_file", str(upload_file))
+            page.click("#upload-submit")
+            expect(page.locator("#upload-summary[data-done]")).to_be_visible()
+            shot("upload-summary")
+            page.locator("#upload-list li a").first.click()
+            expect(page.locator("#read-warning")).to_be_visible()
+            shot("upload-result")
 
             page.goto(f"{base}/documents/999999/")
             problems.pop()  # the 404 itself, wanted here
             shot("not-found")
             context.close()
+            photograph_admin(browser, base, viewport, width_name, shot_into=written)
         browser.close()
     for problem in problems:
         print(f"warning: {problem}")
     return written
+
+
+def photograph_admin(browser, base: str, viewport: dict, width_name: str, *, shot_into: list):
+    """The admin as a curator reads it: the source list and a document's history."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=viewport, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_be_visible()
+
+    def shot(name: str) -> None:
+        target = OUT / f"{name}-{width_name}.png"
+        page.screenshot(path=str(target), full_page=True)
+        shot_into.append(str(target.relative_to(ROOT)))
+
+    page.goto(f"{base}/admin/archive/source/")
+    shot("admin-sources")
+    # The corrected upload (`corrected_upload`), found as a curator would find it.
+    page.goto(f"{base}/admin/archive/document/?q=board+minutes")
+    page.locator("#result_list tbody a").first.click()
+    expect(page.locator("#events-group")).to_be_visible()
+    shot("admin-history")
+    context.close()
 
 
 def main() -> None:

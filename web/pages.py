@@ -17,19 +17,19 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotations.models import SourceRole, Visibility
-from annotations.selectors import is_curator
-from archive.ingest import IngestRefused, check_single_upload
-from archive.ingest.images import check_image_size
+from archive.ingest import IngestRefused
+from archive.roles import CURATOR_GROUP, is_curator
 from archive.selectors import (
     document_detail_queryset,
     document_siblings,
-    documents_in_order,
     visible_documents,
 )
 from archive.services import IngestMethod, document_ingest, facsimile_attach
 from kaynak.errors import KaynakError
-from search.engine import SearchIndexUnavailable, similar_documents
-from search.search_requests import FACET_PARAMETERS, run_search
+from kaynak.users import signed_in
+from search.engine import SearchIndexUnavailable
+from search.search_requests import FACET_PARAMETERS, LANGUAGE_NAMES, run_search
+from search.selectors import similar_visible_documents
 from search.serializers import SearchParamsSerializer
 
 PAGE_SIZE = 20
@@ -40,6 +40,15 @@ SORTS = [
     ("-reprinted", "Newest reprint first"),
     ("reprinted", "Oldest reprint first"),
 ]
+# Filters that are fields of the search form rather than facet links.
+DATE_FILTERS = (
+    ("published", "Original date"),
+    ("reprinted", "Reprint date"),
+)
+FORM_FILTERS = (
+    "language",
+    *(f"{name}_{end}" for name, _ in DATE_FILTERS for end in ("from", "to")),
+)
 FACET_LABELS = {
     "outlet": "Outlet",
     "reprinter": "Reprinted by",
@@ -55,7 +64,7 @@ def _first_error(errors: dict[str, Any]) -> str:
     return f"{field}: {message}"
 
 
-def _url(params: list[tuple[str, str]]) -> str:
+def _search_url(params: list[tuple[str, str]]) -> str:
     return f"{reverse('pages:search')}?{urlencode(params)}" if params else reverse("pages:search")
 
 
@@ -65,23 +74,45 @@ def search_page(request: HttpRequest) -> HttpResponse:
     the browser's back and forward buttons work."""
     current = [(key, value) for key, values in request.GET.lists() for value in values if value]
     without_page = [(key, value) for key, value in current if key not in ("page", "page_size")]
-    form = SearchParamsSerializer(
-        data={**request.GET.dict(), "page_size": PAGE_SIZE}
+    # The form sends its empty date and language fields too: an empty field is no filter.
+    params = SearchParamsSerializer(
+        data={key: value for key, value in request.GET.dict().items() if value or key == "q"}
+        | {"page_size": PAGE_SIZE}
         | {name: request.GET.getlist(name) for name in FACET_PARAMETERS if name in request.GET}
     )
+    chosen = dict(without_page)
     context: dict[str, Any] = {
         "query": request.GET.get("q", ""),
         "sort": request.GET.get("sort", "relevance"),
         "sorts": SORTS,
         "hidden_filters": [(k, v) for k, v in without_page if k in FACET_PARAMETERS],
+        "date_filters": [
+            {
+                "name": name,
+                "label": label,
+                "start": chosen.get(f"{name}_from", ""),
+                "end": chosen.get(f"{name}_to", ""),
+            }
+            for name, label in DATE_FILTERS
+        ],
+        "language": chosen.get("language", ""),
+        # Replaced by the languages of the results with their counts, when there are results.
+        "languages": [
+            {"value": code, "label": LANGUAGE_NAMES.get(code, code)}
+            for code in [chosen.get("language")]
+            if code
+        ],
+        "active_filters": sum(
+            1 for key, _ in without_page if key in FACET_PARAMETERS or key in FORM_FILTERS
+        ),
     }
     status = 200
-    if not form.is_valid():
-        context["error"] = _first_error(form.errors)
+    if not params.is_valid():
+        context["error"] = _first_error(params.errors)
         status = 400
     else:
         try:
-            page = run_search(form.validated_data, user=request.user)
+            page = run_search(params.validated_data, user=request.user)
         except SearchIndexUnavailable as error:
             context["error"], status = error.message, 503
         except KaynakError as error:
@@ -100,22 +131,31 @@ def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str
             pair = (name, str(item["value"]))
             selected = pair in without_page
             toggled = [p for p in without_page if p != pair] if selected else [*without_page, pair]
-            values.append({**item, "selected": selected, "url": _url(toggled)})
+            values.append({**item, "selected": selected, "url": _search_url(toggled)})
         facets.append({"name": name, "label": FACET_LABELS[name], "values": values})
 
     def page_url(number: int) -> str:
-        return _url([*without_page, ("page", str(number))] if number > 1 else without_page)
+        return _search_url([*without_page, ("page", str(number))] if number > 1 else without_page)
 
     suggestion_params = [(k, v) for k, v in without_page if k != "q"]
+    language = dict(without_page).get("language", "")
+    languages = [
+        {"value": item["value"], "label": f"{item['label']} ({item['count']})"}
+        for item in page.facets["language"]
+    ]
+    if language and language not in [item["value"] for item in languages]:
+        languages.append({"value": language, "label": LANGUAGE_NAMES.get(language, language)})
+    filters = (*FACET_PARAMETERS, *FORM_FILTERS)
     return {
         "page": page,
         "facets": facets,
+        "languages": languages,
         "first_number": (results.page - 1) * results.page_size + 1,
         "previous_url": page_url(results.page - 1) if results.page > 1 else None,
         "next_url": page_url(results.page + 1) if results.page < results.pages else None,
-        "suggestion_url": _url([("q", results.suggestion or ""), *suggestion_params]),
-        "any_filter": any(k in FACET_PARAMETERS for k, _ in without_page),
-        "clear_url": _url([(k, v) for k, v in without_page if k not in FACET_PARAMETERS]),
+        "suggestion_url": _search_url([("q", results.suggestion or ""), *suggestion_params]),
+        "any_filter": any(k in filters for k, _ in without_page),
+        "clear_url": _search_url([(k, v) for k, v in without_page if k not in filters]),
     }
 
 
@@ -124,8 +164,8 @@ def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str
 def document_page(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(document_detail_queryset(request.user), pk=pk)
     try:
-        similar_ids = [item for item, _ in similar_documents(document, user=request.user, limit=6)]
-        similar, similar_error = documents_in_order(similar_ids, user=request.user), None
+        found = similar_visible_documents(document, user=request.user, limit=6)
+        similar, similar_error = [item.document for item in found], None
     except SearchIndexUnavailable as error:
         similar, similar_error = [], error.message
     user = request.user
@@ -140,7 +180,7 @@ def document_page(request: HttpRequest, pk: int) -> HttpResponse:
             "isCurator": is_curator(user),
             "groups": [
                 {"id": group.pk, "name": group.name}
-                for group in user.groups.exclude(name="curator")
+                for group in user.groups.exclude(name=CURATOR_GROUP)
             ],
         },
         "roles": [{"value": value, "label": label} for value, label in SourceRole.choices],
@@ -178,11 +218,10 @@ def upload_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            check_single_upload(upload.name, upload.size)
             result = document_ingest(
-                data=upload.read(),
+                data=upload,  # unread: the service checks its name and size first
                 filename=upload.name,
-                actor=request.user,
+                actor=signed_in(request.user),
                 method=IngestMethod.WEB,
             )
         except IngestRefused as refusal:
@@ -190,7 +229,7 @@ def upload_page(request: HttpRequest) -> HttpResponse:
             return render(request, "upload.html", context, status=refusal.status_code)
         if result.created:
             messages.success(request, f"Ingested {upload.name} as “{result.document.title}”.")
-            return redirect("pages:document", pk=result.document.pk)
+            return redirect("pages:upload-result", pk=result.document.pk)
         context["duplicate"] = result.document
     return render(request, "upload.html", context)
 
@@ -215,12 +254,11 @@ def facsimile_attach_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            check_image_size(upload.size)
             result = facsimile_attach(
                 document=document,
-                data=upload.read(),
+                data=upload,  # unread: the service checks its size first
                 filename=upload.name,
-                actor=request.user,
+                actor=signed_in(request.user),
                 method=IngestMethod.WEB,
             )
         except IngestRefused as refusal:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from web import pages
+from web import pages, uploads
 
 app_name = "pages"
 
@@ -15,4 +15,7 @@ urlpatterns = [
         name="facsimile-attach",
     ),
     path("upload/", pages.upload_page, name="upload"),
+    path("upload/<int:pk>/", uploads.upload_result_page, name="upload-result"),
+    path("upload/<int:pk>/correct/", uploads.upload_correct, name="upload-correct"),
+    path("upload/<int:pk>/flag/", uploads.upload_flag, name="upload-flag"),
 ]

@@ -17,6 +17,7 @@ import bagit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import QuerySet
 from tqdm import tqdm
 
 import kaynak
@@ -58,7 +59,7 @@ def original_name(sha256: str) -> str:
     return f"originals/{sha256[:2]}/{sha256}"
 
 
-def _documents(document_ids: Sequence[int] | None, since: datetime | None):
+def _documents(document_ids: Sequence[int] | None, since: datetime | None) -> QuerySet[Document]:
     documents = Document.objects.order_by("pk")
     if document_ids is not None:
         documents = documents.filter(pk__in=document_ids)
@@ -76,7 +77,7 @@ def _by_document(rows: Iterable[Any]) -> Iterator[tuple[int, list[Any]]]:
         yield document_id, list(owned)
 
 
-def _joined(documents: Iterable[Document], *related: Iterable[Any]):
+def _joined(documents: Iterable[Document], *related: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
     """Each document with its related rows, all streamed in document id order (one query
     per kind, not one per document)."""
     streams = [_by_document(rows) for rows in related]
@@ -85,10 +86,10 @@ def _joined(documents: Iterable[Document], *related: Iterable[Any]):
         owned = []
         for index, stream in enumerate(streams):
             rows: list[Any] = []
-            while pending[index] is not None and pending[index][0] < document.pk:
+            while (head := pending[index]) is not None and head[0] < document.pk:
                 pending[index] = next(stream, None)
-            if pending[index] is not None and pending[index][0] == document.pk:
-                rows = pending[index][1]
+            if (head := pending[index]) is not None and head[0] == document.pk:
+                rows = head[1]
                 pending[index] = next(stream, None)
             owned.append(rows)
         yield document, *owned
@@ -136,7 +137,7 @@ def _source_records() -> Iterator[dict[str, Any]]:
         }
 
 
-def _grouped(rows, key: str) -> Iterator[tuple[int, list[Any]]]:
+def _grouped(rows: QuerySet[Any], key: str) -> Iterator[tuple[int, list[Any]]]:
     for owner, owned in groupby(rows.iterator(chunk_size=_CHUNK), key=lambda r: getattr(r, key)):
         yield owner, list(owned)
 

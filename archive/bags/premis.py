@@ -19,14 +19,18 @@ _P = f"{{{PREMIS_NS}}}"
 _ID_TYPE = "kaynak"
 
 
-def _add(parent: etree._Element, name: str, text: str | None = None, **attributes: str):
+def _add(
+    parent: etree._Element, name: str, text: str | None = None, **attributes: str
+) -> etree._Element:
     element = etree.SubElement(parent, _P + name, **attributes)
     if text is not None:
         element.text = text
     return element
 
 
-def _identifier(parent: etree._Element, kind: str, value: str, *, role: str | None = None):
+def _identifier(
+    parent: etree._Element, kind: str, value: str, *, role: str | None = None
+) -> etree._Element:
     """<kindIdentifier> with its type and value (agent links may add a role)."""
     element = _add(parent, f"{kind}Identifier")
     _add(element, f"{kind}IdentifierType", _ID_TYPE)

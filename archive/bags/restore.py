@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from tqdm import tqdm
@@ -31,6 +31,7 @@ from archive.models import (
 from archive.services.provenance import kaynak_agent, provenance_record
 from kaynak.chain import registered_chains
 from kaynak.hooks import bag_parts, rebuild_search_index
+from kaynak.users import Person
 
 _DURABLE_BATCH = 500
 # The metadata an archive and a bag must agree on for a document both hold (same SHA-256).
@@ -214,7 +215,7 @@ def _reset_sequences(models: list[Any]) -> None:
 def bag_import(
     *,
     path: Path,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     merge: bool = False,
     progress: bool = False,
     after_commit: Callable[[], None] | None = None,

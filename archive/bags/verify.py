@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import bagit
 from lxml import etree
@@ -28,7 +28,7 @@ from archive.models import (
     SourceAlias,
     SourceEvent,
 )
-from kaynak.chain import Link, canonical_json, chain_break, merkle_root, sha256_hex
+from kaynak.chain import ChainedRow, Link, canonical_json, chain_break, merkle_root, sha256_hex
 from kaynak.hooks import bag_parts
 
 _KINDS = (Document, ProvenanceEvent, Facsimile, Source, SourceAlias, SourceEvent)
@@ -56,7 +56,7 @@ class BagContents:
     checkpoint: dict[str, Any] | None = None
 
 
-def _data(path: Path) -> Path:
+def _payload_folder(path: Path) -> Path:
     return path / "data"
 
 
@@ -135,11 +135,13 @@ def _shape(records: list[Any], known: dict[str, set[str]], name: str) -> list[st
     return [f"{name}: {problem}" for r in records if (problem := unknown_fields(r, known))]
 
 
-def _chain(records: list[dict[str, Any]], hash_field: str, owner: str, sequence: str, entry: str):
+def _chain(
+    records: list[dict[str, Any]], hash_field: str, owner: str, sequence: str, entry: str
+) -> str | None:
     """The first broken link among records of one chain (in order), or None."""
     links = []
     for record in records:
-        instance = built(record).object
+        instance = cast(ChainedRow, built(record).object)
         links.append(
             Link(
                 getattr(instance, sequence),
@@ -182,7 +184,7 @@ def bag_verify(path: Path) -> BagContents:
         )
     contents = BagContents(path=path, info=dict(info))
     known = known_fields()
-    data = _data(path)
+    data = _payload_folder(path)
 
     checkpoint_file = data / "checkpoint.json"
     heads: dict[tuple[str, int], tuple[int, str]] = {}
@@ -206,7 +208,8 @@ def bag_verify(path: Path) -> BagContents:
         if hashes.get(sequence) != digest:
             problems.append(
                 f"{name}: the chain does not extend checkpoint "
-                f"{contents.checkpoint['fields']['number']}'s head for {kind} {owner}"
+                f"{(contents.checkpoint or {}).get('fields', {}).get('number')}'s head for "
+                f"{kind} {owner}"
             )
 
     agents = read_json(data / "agents.json", Path("data/agents.json"))
@@ -314,7 +317,7 @@ def _premis_events(data: bytes) -> list[str]:
 
 
 def _checkpoint_problems(record: dict[str, Any]) -> list[str]:
-    checkpoint = built(record).object
+    checkpoint = cast(ProvenanceCheckpoint, built(record).object)
     problems = []
     if merkle_root(checkpoint.heads) != checkpoint.merkle_root:
         problems.append("data/checkpoint.json: its heads do not give its Merkle root")

@@ -5,10 +5,11 @@ from archive.ingest.files import (
     IngestPlan,
     Submission,
     Unreadable,
-    check_single_upload,
     plan_paths,
+    read_within_limit,
     refuse_bulk_file,
 )
+from archive.ingest.markup import refuse_markup
 from archive.ingest.parsers import PARSERS, ParsedDocument, SourceName, parse
 from archive.ingest.validation import check_size, validate_parsed
 
@@ -22,10 +23,11 @@ __all__ = [
     "SourceName",
     "Submission",
     "Unreadable",
-    "check_single_upload",
     "check_size",
     "parse",
     "plan_paths",
+    "read_within_limit",
     "refuse_bulk_file",
+    "refuse_markup",
     "validate_parsed",
 ]

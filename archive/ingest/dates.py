@@ -21,8 +21,8 @@ from functools import lru_cache
 import dateparser
 from django.utils import timezone
 
+from archive.document_dates import FUTURE_SLACK
 from archive.ingest.errors import IngestRefused
-from archive.rules import FUTURE_SLACK
 from archive.text import fold
 
 # The printing press: no reprint we hold can be older, so an earlier year is a misreading.
@@ -119,9 +119,10 @@ def _from_match(found: re.Match[str], *, order: DayOrder, what: str, today: date
         year = _full_year(match["year_c"], today)
     else:
         month_word = match["month_a"] or match["month_b"]
-        month = month_number(fold(month_word))
-        if month is None:
+        named_month = month_number(fold(month_word))
+        if named_month is None:
             return None  # "24 Hours 2000" is not a date
+        month = named_month
         day = int(match["day_a"] or match["day_b"])
         year = _full_year(match["year_a"] or match["year_b"], today)
     when = calendar_date(year, month, day, what=what, as_written=as_written)

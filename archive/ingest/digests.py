@@ -100,7 +100,9 @@ _AUTHOR_LINE = re.compile(
 _OUTLET_OPENING = re.compile(r"^(?P<outlet>[^()\n]{2,80}?)\s*\((?P<date>[^()\n]{4,40})\)")
 
 
-def _listing_item(text: str, begin: int, end: int, author: re.Match[str], number: int):
+def _listing_item(
+    text: str, begin: int, end: int, author: re.Match[str], number: int
+) -> ParsedDocument:
     """One post of a listing: the title line above the author line, the outlet and original
     date opening the text, the author's date as the reprint date."""
     title = text[begin : author.start()].strip()

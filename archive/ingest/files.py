@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 
 from archive.ingest.errors import IngestRefused
 from archive.ingest.validation import check_size
@@ -44,7 +46,7 @@ def is_jsonl(path: Path) -> bool:
     return path.name.lower().endswith(JSONL_SUFFIXES)
 
 
-def _open_jsonl(path: Path):
+def _open_jsonl(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
@@ -68,7 +70,7 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Unreadable]:
 _SKIP_CHUNK = 1024 * 1024
 
 
-def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+def _bounded_lines(handle: io.BufferedIOBase, limit: int) -> Iterator[tuple[int, bytes | None]]:
     """Each line's number and bytes (without its line end), or None for a line longer than
     `limit` bytes: reported as soon as the limit is passed, then read through and dropped."""
     number = 0
@@ -94,7 +96,7 @@ def _container(path: Path) -> tuple[dict[str, Any], int]:
         with _open_jsonl(path) as handle:
             limit = settings.KAYNAK_MAX_UPLOAD_BYTES
             lines = sum(
-                1 for _, line in _bounded_lines(handle, limit) if line is None or line.strip()
+                1 for _, line in _bounded_lines(handle, limit) if line is None or bool(line.strip())
             )
     except (OSError, EOFError, zlib.error):
         pass  # reported line by line when the lines are read
@@ -175,11 +177,19 @@ def _file_submission(path: Path) -> Submission | Unreadable:
     return Submission(data=data, filename=path.name, label=str(path), context={"path": str(path)})
 
 
-def check_single_upload(filename: str, size: int) -> None:
-    """Refuse, before its bytes are read, an upload meant as one document that is a bulk
-    file or over the size limit (API, upload page and admin alike)."""
-    refuse_bulk_file(filename)
-    check_size(size)
+def read_within_limit(received: bytes | File, *, check: Callable[[int], None]) -> bytes:
+    """The bytes of what was received, its size passed to `check` (which raises) first.
+
+    A received file (Django's `UploadedFile`, a large one spooled to disk) knows its size
+    before it is read, so an oversized upload is refused without being read into memory. The
+    services call this; their callers (API, pages, admin) hand over the upload unread.
+    """
+    if isinstance(received, bytes):
+        check(len(received))
+        return received
+    check(received.size)
+    received.seek(0)
+    return received.read()
 
 
 def refuse_bulk_file(filename: str) -> None:

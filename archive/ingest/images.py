@@ -144,9 +144,11 @@ def inspect_image(data: bytes) -> ImageInfo:
     """
     check_image_size(len(data))
     with _open(data) as image:
+        image_format = image.format
+        assert image_format is not None  # `_open` accepted one of MEDIA_TYPES
         info = ImageInfo(
-            format=image.format,
-            media_type=MEDIA_TYPES[image.format],
+            format=image_format,
+            media_type=MEDIA_TYPES[image_format],
             width=image.width,
             height=image.height,
             page_count=getattr(image, "n_frames", 1),

@@ -26,7 +26,7 @@ def guess_language(text: str) -> str:
     words = _WORD.findall(sample)
     if len(words) < 5:
         return "und"
-    turkish = sum(map(_TURKISH_WORDS.__contains__, words))
+    turkish: float = sum(map(_TURKISH_WORDS.__contains__, words))
     english = sum(map(_ENGLISH_WORDS.__contains__, words))
     # Letters English never uses weigh in too, a third of a function word each.
     turkish += sum(sample.count(letter) for letter in _TURKISH_LETTERS) / 3

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.db import models
 
+from archive.document_dates import check_dates
 from archive.ingest.errors import IngestRefused
 from archive.ingest.parsers import ParsedDocument
 from archive.models import Document, Source
-from archive.rules import check_dates
 from archive.text import normalize_name
 from kaynak.errors import KaynakError
 
@@ -28,8 +29,11 @@ def check_size(size: int) -> None:
         raise IngestRefused("the file is empty", code="empty")
 
 
-def _max_length(model: type, field: str) -> int:
-    return model._meta.get_field(field).max_length
+def _max_length(model: type[models.Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not text of a limited length")
+    return field.max_length
 
 
 def validate_parsed(parsed: ParsedDocument, *, today: date) -> None:

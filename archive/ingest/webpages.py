@@ -13,6 +13,7 @@ import re
 import trafilatura
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from trafilatura.settings import Document as ExtractedPage
 
 from archive.ingest.dates import DayOrder, read_date
 from archive.ingest.decoding import decode, normalize_text
@@ -26,7 +27,9 @@ logging.getLogger("trafilatura.core").setLevel(logging.ERROR)
 
 _SNIFF_BYTES = 2048
 _HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+    # XHTML may open with an XML declaration.
+    rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+    re.I | re.S,
 )
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*(?P<charset>[A-Za-z0-9_:.-]+)""", re.IGNORECASE
@@ -98,8 +101,10 @@ def parse_web_page(data: bytes) -> ParsedDocument:
         # never a date guessed from the running text.
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    text = normalize_text(extracted.text or "").strip() if extracted else ""
-    if len(text) < MIN_ARTICLE_CHARACTERS:
+    # trafilatura answers with its Document (a dict only when asked with as_dict).
+    page = extracted if isinstance(extracted, ExtractedPage) else None
+    text = normalize_text(page.text or "").strip() if page else ""
+    if page is None or len(text) < MIN_ARTICLE_CHARACTERS:
         raise IngestRefused(
             f"the page has no article text ({len(text)} characters found; a saved article "
             f"has at least {MIN_ARTICLE_CHARACTERS}): it may be an error page or a page "
@@ -108,29 +113,29 @@ def parse_web_page(data: bytes) -> ParsedDocument:
         )
     rules: dict[str, str] = {}
     warnings: list[str] = []
-    title = normalize_text(extracted.title or "").strip()
+    title = normalize_text(page.title or "").strip()
     if title:
         rules["title"] = "page_metadata"
     else:
         title = text.split("\n", 1)[0][:300]
         rules["title"] = "first_body_line"
-    outlet = normalize_text(extracted.sitename or "").strip()
+    outlet = normalize_text(page.sitename or "").strip()
     if outlet:
         rules["original_outlet"] = "site_name"
     else:
         warnings.append("no site name found: the document needs provenance")
     published_on = None
-    if extracted.date:
+    if page.date:
         published_on = read_date(
-            extracted.date, order=DayOrder.DAY_FIRST, what="original publication date"
+            page.date, order=DayOrder.DAY_FIRST, what="original publication date"
         )
         rules["original_published_on"] = "page_metadata"
     else:
         warnings.append("no publication date found: the document needs provenance")
-    byline = normalize_text(extracted.author or "").strip()
+    byline = normalize_text(page.author or "").strip()
     if byline:
         rules["byline"] = "page_metadata"
-    url = (extracted.url or "").strip()
+    url = (page.url or "").strip()
     if url and _is_url(url):
         rules["original_url"] = "canonical_url"
     else:

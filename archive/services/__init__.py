@@ -1,7 +1,13 @@
 """Writes to the archive. Each public function is the one way to make its change, and records
 its provenance in the same transaction."""
 
-from archive.services.documents import document_restore, document_update, document_withdraw
+from archive.services.documents import (
+    document_restore,
+    document_review_close,
+    document_review_request,
+    document_update,
+    document_withdraw,
+)
 from archive.services.facsimiles import (
     FacsimileResult,
     facsimile_attach,
@@ -36,6 +42,8 @@ __all__ = [
     "document_fixity_check",
     "document_ingest",
     "document_restore",
+    "document_review_close",
+    "document_review_request",
     "document_update",
     "document_withdraw",
     "documents_ingest_many",

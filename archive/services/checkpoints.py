@@ -316,13 +316,17 @@ def _exported_checkpoint(
         )
     elif key and not signed:
         audit.general.append("the export is not signed, but KAYNAK_CHECKPOINT_KEY is set")
-    elif key and not signature_matches(unsigned, key, str(signed.get("value", ""))):
+    elif key and signed and not signature_matches(unsigned, key, str(signed.get("value", ""))):
         audit.general.append("the export's signature does not match: the file was altered")
     summary = payload.get("checkpoint") or {}
     if sha256_hex(canonical_json(summary)) != payload.get("checkpoint_hash"):
         audit.general.append("the export's checkpoint does not give its hash: the file was altered")
     number = summary.get("number")
-    stored = ProvenanceCheckpoint.objects.filter(number=number).first()
+    stored = (
+        ProvenanceCheckpoint.objects.filter(number=number).first()
+        if isinstance(number, int)
+        else None
+    )
     if stored is None:
         audit.general.append(f"checkpoint {number} of the export is missing from the database")
         return None

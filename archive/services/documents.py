@@ -5,18 +5,20 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from archive.models import Document, EventType
-from archive.rules import check_dates
+from archive.document_dates import check_dates
+from archive.ingest.records import SourceName
+from archive.models import Document, EventType, Source, SourceKind
 from archive.services.provenance import provenance_record
+from archive.services.sources import sources_resolve
 from archive.state import state_value
 from kaynak import hooks
-from kaynak.changes import clean_reason, field_changes, require_reason
+from kaynak.changes import UNCHANGED, Unchanged, clean_reason, field_changes, given, require_reason
 from kaynak.errors import KaynakError
 from kaynak.preconditions import Stale
+from kaynak.users import Person
 
 # What a curator may correct; the text and the stored original never change.
 EDITABLE_FIELDS = (
@@ -65,17 +67,38 @@ def _recorded(value: Any) -> Any:
 def document_update(
     *,
     document: Document,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     expected_etag: str | None = None,
     reason: str = "",
-    **changes: Any,
+    title: str | Unchanged = UNCHANGED,
+    language: str | Unchanged = UNCHANGED,
+    original_outlet: Source | Unchanged | None = UNCHANGED,
+    original_place: str | Unchanged = UNCHANGED,
+    original_published_on: date | Unchanged | None = UNCHANGED,
+    byline: str | Unchanged = UNCHANGED,
+    original_url: str | Unchanged = UNCHANGED,
+    reprinter: Source | Unchanged | None = UNCHANGED,
+    reprinted_on: date | Unchanged | None = UNCHANGED,
+    source_line: str | Unchanged = UNCHANGED,
 ) -> Document:
     """Correct a document's metadata, recording each change (before and after) in a
     metadata_change event and re-indexing the document after commit. With `expected_etag`
     (the `document_etag` the editor read), refused as stale if someone changed it since.
     A change to a document in the review queue (outlet or original date unknown) records the
-    reason "review" unless another is given."""
+    reason "review" unless another is given. A field left UNCHANGED is not touched."""
+    changes = given(
+        title=title,
+        language=language,
+        original_outlet=original_outlet,
+        original_place=original_place,
+        original_published_on=original_published_on,
+        byline=byline,
+        original_url=original_url,
+        reprinter=reprinter,
+        reprinted_on=reprinted_on,
+        source_line=source_line,
+    )
     document = Document.objects.select_for_update().get(pk=document.pk)
     in_review = Document.objects.needs_provenance().filter(pk=document.pk).exists()
     if expected_etag is not None and expected_etag != document_etag(document):
@@ -118,7 +141,7 @@ def document_update(
 
 @transaction.atomic
 def document_withdraw(
-    *, document: Document, actor: AbstractBaseUser | None, agent: str, reason: str
+    *, document: Document, actor: Person | None, agent: str, reason: str
 ) -> Document:
     """Take a document out of search and out of everyone's sight but curators', keeping its
     original, annotations and history; `document_restore` brings it back."""
@@ -143,7 +166,7 @@ def document_withdraw(
 
 @transaction.atomic
 def document_restore(
-    *, document: Document, actor: AbstractBaseUser | None, agent: str, reason: str = ""
+    *, document: Document, actor: Person | None, agent: str, reason: str = ""
 ) -> Document:
     document = Document.objects.select_for_update().get(pk=document.pk)
     if not document.is_withdrawn:
@@ -171,7 +194,7 @@ def _set_withdrawal(
     withdrawn_at: datetime | None,
     reason: str,
     event_type: EventType,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     detail: dict[str, Any],
 ) -> Document:
@@ -195,3 +218,88 @@ def _set_withdrawal(
     )
     hooks.documents_changed([document.pk])
     return document
+
+
+@transaction.atomic
+def document_review_request(
+    *, document: Document, actor: Person | None, agent: str, note: str = ""
+) -> Document:
+    """Ask a curator to check the document's provenance: it joins the review queue ("Needs
+    provenance") until `document_review_close`. Asking again changes nothing."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.review_requested_at is not None:
+        return document
+    return _set_review_request(document, timezone.now(), actor, agent, note)
+
+
+@transaction.atomic
+def document_review_close(
+    *, document: Document, actor: Person | None, agent: str, note: str = ""
+) -> Document:
+    """A curator has checked the provenance the document was flagged for."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.review_requested_at is None:
+        raise KaynakError(f"document {document.pk} is not flagged for review", code="not_flagged")
+    return _set_review_request(document, None, actor, agent, note)
+
+
+def _set_review_request(
+    document: Document,
+    requested_at: datetime | None,
+    actor: Person | None,
+    agent: str,
+    note: str,
+) -> Document:
+    # A metadata_change like any other, so the state replay (`fixity_check`) accounts for it.
+    changes = {
+        "review_requested_at": {
+            "before": state_value(document.review_requested_at),
+            "after": state_value(requested_at),
+        }
+    }
+    document.review_requested_at = requested_at
+    document.save(update_fields=["review_requested_at"])
+    reason = clean_reason(note)
+    provenance_record(
+        document=document,
+        event_type=EventType.METADATA_CHANGE,
+        actor=actor,
+        agent=agent,
+        detail={
+            "changes": changes,
+            "reason": reason or ("flagged for review" if requested_at else "review"),
+        },
+    )
+    return document
+
+
+@transaction.atomic
+def document_provenance_correct(
+    *,
+    document: Document,
+    actor: Person | None,
+    agent: str,
+    expected_etag: str | None,
+    outlet_name: str | None = None,
+    reprinter_name: str | None = None,
+    **changes: Any,
+) -> Document:
+    """`document_update` with the outlet and reprinter given by name, as an uploader types
+    them: found through the source aliases as ingest finds them, or created (recording who
+    created them). An empty name clears the field; None leaves it alone."""
+    names = {"original_outlet": outlet_name, "reprinter": reprinter_name}
+    typed = {field: " ".join(name.split()) for field, name in names.items() if name is not None}
+    references = {
+        field: SourceName(name=name, kind=_NAMED_KINDS[field])
+        for field, name in typed.items()
+        if name
+    }
+    sources = sources_resolve(references.values(), actor=actor)
+    for field in typed:
+        changes[field] = sources[references[field]] if field in references else None
+    return document_update(
+        document=document, actor=actor, agent=agent, expected_etag=expected_etag, **changes
+    )
+
+
+_NAMED_KINDS = {"original_outlet": SourceKind.OUTLET, "reprinter": SourceKind.OTHER}

@@ -15,13 +15,14 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from archive import storage
-from archive.ingest.images import inspect_image, render_derivatives
+from archive.ingest import read_within_limit
+from archive.ingest.images import check_image_size, inspect_image, render_derivatives
 from archive.models import (
     DerivativeState,
     Document,
@@ -32,6 +33,7 @@ from archive.models import (
 from archive.services.ingest import IngestMethod
 from archive.services.provenance import kaynak_agent, provenance_record
 from kaynak.tasks import retried_task
+from kaynak.users import Person
 
 logger = logging.getLogger(__name__)
 
@@ -52,17 +54,19 @@ class FacsimileResult:
 def facsimile_attach(
     *,
     document: Document,
-    data: bytes,
+    data: bytes | File,
     filename: str,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
 ) -> FacsimileResult:
     """Attach an image of the printed reprint to `document`, keeping its bytes unchanged.
 
     Raises ImageRefused (a 400 in the API) for anything that is not a whole JPEG, PNG, TIFF
     or WebP within the size and pixel limits. The same bytes attached to the same document
-    again return the existing facsimile and record a duplicate_submission event.
+    again return the existing facsimile and record a duplicate_submission event. `data` may
+    be an upload not yet read: one over KAYNAK_MAX_IMAGE_BYTES is refused before it is read.
     """
+    data = read_within_limit(data, check=check_image_size)
     # Decoding happens before the transaction: on SQLite the write lock is taken at BEGIN,
     # and nobody else should wait while a large scan is checked.
     info = inspect_image(data)
@@ -135,7 +139,7 @@ def make_facsimile_derivatives(facsimile_id: int) -> None:
 
 
 def facsimile_make_derivatives(
-    *, facsimile: Facsimile, actor: AbstractBaseUser | None, agent: str
+    *, facsimile: Facsimile, actor: Person | None, agent: str
 ) -> Facsimile:
     """Render the thumbnail and display image from the stored original and record the result
     in the document's history: `derivatives_made`, or `derivative_failure` (outcome failure,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import Any
+
 from django.db import transaction
 
 from archive import storage
@@ -8,13 +9,14 @@ from archive.models import Document, EventOutcome, EventType, ProvenanceEvent
 from archive.selectors import provenance_chain_break, provenance_state_problems
 from archive.services.checkpoints import CheckpointAudit
 from archive.services.provenance import provenance_record
+from kaynak.users import Person
 
 
 @transaction.atomic
 def document_fixity_check(
     *,
     document: Document,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     audit: CheckpointAudit | None = None,
 ) -> ProvenanceEvent:
@@ -22,7 +24,8 @@ def document_fixity_check(
     its stored original and those of its facsimiles; record the result. With `audit` (see
     checkpoints.provenance_audit), its findings on this document count too, and the event
     records the checkpoint verified against."""
-    problems, notes = [], []
+    problems: list[str] = []
+    notes: list[str] = []
     chain_break = provenance_chain_break(document=document)
     if chain_break:
         problems.append(f"provenance chain broken: {chain_break}")
@@ -54,7 +57,7 @@ def document_fixity_check(
             problems.append(
                 f"the stored original of {name} has changed: its SHA-256 is now {facsimile_actual}"
             )
-    detail = {
+    detail: dict[str, Any] = {
         "expected_sha256": document.sha256,
         "actual_sha256": actual,
         "facsimiles": facsimiles,

@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,14 +23,18 @@ from archive.ingest import (
     Unreadable,
     check_size,
     parse,
+    read_within_limit,
+    refuse_bulk_file,
+    refuse_markup,
     validate_parsed,
 )
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent, Source
-from archive.permissions import can_see_withdrawn
+from archive.roles import can_see_withdrawn
 from archive.services.provenance import chained_event, kaynak_agent, provenance_record
 from archive.services.sources import sources_resolve
 from archive.state import document_state
 from kaynak import hooks
+from kaynak.users import Person
 
 _FILENAME_MAX = Document._meta.get_field("original_filename").max_length
 
@@ -75,25 +79,37 @@ class _Pending:
     parsed: ParsedDocument | None = None
     stored: storage.StoredFile | None = None
 
+    @property
+    def parsed_file(self) -> ParsedDocument:
+        """What parsing made of the submission: asked only of those that parsed."""
+        if self.parsed is None:
+            raise ValueError(f"{self.submission.label} was not parsed")
+        return self.parsed
+
 
 def document_ingest(
     *,
-    data: bytes,
+    data: bytes | File,
     filename: str,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     layouts: tuple[str, ...] | None = None,
     context: Mapping[str, Any] | None = None,
     record_duplicates: bool = True,
 ) -> IngestResult:
-    """Ingest received bytes as a document.
+    """Ingest received bytes as one document.
 
+    `data` is the bytes, or a received file not yet read (an upload): a bulk file (JSON Lines,
+    for `manage.py ingest`) and anything over KAYNAK_MAX_UPLOAD_BYTES are refused before it
+    is read, so callers need not check either themselves.
     Identical bytes return the existing document (recording a duplicate_submission event
     unless `record_duplicates` is off). A refusal raises IngestRefused and leaves no row;
     bytes refused before they are stored (size, parsing, validation) leave no file either.
     Bytes the database refuses stay stored, as an orphan for `manage.py storage_check`:
     another request may be about to commit a row that refers to the same file.
     """
+    refuse_bulk_file(filename)
+    data = read_within_limit(data, check=check_size)
     submission = Submission(
         data=data, filename=filename, label=filename, layouts=layouts, context=dict(context or {})
     )
@@ -119,7 +135,7 @@ class IngestReport:
 def documents_ingest_many(
     *,
     items: Iterable[Submission | Unreadable],
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     batch_size: int = 1000,
     record_duplicates: bool = True,
@@ -138,7 +154,7 @@ def documents_ingest_many(
 
 def _ingest_batch(
     batch: list[Submission | Unreadable],
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     record_duplicates: bool,
 ) -> list[IngestReport]:
@@ -164,7 +180,7 @@ def _ingest_batch(
 def _ingest(
     submissions: list[Submission],
     *,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     record_duplicates: bool,
 ) -> list[Outcome]:
@@ -174,6 +190,7 @@ def _ingest(
     for index, submission in enumerate(submissions):
         try:
             check_size(len(submission.data))
+            refuse_markup(submission.filename, submission.data)
         except IngestRefused as refusal:
             outcomes[index] = refusal
             continue
@@ -204,6 +221,7 @@ def _ingest(
 
     for item in repeats:
         first = existing.get(item.sha256) or outcomes[new[item.sha256].index]
+        assert first is not None  # every inserted item has its outcome by now
         if isinstance(first, IngestRefused):
             outcomes[item.index] = first  # the same bytes, refused for the same reason
             continue
@@ -226,7 +244,7 @@ def documents_by_file(sha256s: list[str]) -> dict[str, Document]:
     return {document.sha256: document for document in documents}
 
 
-def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: IngestMethod):
+def _insert(items: list[_Pending], actor: Person | None, method: IngestMethod) -> list[Outcome]:
     """Store the bytes and insert documents and their ingestion events in bulk. If the
     database refuses the batch, retry one by one so only the offending submission fails.
 
@@ -240,22 +258,26 @@ def _insert(items: list[_Pending], actor: AbstractBaseUser | None, method: Inges
         with transaction.atomic():
             # One row per article: a digest's articles are siblings sharing the stored file.
             rows = [
-                (item, parsed, part, len(item.parsed.parts))
+                (item, parsed, part, len(item.parsed_file.parts))
                 for item in items
-                for part, parsed in _numbered_articles(item.parsed)
+                for part, parsed in _numbered_articles(item.parsed_file)
             ]
+            # The uploader is who brought a new outlet into the archive: its creator.
             sources = sources_resolve(
-                reference
-                for _, parsed, _, _ in rows
-                for reference in (parsed.original_outlet, parsed.reprinter)
-                if reference
+                (
+                    reference
+                    for _, parsed, _, _ in rows
+                    for reference in (parsed.original_outlet, parsed.reprinter)
+                    if reference
+                ),
+                actor=actor,
             )
             stored = storage.store_originals(
                 [(item.submission.data, item.sha256) for item in items]
             )
             for item, stored_file in zip(items, stored, strict=True):
                 item.stored = stored_file
-            storage.make_durable([item.stored for item in items])
+            storage.make_durable(stored)
             documents = Document.objects.bulk_create(
                 _document(item, parsed, sources, part=part, count=count)
                 for item, parsed, part, count in rows
@@ -339,7 +361,7 @@ def _ingestion_event(
     document: Document,
     item: _Pending,
     parsed: ParsedDocument,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
 ) -> ProvenanceEvent:
     detail = {
@@ -357,7 +379,7 @@ def _ingestion_event(
     if document.part:
         # The split: which article of the file this is and where it lies in the file's text.
         detail["split"] = {
-            "parser": item.parsed.layout,
+            "parser": item.parsed_file.layout,
             "part": document.part,
             "of": document.part_count,
             "file_range": [document.file_start, document.file_end],
@@ -388,7 +410,7 @@ class UnavailableDuplicate(IngestRefused):
 def _repeat(
     document: Document,
     submission: Submission,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     method: IngestMethod,
     record: bool,
 ) -> Outcome:

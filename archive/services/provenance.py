@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 import kaynak
 from archive.models import Document, EventOutcome, EventType, ProvenanceEvent
 from kaynak.chain import recorded_json
+from kaynak.users import Person
 
 
 def kaynak_agent(activity: str) -> str:
@@ -22,7 +22,7 @@ def chained_event(
     document: Document,
     previous: ProvenanceEvent | None,
     event_type: EventType,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     outcome: EventOutcome = EventOutcome.SUCCESS,
     detail: Mapping[str, Any] | None = None,
@@ -44,7 +44,7 @@ def _chained(
     document_id: int,
     previous: ProvenanceEvent | None,
     event_type: EventType,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     outcome: EventOutcome,
     detail: Mapping[str, Any] | None,
@@ -69,7 +69,7 @@ def provenance_record(
     *,
     document: Document,
     event_type: EventType,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     outcome: EventOutcome = EventOutcome.SUCCESS,
     detail: Mapping[str, Any] | None = None,
@@ -100,7 +100,7 @@ def provenance_record_many(
     *,
     details: Mapping[int, Mapping[str, Any]],
     event_type: EventType,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     agent: str,
     batch_size: int = 500,
 ) -> list[ProvenanceEvent]:

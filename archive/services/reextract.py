@@ -114,7 +114,7 @@ def document_reextract(*, document: Document, layout: str | None, apply: bool) -
     if apply and proposed:
         references = [proposed[name] for name in _SOURCES if name in proposed]
         sources = sources_resolve(references) if references else {}
-        values = {
+        values: dict[str, Any] = {
             name: sources[value] if name in _SOURCES else value for name, value in proposed.items()
         }
         document_update(

@@ -5,7 +5,6 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,11 +23,12 @@ from archive.services.provenance import kaynak_agent, provenance_record_many
 from archive.text import normalize_name
 from kaynak import hooks
 from kaynak.chain import recorded_json
-from kaynak.changes import field_changes, require_reason
+from kaynak.changes import UNCHANGED, Unchanged, field_changes, given, require_reason
 from kaynak.errors import KaynakError
 from kaynak.hooks import source_tags
 from kaynak.preconditions import Stale
 from kaynak.slugs import unique_slug
+from kaynak.users import Person
 
 # The source fields a curator edits, as a change event records them.
 SOURCE_FIELDS = ("name", "kind", "description", "url")
@@ -58,7 +58,7 @@ def _record(
     *,
     source: Source,
     event_type: SourceEventType,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     reason: str = "",
     detail: dict[str, Any] | None = None,
     undoes: SourceEvent | None = None,
@@ -90,12 +90,12 @@ def _record(
 
 
 def _check_live(source: Source, doing: str) -> None:
-    if not source.is_live:
+    if (merged_into := source.merged_into) is not None:
         raise KaynakError(
-            f"cannot {doing} {source.name!r}: it was merged into {source.merged_into.name!r} "
-            f"({source.merged_into.slug}); work on that source",
+            f"cannot {doing} {source.name!r}: it was merged into {merged_into.name!r} "
+            f"({merged_into.slug}); work on that source",
             code="source_merged",
-            source=source.merged_into.slug,
+            source=merged_into.slug,
         )
 
 
@@ -107,7 +107,7 @@ def source_create(
     aliases: Iterable[str] = (),
     description: str = "",
     url: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: Person | None = None,
 ) -> Source:
     """A new source, its name and `aliases` all registered as aliases. A name that matches an
     existing alias (case- and diacritic-insensitively) is refused."""
@@ -152,15 +152,19 @@ def source_etag(source: Source) -> str:
 def source_update(
     *,
     source: Source,
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
     reason: str = "",
     expected_etag: str | None = None,
-    **changes: str,
+    name: str | Unchanged = UNCHANGED,
+    kind: str | Unchanged = UNCHANGED,
+    description: str | Unchanged = UNCHANGED,
+    url: str | Unchanged = UNCHANGED,
 ) -> Source:
     """Change a source's name, kind, description or url, recording before and after. A new
     name becomes an alias and the old one stays one, so documents that spell it the old way
     still resolve here. With `expected_etag` (the `source_etag` the editor read), refused as
-    stale if someone changed it since."""
+    stale if someone changed it since. A field left UNCHANGED is not touched."""
+    changes = given(name=name, kind=kind, description=description, url=url)
     source = (
         Source.objects.select_for_update(of=("self",))
         .select_related("merged_into")
@@ -206,7 +210,7 @@ def source_update(
 
 
 @transaction.atomic
-def source_alias_add(*, source: Source, name: str, actor: AbstractBaseUser | None) -> SourceAlias:
+def source_alias_add(*, source: Source, name: str, actor: Person | None) -> SourceAlias:
     source = Source.objects.select_related("merged_into").get(pk=source.pk)
     _check_live(source, "add an alias to")
     alias, created = _alias_add(source=source, name=name, actor=actor)
@@ -215,9 +219,7 @@ def source_alias_add(*, source: Source, name: str, actor: AbstractBaseUser | Non
     return alias
 
 
-def _alias_add(
-    *, source: Source, name: str, actor: AbstractBaseUser | None
-) -> tuple[SourceAlias, bool]:
+def _alias_add(*, source: Source, name: str, actor: Person | None) -> tuple[SourceAlias, bool]:
     name = _clean(name)
     check_source_names_free([name], source=source)
     alias, created = SourceAlias.objects.get_or_create(
@@ -234,7 +236,7 @@ def _alias_add(
 
 
 @transaction.atomic
-def source_alias_remove(*, alias: SourceAlias, actor: AbstractBaseUser | None) -> None:
+def source_alias_remove(*, alias: SourceAlias, actor: Person | None) -> None:
     source = Source.objects.select_related("merged_into").get(pk=alias.source_id)
     _check_live(source, "remove an alias of")
     if alias.normalized_name == normalize_name(source.name):
@@ -274,7 +276,7 @@ def _reindex_documents_of(source_ids: Iterable[int]) -> None:
 
 @transaction.atomic
 def source_merge(
-    *, sources: Sequence[Source], into: Source, actor: AbstractBaseUser | None, reason: str
+    *, sources: Sequence[Source], into: Source, actor: Person | None, reason: str
 ) -> SourceEvent:
     """Merge `sources` into `into`: their documents and source tags point to `into`, their
     names become its aliases, and they stay as tombstones pointing to it. The event records
@@ -293,7 +295,7 @@ def source_merge(
         raise KaynakError(
             f"cannot merge {into.name!r} into itself", code="merge_into_self", source=into.slug
         )
-    if not into.is_live:
+    if (into_merged_into := into.merged_into) is not None:
         looped = next((source for source in merged if source.pk == into.merged_into_id), None)
         if looped is not None:
             raise KaynakError(
@@ -303,14 +305,14 @@ def source_merge(
             )
         raise KaynakError(
             f"cannot merge into {into.name!r}: it was itself merged into "
-            f"{into.merged_into.name!r}; merge into that one",
+            f"{into_merged_into.name!r}; merge into that one",
             code="merge_into_tombstone",
-            source=into.merged_into.slug,
+            source=into_merged_into.slug,
         )
     for source in merged:
-        if not source.is_live:
+        if (merged_into := source.merged_into) is not None:
             raise KaynakError(
-                f"{source.name!r} was already merged into {source.merged_into.name!r}",
+                f"{source.name!r} was already merged into {merged_into.name!r}",
                 code="already_merged",
                 source=source.slug,
             )
@@ -360,11 +362,10 @@ def source_merge(
             "tombstones": [list(move) for move in tombstone_moves],
         },
     )
-    sources = {source.pk: source for source in [*merged, into]}
     _record_document_moves(
         outlet_moves=[(pk, found, into.pk) for pk, found in outlet_moves],
         reprinter_moves=[(pk, found, into.pk) for pk, found in reprinter_moves],
-        sources=sources,
+        sources={source.pk: source for source in [*merged, into]},
         cause={"source_merge": event.pk},
         actor=actor,
     )
@@ -378,7 +379,7 @@ def _record_document_moves(
     reprinter_moves: list[tuple[int, int, int]],
     sources: dict[int, Source],
     cause: dict[str, int],
-    actor: AbstractBaseUser | None,
+    actor: Person | None,
 ) -> None:
     """A metadata_change event on every document a merge or unmerge repointed, with the
     before and after of its outlet and reprinter and the source event that did it:
@@ -413,9 +414,7 @@ def _named(sources: dict[int, Source], pk: int) -> dict[str, Any]:
 
 
 @transaction.atomic
-def source_unmerge(
-    *, event: SourceEvent, actor: AbstractBaseUser | None, reason: str
-) -> SourceEvent:
+def source_unmerge(*, event: SourceEvent, actor: Person | None, reason: str) -> SourceEvent:
     """Undo the merge `event` recorded: put back exactly the pointers and aliases it moved.
     Refused, naming each conflict, when later edits changed any of them."""
     reason = require_reason(reason, "undo the merge")
@@ -436,9 +435,9 @@ def source_unmerge(
     merged = Source.objects.select_for_update().in_bulk(merged_ids)
 
     conflicts = []
-    if not into.is_live:
+    if (into_merged_into := into.merged_into) is not None:
         conflicts.append(
-            f"{into.name!r} was since merged into {into.merged_into.name!r}; undo that first"
+            f"{into.name!r} was since merged into {into_merged_into.name!r}; undo that first"
         )
     for source in detail["sources"]:
         current = merged.get(source["id"])
@@ -517,9 +516,12 @@ def source_unmerge(
     return unmerge
 
 
-def sources_resolve(references: Iterable[SourceName]) -> dict[SourceName, Source]:
+def sources_resolve(
+    references: Iterable[SourceName], *, actor: Person | None = None
+) -> dict[SourceName, Source]:
     """The sources documents name, found through the aliases in one query, or created (of
-    the kind the layout implies) when none of a reference's names matches."""
+    the kind the layout implies) when none of a reference's names matches; `actor` (the
+    uploader) is recorded as the creator of a new one."""
     keys = {
         reference: [normalize_name(name) for name in (reference.name, *reference.aliases)]
         for reference in set(references)
@@ -536,17 +538,19 @@ def sources_resolve(references: Iterable[SourceName]) -> dict[SourceName, Source
     for reference, names in sorted(keys.items(), key=lambda item: item[1]):
         source = next((known[key] for key in names if key in known), None)
         if source is None:
-            source = _source_create_once(reference, names)
+            source = _source_create_once(reference, names, actor)
             known.update(dict.fromkeys(names, source))
         resolved[reference] = source
     return resolved
 
 
-def _source_create_once(reference: SourceName, keys: list[str]) -> Source:
+def _source_create_once(
+    reference: SourceName, keys: list[str], actor: Person | None = None
+) -> Source:
     try:
         with transaction.atomic():
             return source_create(
-                name=reference.name, kind=reference.kind, aliases=reference.aliases
+                name=reference.name, kind=reference.kind, aliases=reference.aliases, actor=actor
             )
     except (IntegrityError, KaynakError):
         # Another process created it between our look-up and our insert (its uncommitted

@@ -9,6 +9,7 @@ grace period. It also reports the opposite, worse, case: rows whose file is miss
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ def storage_check(
         files += len(batch)
         for entry in _unreferenced(batch):
             removed = delete_orphans and storage.remove_orphan(
-                entry, older_than=older_than, referenced=lambda entry=entry: _referenced(entry)
+                entry, older_than=older_than, referenced=functools.partial(_referenced, entry)
             )
             if removed:
                 logger.warning("removed orphan %s (%s)", entry.path, entry.kind)
@@ -94,8 +95,16 @@ def storage_check(
 
 
 def _unreferenced(batch: list[StoredEntry]) -> list[StoredEntry]:
-    originals = {entry.sha256 for entry in batch if entry.kind is StoredKind.ORIGINAL}
-    rendered = {entry.sha256 for entry in batch if entry.kind is StoredKind.DERIVATIVE}
+    originals = {
+        entry.sha256
+        for entry in batch
+        if entry.kind is StoredKind.ORIGINAL and entry.sha256 is not None
+    }
+    rendered = {
+        entry.sha256
+        for entry in batch
+        if entry.kind is StoredKind.DERIVATIVE and entry.sha256 is not None
+    }
     referenced = originals_referenced(originals) if originals else set()
     rendered_for = facsimile_originals_referenced(rendered) if rendered else set()
     return [
@@ -109,6 +118,8 @@ def _unreferenced(batch: list[StoredEntry]) -> list[StoredEntry]:
 
 
 def _referenced(entry: StoredEntry) -> bool:
+    if entry.sha256 is None:  # not a stored original or derivative: nothing names it
+        return False
     if entry.kind is StoredKind.DERIVATIVE:
         return bool(facsimile_originals_referenced({entry.sha256}))
     return bool(originals_referenced({entry.sha256}))

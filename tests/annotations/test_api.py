@@ -173,7 +173,9 @@ def test_put_replaces_the_editable_fields(owner_client, annotate, tag) -> None:
     assert response.json()["version"] == 2
 
 
-def test_filters(owner_client, annotate, document, tag, outlet, owner) -> None:
+def test_annotation_lists_filter_by_tag_source_role_visibility_creator_and_span(
+    owner_client, annotate, document, tag, outlet, owner
+) -> None:
     claimed = annotate(
         "Şükrü Öğütcü", source_tags=[(outlet.slug, "claimed_by")], tags=["Fare dispute"]
     )
@@ -221,7 +223,9 @@ def test_listing_runs_a_constant_number_of_queries(owner_client, annotate, docum
     assert queries() == few
 
 
-def test_replies_and_history(client_for, owner, colleague, annotate) -> None:
+def test_an_annotation_serves_its_replies_and_its_history(
+    client_for, owner, colleague, annotate
+) -> None:
     annotation = annotate(visibility=Visibility.GROUP)
     url = f"/api/annotations/{annotation.pk}/"
     reply = client_for(colleague).post(f"{url}replies/", {"body": "Which port?"}, format="json")
@@ -240,7 +244,9 @@ def test_replies_and_history(client_for, owner, colleague, annotate) -> None:
     assert history[1]["changes"]["comment"] == {"before": "", "after": "edited"}
 
 
-def test_tags_endpoint(client_for, owner, curator) -> None:
+def test_tags_are_created_once_listed_searched_and_curated_only_by_curators(
+    client_for, owner, curator
+) -> None:
     created = client_for(owner).post("/api/tags/", {"name": "Ateşkes"}, format="json")
     assert created.status_code == 201
     assert (

@@ -83,7 +83,9 @@ def test_private_then_group_then_public(
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_group_then_public(request_fixture, annotate, client_for, owner, persona) -> None:
+def test_the_history_of_a_group_annotation_made_public_withholds_what_outsiders_never_saw(
+    request_fixture, annotate, client_for, owner, persona
+) -> None:
     annotation = annotate(visibility=Visibility.GROUP, comment="desk only", tags=[])
     update(annotation, owner, visibility=Visibility.PUBLIC)
     body, revisions = history(client_for(request_fixture.getfixturevalue(persona)), annotation)

@@ -53,7 +53,7 @@ def expected_status(endpoint: str, persona: str, visibility: str) -> int:
 @pytest.mark.parametrize("endpoint", ["read", "history", "edit", "delete", "reply", "hide"])
 @pytest.mark.parametrize("visibility", list(Visibility))
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_permission_matrix(
+def test_each_persona_gets_the_answer_the_permission_matrix_gives(
     request_fixture, annotate, client_for, endpoint, visibility, persona
 ) -> None:
     annotation = annotate(visibility=visibility)

@@ -200,7 +200,9 @@ def test_a_wrong_web_annotation_is_refused(owner_client, document, change, messa
     assert Annotation.objects.count() == 0
 
 
-def test_exports(owner_client, variety, document, client_for, outsider) -> None:
+def test_exports_give_each_reader_what_they_may_read_in_every_format(
+    owner_client, variety, document, client_for, outsider
+) -> None:
     url = f"/api/documents/{document.pk}/annotations/export/"
     jsonld = owner_client.get(f"{url}?as=jsonld")
     assert jsonld["Content-Disposition"].startswith("attachment")
@@ -226,7 +228,9 @@ def test_exports(owner_client, variety, document, client_for, outsider) -> None:
     assert owner_client.get(f"{url}?as=xml").status_code == 400
 
 
-def test_report_optional_assertions(owner_client, variety, document, capsys) -> None:
+def test_which_optional_assertions_pass_is_reported(
+    owner_client, variety, document, capsys
+) -> None:
     """Which SHOULD and MAY assertions Kaynak's annotations pass (reported, not required)."""
     bodies = [w3c_get(owner_client, f"/api/annotations/{item.pk}/").json() for item in variety]
     lines = []

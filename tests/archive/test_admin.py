@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from archive.models import Document, EventType, Facsimile, Source, SourceAlias
 from tests import images
-from tests.factories import DocumentFactory, FacsimileFactory, SourceFactory, UserFactory
+from tests.factories import DocumentFactory, FacsimileFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +14,9 @@ NO_EVENT_FORMS = {"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"}
 
 
 @pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+def admin_client(client, curator):
+    """The admin as the README's curator uses it: staff in the curator group, not a superuser."""
+    client.force_login(curator)
     return client
 
 
@@ -123,7 +124,7 @@ def test_admin_attaches_a_facsimile_through_the_service(admin_client) -> None:
     assert (facsimile.document, facsimile.format, facsimile.position) == (document, "PNG", 1)
     event = document.events.get(event_type=EventType.FACSIMILE_ATTACHED)
     assert (event.agent, event.detail["method"]) == ("kaynak 0.1.0 admin upload", "admin")
-    assert event.actor.username == "admin"
+    assert event.actor.username == "curator"
 
 
 def test_admin_shows_why_a_facsimile_was_refused(admin_client) -> None:
@@ -150,3 +151,13 @@ def test_facsimiles_cannot_be_changed_or_deleted_in_the_admin(admin_client) -> N
     )
     assert response.status_code == 403
     assert Facsimile.objects.filter(pk=facsimile.pk).exists()
+
+
+def test_a_curator_sees_the_facsimiles_in_the_admin(admin_client) -> None:
+    facsimile = FacsimileFactory(filename="clipping-in-list.jpg")
+    changelist = admin_client.get("/admin/archive/facsimile/")
+    assert changelist.status_code == 200
+    assert str(facsimile) in changelist.text
+    page = admin_client.get(f"/admin/archive/facsimile/{facsimile.pk}/change/")
+    assert page.status_code == 200
+    assert facsimile.sha256 in page.text

@@ -42,7 +42,7 @@ def test_anonymous_requests_get_401(anonymous_client: APIClient, method: str, ur
     assert response["WWW-Authenticate"] == "Token"
 
 
-def test_token_authentication(researcher) -> None:
+def test_a_token_signs_in_to_the_api(researcher) -> None:
     token = Token.objects.create(user=researcher)
     client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.get("/api/documents/").status_code == 200
@@ -56,7 +56,7 @@ def test_obtain_token_with_username_and_password(researcher) -> None:
     assert response.json()["token"] == Token.objects.get(user=researcher).key
 
 
-def test_session_authentication(researcher) -> None:
+def test_a_session_signs_in_to_the_api(researcher) -> None:
     client = APIClient()
     client.force_login(researcher)
     assert client.get("/api/documents/").status_code == 200

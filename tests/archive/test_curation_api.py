@@ -92,7 +92,9 @@ def changed(operation: str, pair, document) -> bool:
 @pytest.mark.parametrize(
     ("persona", "status"), [("curator", None), ("researcher", 403), ("anonymous", 401)]
 )
-def test_curation_operations_by_persona(as_user, pair, operation, persona, status) -> None:
+def test_each_curation_operation_is_for_curators_only(
+    as_user, pair, operation, persona, status
+) -> None:
     document = DocumentFactory()
     response = OPERATIONS[operation](as_user(persona), pair, document)
     if status is None:
@@ -106,7 +108,7 @@ def test_curation_operations_by_persona(as_user, pair, operation, persona, statu
 @pytest.mark.parametrize(
     ("persona", "status"), [("curator", 200), ("researcher", 403), ("anonymous", 401)]
 )
-def test_unmerge_by_persona(as_user, pair, curator, persona, status) -> None:
+def test_only_curators_undo_a_merge(as_user, pair, curator, persona, status) -> None:
     merge = merged_pair(pair, curator)
     response = as_user(persona).post(
         f"/api/sources/{pair[1].slug}/unmerge/", {"reason": "two papers"}, format="json"
@@ -120,7 +122,7 @@ def test_unmerge_by_persona(as_user, pair, curator, persona, status) -> None:
 @pytest.mark.parametrize(
     ("persona", "status"), [("curator", 200), ("researcher", 403), ("anonymous", 401)]
 )
-def test_alias_removal_by_persona(as_user, pair, curator, persona, status) -> None:
+def test_only_curators_remove_an_alias(as_user, pair, curator, persona, status) -> None:
     gazette = pair[0]
     gazette.aliases.create(name="The Gazette", normalized_name="the gazette")
     response = as_user(persona).delete(f"/api/sources/{gazette.slug}/aliases/the%20GAZETTE/")
@@ -131,7 +133,7 @@ def test_alias_removal_by_persona(as_user, pair, curator, persona, status) -> No
 @pytest.mark.parametrize(
     ("persona", "status"), [("curator", 200), ("researcher", 403), ("anonymous", 401)]
 )
-def test_restore_by_persona(as_user, curator, persona, status) -> None:
+def test_only_curators_restore_a_withdrawn_document(as_user, curator, persona, status) -> None:
     document = DocumentFactory()
     document_withdraw(document=document, actor=curator, agent="t", reason="x")
     response = as_user(persona).post(f"/api/documents/{document.pk}/restore/", format="json")

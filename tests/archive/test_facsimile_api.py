@@ -167,13 +167,15 @@ def test_bad_images_are_refused_with_400_and_the_reason(
     assert not (data_dir / "derivatives").exists()
 
 
-def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_inspected(
     researcher_client, document, settings, monkeypatch
 ) -> None:
-    def never(**kwargs):
-        raise AssertionError("the upload reached the service")
+    # The view hands the upload over unread; the service refuses it on its size alone (that
+    # it is not even read is shown in tests/archive/test_upload_limits.py).
+    def never(data):
+        raise AssertionError("the oversized image was inspected")
 
-    monkeypatch.setattr("archive.views.facsimile_attach", never)
+    monkeypatch.setattr("archive.services.facsimiles.inspect_image", never)
     settings.KAYNAK_MAX_IMAGE_BYTES = 1000
     response = upload(researcher_client, document, images.jpeg(800, 600))
     assert response.status_code == 400

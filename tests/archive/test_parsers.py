@@ -234,11 +234,11 @@ def test_every_sample_document_parses(path: Path) -> None:
     assert parsed.warnings == ()
 
 
-# Files at the upload limit built to be slow: each is read (or refused) within a few seconds
+# Files at the upload limit built to be slow: each is read (or refused) within seconds
 # even on a busy machine (about half a second alone; splitting 7 million lines is the cost).
 # Before: 25 s for a title of millions of capitalised lines, 8 s for a file without letters.
 UPLOAD_LIMIT = 20 * 1024 * 1024
-PARSE_BOUND_SECONDS = 3.0
+PARSE_BOUND_SECONDS = 6.0
 
 
 @pytest.mark.parametrize(

@@ -43,19 +43,19 @@ def test_env_int_reads_and_checks_minimum(monkeypatch) -> None:
         env_int("KAYNAK_SIZE", 1)
 
 
-def test_env_path_resolves(monkeypatch, tmp_path: Path) -> None:
+def test_a_path_setting_is_resolved_to_an_absolute_path(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KAYNAK_DIR", str(tmp_path / "x" / ".." / "y"))
     assert env_path("KAYNAK_DIR", Path("/nowhere")) == tmp_path / "y"
 
 
-def test_sqlite_url(tmp_path: Path) -> None:
+def test_a_sqlite_url_names_the_file_and_makes_its_folder(tmp_path: Path) -> None:
     config = database_from_url(f"sqlite:///{tmp_path}/db/kaynak.sqlite3")
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == f"{tmp_path}/db/kaynak.sqlite3"
     assert (tmp_path / "db").is_dir()
 
 
-def test_postgres_url() -> None:
+def test_a_postgres_url_gives_every_connection_setting() -> None:
     config = database_from_url("postgres://kaynak:s%40cret@db.example:5433/archive?sslmode=require")
     assert config == {
         "ENGINE": "django.db.backends.postgresql",
@@ -128,7 +128,7 @@ def test_production_accepts_a_generated_secret_key() -> None:
     assert _import_settings(**PRODUCTION).returncode == 0, _import_settings(**PRODUCTION).stderr
 
 
-def test_production_refuses_debug() -> None:
+def test_production_refuses_to_start_with_debug_on() -> None:
     refused = _import_settings(**PRODUCTION, KAYNAK_DEBUG="1")
     assert "KAYNAK_DEBUG must be off when KAYNAK_PRODUCTION is on" in refused.stderr
 

@@ -59,7 +59,8 @@ def test_search_filters_by_outlet_slug_and_year(researcher_client: APIClient, st
 
 
 def test_search_suggests_a_correction(researcher_client: APIClient, stories) -> None:
-    result = researcher_client.get("/api/search/?q=feri").json()
+    # One edit from `ferry`: a four-letter word gets no more (`feri` is two).
+    result = researcher_client.get("/api/search/?q=fery").json()
     assert result["total"] == 0
     assert result["suggestion"] == "ferry"
 
@@ -103,8 +104,82 @@ def test_a_damaged_index_answers_503_and_other_pages_keep_working(
     assert researcher_client.get(f"/api/documents/{stories[0].pk}/").status_code == 200
 
 
-def test_similar_documents(researcher_client: APIClient, stories) -> None:
+def test_similar_documents_lists_other_reprints_and_404s_for_an_unknown_one(
+    researcher_client: APIClient, stories
+) -> None:
     response = researcher_client.get(f"/api/documents/{stories[0].pk}/similar/")
     assert response.status_code == 200
     assert [item["document"]["id"] for item in response.json()] == [stories[1].pk]
     assert researcher_client.get("/api/documents/999999/similar/").status_code == 404
+
+
+@pytest.fixture
+def dated(indexed):
+    """Three invented reprints: two English stories years apart, one Turkish."""
+    return {
+        "early": indexed(
+            title="HARBOUR FEES RISE",
+            outlet_line="Northern Ledger, May 12 2018",
+            reprint_date="14.05.2018",
+            body=body("The harbour board raised its fees for the summer."),
+        ),
+        "late": indexed(
+            title="HARBOUR DREDGING BEGINS",
+            outlet_line="Northern Ledger, June 2 2020",
+            reprint_date="04.07.2021",
+            body=body("The harbour board began dredging the channel."),
+        ),
+        "turkish": indexed(
+            title="LİMAN ÜCRETLERİ ARTTI",
+            outlet_line="Günlük Ayna (4 Nisan 2021)",
+            reprint_date="09.04.2021",
+            body=body("Limandaki harbour ücretleri bu yıl yine arttı, dedi kooperatif başkanı."),
+        ),
+    }
+
+
+def found(client: APIClient, **params) -> set[int]:
+    response = client.get("/api/search/", {"q": "harbour", **params})
+    assert response.status_code == 200, response.content
+    return {item["document"]["id"] for item in response.json()["results"]}
+
+
+def test_search_filters_by_original_and_reprint_date_ranges(
+    researcher_client: APIClient, dated
+) -> None:
+    early, late, turkish = dated["early"].pk, dated["late"].pk, dated["turkish"].pk
+    assert found(researcher_client) == {early, late, turkish}
+    assert found(researcher_client, published_from="2019-01-01") == {late, turkish}
+    assert found(researcher_client, published_to="2020-06-02") == {early, late}
+    assert found(researcher_client, published_to="2020-06-01") == {early}
+    # The late story was published in 2020 but reprinted in July 2021.
+    assert found(researcher_client, reprinted_from="2021-05-01") == {late}
+    assert found(researcher_client, reprinted_from="2021-01-01", reprinted_to="2021-04-09") == {
+        turkish
+    }
+
+
+def test_search_filters_by_language_and_counts_the_languages(
+    researcher_client: APIClient, dated
+) -> None:
+    answer = researcher_client.get("/api/search/", {"q": "harbour"}).json()
+    assert answer["facets"]["language"] == [
+        {"value": "en", "label": "English", "count": 2},
+        {"value": "tr", "label": "Turkish", "count": 1},
+    ]
+    assert found(researcher_client, language="tr") == {dated["turkish"].pk}
+    assert found(researcher_client, language="en") == {dated["early"].pk, dated["late"].pk}
+    assert found(researcher_client, language="fr") == set()
+    narrowed = researcher_client.get("/api/search/", {"q": "harbour", "language": "tr"}).json()
+    assert narrowed["facets"]["language"] == [{"value": "tr", "label": "Turkish", "count": 1}]
+
+
+@pytest.mark.parametrize("name", ["published", "reprinted"])
+def test_a_date_range_that_ends_before_it_starts_is_a_400(
+    researcher_client: APIClient, dated, name
+) -> None:
+    response = researcher_client.get(
+        "/api/search/", {"q": "harbour", f"{name}_from": "2021-01-01", f"{name}_to": "2020-01-01"}
+    )
+    assert response.status_code == 400
+    assert f"{name}_to (2020-01-01) is before {name}_from (2021-01-01)" in response.content.decode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.query import SearchQueryError, check_query, rewrite_dates
+from search.query import SearchQueryError, check_query, rewrite_dates, rewrite_fuzzy
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,18 @@ def test_open_ended_ranges_pass_the_checks() -> None:
 )
 def test_dates_become_calendar_ranges(clause: str, rewritten: str) -> None:
     assert rewrite_dates(clause) == rewritten
+
+
+@pytest.mark.parametrize(
+    ("query", "rewritten"),
+    [
+        ("tarrifs~", "tarrifs~2"),
+        ("fery~", "fery~1"),
+        ("a~", "a~1"),
+        ("title:operatrs~ AND ferry", "title:operatrs~2 AND ferry"),
+        ("ferry~2 tarrifs~1", "ferry~2 tarrifs~1"),
+        ('"port authority"~2 "tarrifs~"', '"port authority"~2 "tarrifs~"'),
+    ],
+)
+def test_a_fuzzy_word_without_a_number_allows_edits_by_its_length(query, rewritten) -> None:
+    assert rewrite_fuzzy(query) == rewritten

@@ -68,7 +68,7 @@ def test_words_are_anded_by_default(archive, researcher) -> None:
     assert ids("ferry operators", researcher) == [archive["ferry"].pk]
 
 
-def test_or_and_not(archive, researcher) -> None:
+def test_or_widens_a_search_and_not_leaves_a_word_out(archive, researcher) -> None:
     assert set(ids("kooperatif OR militia", researcher)) == {
         archive["turkish"].pk,
         archive["awkward"].pk,
@@ -76,7 +76,7 @@ def test_or_and_not(archive, researcher) -> None:
     assert ids("ferry NOT operators", researcher) == [archive["ferry_again"].pk]
 
 
-def test_phrases(archive, researcher) -> None:
+def test_a_quoted_phrase_matches_its_words_in_that_order_only(archive, researcher) -> None:
     assert set(ids('"port authority"', researcher)) == {
         archive["ferry"].pk,
         archive["ferry_again"].pk,
@@ -84,7 +84,7 @@ def test_phrases(archive, researcher) -> None:
     assert ids('"authority port"', researcher) == []
 
 
-def test_prefix_and_fuzzy(archive, researcher) -> None:
+def test_a_star_matches_a_prefix_and_a_tilde_forgives_a_misspelling(archive, researcher) -> None:
     assert set(ids("tarif*", researcher)) == {archive["ferry"].pk, archive["ferry_again"].pk}
     assert ids("militai~", researcher) == [archive["awkward"].pk]
     assert ids("kooperatfi~2", researcher) == [archive["turkish"].pk]
@@ -144,7 +144,7 @@ def test_stemming_follows_each_documents_language(archive, researcher) -> None:
         ("language:tr", {"turkish"}),
     ],
 )
-def test_field_terms(archive, researcher, query, keys) -> None:
+def test_a_field_term_searches_that_field_only(archive, researcher, query, keys) -> None:
     assert set(ids(query, researcher)) == {archive[key].pk for key in keys}
 
 
@@ -161,7 +161,9 @@ def test_field_terms(archive, researcher, query, keys) -> None:
         ("ferry published:2021-05-13", {"ferry_again"}),
     ],
 )
-def test_date_ranges(archive, researcher, query, keys) -> None:
+def test_dates_match_by_year_month_day_range_and_comparison(
+    archive, researcher, query, keys
+) -> None:
     assert set(ids(query, researcher)) == {archive[key].pk for key in keys}
 
 
@@ -256,6 +258,21 @@ def test_more_like_this_finds_the_other_reprint_of_the_story(archive, researcher
     assert archive["ferry"].pk not in [pk for pk, _ in similar]
 
 
+def test_similar_documents_are_only_those_above_the_similarity_threshold(
+    archive, researcher, settings
+) -> None:
+    ferry, again, awkward = archive["ferry"], archive["ferry_again"], archive["awkward"]
+    similar = similar_documents(ferry, user=researcher)
+    assert [pk for pk, _ in similar] == [again.pk]
+    assert settings.KAYNAK_SIMILAR_MIN_SIMILARITY <= similar[0][1] <= 1
+    # The militia story shares a few words with the ferry stories, and no more.
+    sharing_words = similar_documents(awkward, user=researcher, min_similarity=0)
+    assert {pk for pk, _ in sharing_words} == {ferry.pk, again.pk}
+    assert similar_documents(awkward, user=researcher) == []
+    settings.KAYNAK_SIMILAR_MIN_SIMILARITY = 0.99
+    assert similar_documents(ferry, user=researcher) == []
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -326,7 +343,11 @@ def test_a_long_misspelt_query_gets_no_suggestion_and_answers_quickly(indexed, r
     assert short.suggestion == " ".join(words[:MAX_SUGGESTION_WORDS])
 
 
-def test_did_you_mean_corrects_the_words_around_one_split_by_an_emoji(archive, researcher) -> None:
+def test_did_you_mean_corrects_the_words_around_one_split_by_an_emoji(
+    archive, researcher, indexed
+) -> None:
+    # A suggestion is offered only if it finds something: one document holds all three.
+    indexed(body="A ferry named zz qq.")
     results = search("ferri zz😀qq", user=researcher)
     assert results.total == 0
     assert results.suggestion == "ferry zz😀qq"

@@ -253,9 +253,9 @@ def test_a_bad_upload_says_why_and_a_duplicate_links(visit, document, tmp_path) 
     picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     page.set_input_files("#id_file", str(picture))
     page.click("#upload-submit")
-    expect(page.locator("#upload-error")).to_contain_text(
-        "scan.txt was not ingested: the file is a PNG image"
-    )
+    refused = page.locator("#upload-list li.refused")
+    expect(refused).to_contain_text("scan.txt")
+    expect(refused.locator(".reason")).to_contain_text("the file is a PNG image")
 
     from archive.storage import original_path
 
@@ -263,7 +263,7 @@ def test_a_bad_upload_says_why_and_a_duplicate_links(visit, document, tmp_path) 
     same.write_bytes(original_path(document.sha256).read_bytes())
     page.set_input_files("#id_file", str(same))
     page.click("#upload-submit")
-    expect(page.locator("#upload-duplicate a")).to_have_text(document.title)
+    expect(page.locator("#upload-list li.duplicate a")).to_have_text(document.title)
 
 
 def test_a_private_annotation_is_invisible_to_another_user(

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from annotations.models import Visibility
 from annotations.services import annotation_create
-from tests.factories import DocumentFactory, UserFactory
+from tests.factories import CuratorFactory, DocumentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,8 +53,7 @@ class Watched:
 
 @pytest.fixture
 def admin_user(transactional_db):
-    # A superuser: the live server's flushed database has no curator group to join.
-    return UserFactory(username="keeper", is_staff=True, is_superuser=True)
+    return CuratorFactory(username="keeper")
 
 
 @pytest.fixture

@@ -120,11 +120,11 @@ def upload(client: Client, data: bytes, name: str):
     return client.post("/upload/", {"file": SimpleUploadedFile(name, data)})
 
 
-def test_upload_ingests_and_goes_to_the_document(client, reader) -> None:
+def test_upload_ingests_and_goes_to_what_was_read(client, reader) -> None:
     response = upload(client, reprint_bytes(), "bridge.txt")
     document = Document.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/documents/{document.pk}/"
+    assert response["Location"] == f"/upload/{document.pk}/"
     event = document.events.get()
     assert (event.actor, event.detail["method"]) == (reader, "web")
 

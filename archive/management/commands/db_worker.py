@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandParser
 from django_tasks_db.management.commands import db_worker
 
 from kaynak.tasks import requeue_abandoned_tasks, schedule_periodic_tasks, worker_id
@@ -17,7 +17,7 @@ class Command(db_worker.Command):
         "queued in the database. Tasks left running by a worker that died are run again."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         # A name that says which machine and process holds a task, so a worker that starts
         # after a crash can tell the dead one's tasks from a live neighbour's.

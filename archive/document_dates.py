@@ -1,4 +1,5 @@
-"""Rules about documents that more than one write path enforces."""
+"""The rules a document's dates obey (none in the future, the reprint not before the
+original), enforced by more than one write path: ingest, metadata edits, the admin form."""
 
 from __future__ import annotations
 

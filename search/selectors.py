@@ -1,0 +1,28 @@
+"""Reads that join what the index found to the documents a user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archive.models import Document
+from archive.selectors import documents_in_order
+from kaynak.users import Requester
+from search.engine import similar_documents
+
+
+@dataclass(frozen=True)
+class SimilarDocument:
+    document: Document
+    score: float
+
+
+def similar_visible_documents(
+    document: Document, *, user: Requester, limit: int = 10
+) -> list[SimilarDocument]:
+    """Documents sharing `document`'s key terms that `user` may see, most similar first, with
+    their sources. The index holds no withdrawn documents, but its hits are still joined to
+    `visible_documents`: a hit the user may not see (or one deleted since) is left out, so the
+    API and the reader show the same list. Raises SearchIndexUnavailable like the engine."""
+    scored = similar_documents(document, user=user, limit=limit)
+    found = {item.pk: item for item in documents_in_order([pk for pk, _ in scored], user=user)}
+    return [SimilarDocument(found[pk], score) for pk, score in scored if pk in found]

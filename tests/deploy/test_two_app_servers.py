@@ -1,0 +1,162 @@
+"""Two app servers (gunicorn, deploy/gunicorn.conf.py) on different loopback ports, one
+database and one data folder, one worker: what one server writes the other serves, and an
+edit through one with the ETag the other gave before a change is refused (412).
+
+Runs with the search backend configured for the test run (the Whoosh index in the shared
+data folder until issue 16's PostgreSQL backend exists; then with KAYNAK_SEARCH_BACKEND too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+from tests.deploy.test_deploy_files import ROOT, free_port, health, started, wait_for
+
+# The documented lag from commit to searchable is about a second (README "The background
+# worker"); searches also read queued documents from the database, so this is generous.
+SEARCHABLE_WITHIN_SECONDS = 10.0
+
+
+def call(
+    port: int,
+    token: str,
+    method: str,
+    path: str,
+    *,
+    body: dict | None = None,
+    if_match: str | None = None,
+    upload: tuple[str, bytes] | None = None,
+) -> tuple[int, str | None, dict]:
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if upload is not None:
+        boundary = uuid.uuid4().hex
+        name, content = upload
+        data = (
+            (
+                f"--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    if if_match:
+        headers["If-Match"] = if_match
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api{path}", data=data, method=method, headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers.get("ETag"), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("ETag"), json.loads(error.read() or b"{}")
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_two_app_servers_share_documents_search_and_annotation_versions(
+    tmp_path: Path, shared_database: str
+) -> None:
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("KAYNAK_")},
+        "DATABASE_URL": shared_database,
+        "KAYNAK_DATA_DIR": str(tmp_path / "data"),
+        "SECRET_KEY": "two-app-servers-test",
+        "KAYNAK_DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,kaynak.example.org",  # the name health() sends
+        "KAYNAK_WEB_WORKERS": "1",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    manage("migrate", "--noinput", env=env)
+    manage("demo_setup", "--credentials", str(tmp_path / "credentials.json"), env=env)
+    token = manage("drf_create_token", "researcher", env=env).split()[2]
+    first, second = free_port(), free_port()
+    log = tmp_path / "servers.log"
+    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--config"]
+    gunicorn += ["deploy/gunicorn.conf.py", "kaynak.wsgi"]
+    worker = [sys.executable, "manage.py", "db_worker", "--no-reload", "--verbosity", "0"]
+
+    with (
+        started(gunicorn, env={**env, "KAYNAK_BIND": f"127.0.0.1:{first}"}, log=log),
+        started(gunicorn, env={**env, "KAYNAK_BIND": f"127.0.0.1:{second}"}, log=log),
+        started(worker, env=env, log=log),
+    ):
+        for port in (first, second):
+            status, body = wait_for(
+                lambda p=port: health(p), seconds=60, what="no /healthz", log=log
+            )
+            assert status == 200, body
+
+        # A document sent to the first server is found through the second.
+        record = {
+            "title": "Lighthouse keeper's ledger",
+            "body": "The keeper noted a zephyrine glow over the shoals every night in March.",
+        }
+        status, _, created = call(
+            first, token, "POST", "/documents/", upload=("ledger.json", json.dumps(record).encode())
+        )
+        assert status == 201, created
+        sent = time.monotonic()
+
+        def found() -> bool:
+            _, _, results = call(second, token, "GET", "/search/?q=zephyrine")
+            return [hit["document"]["id"] for hit in results["results"]] == [created["id"]]
+
+        wait_for(
+            found,
+            seconds=SEARCHABLE_WITHIN_SECONDS,
+            what="not found through the other server",
+            log=log,
+        )
+        print(f"searchable through the other server after {time.monotonic() - sent:.2f} s")
+        status, _, shown = call(second, token, "GET", f"/documents/{created['id']}/")
+        assert status == 200 and shown["title"] == record["title"]
+
+        # An annotation made through the first server, edited through the second; the first
+        # server's ETag is then stale, and an edit with it is refused on either server.
+        status, first_etag, annotation = call(
+            first,
+            token,
+            "POST",
+            f"/documents/{created['id']}/annotations/",
+            body={"start": 0, "end": 10, "comment": "first reading", "visibility": "private"},
+        )
+        assert status == 201 and first_etag
+        path = f"/annotations/{annotation['id']}/"
+        status, second_etag, _ = call(
+            second, token, "PATCH", path, body={"comment": "second reading"}, if_match=first_etag
+        )
+        assert status == 200 and second_etag and second_etag != first_etag
+        for port in (first, second):
+            status, _, refused = call(
+                port, token, "PATCH", path, body={"comment": "stale"}, if_match=first_etag
+            )
+            assert status == 412, refused
+        status, _, current = call(first, token, "GET", path)
+        assert current["comment"] == "second reading"
