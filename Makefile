@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # KAYNAK_STATIC_ROOT: never collected, so files `make serve` collected cannot stand in for the apps' own.
 TEST_ENV := SECRET_KEY=kaynak-test-only DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 KAYNAK_STATIC_ROOT=$(CURDIR)/var/test-static
 
-.PHONY: help install browser axe run serve loadtest test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
+.PHONY: help install browser axe run serve loadtest test lint format bench-ingest bench-search bench-search-x20 bench-annotations bench-exports bench-pages bench-facsimiles bench-lag bench-storage bench-bags screenshots conformance soak clean
 
 help:
 	@echo "make run           set up and serve the sample archive on http://$(HOST):$(PORT)/"
@@ -148,6 +148,9 @@ bench-search-x20: $(STAMP)
 bench-annotations: $(STAMP)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_annotations.py $(BENCH_ARGS)
 
+bench-exports: $(STAMP)
+	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_exports.py $(BENCH_ARGS)
+
 bench-pages: $(STAMP) $(CHROMIUM)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_pages.py $(BENCH_ARGS)
 
@@ -167,6 +170,7 @@ bench-bags: $(STAMP)
 
 conformance: $(STAMP)
 	$(TEST_ENV) $(BIN)/pytest -q -s tests/annotations/test_w3c.py -k "musts or optional or harness or collection"
+	$(TEST_ENV) $(BIN)/pytest -q tests/annotations/test_w3c_protocol.py tests/annotations/test_w3c_jsonld.py
 
 bench-lag: $(STAMP)
 	SECRET_KEY=kaynak-bench-only $(BIN)/python benchmarks/bench_lag.py $(BENCH_ARGS)

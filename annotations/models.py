@@ -14,6 +14,7 @@ from kaynak.preconditions import entity_tag
 
 COMMENT_MAX_LENGTH = 10_000
 CONTEXT_LENGTH = 32
+IRI_MAX_LENGTH = 2048
 
 
 class Visibility(models.TextChoices):
@@ -117,6 +118,20 @@ class Annotation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     deletion_reason = models.TextField(blank=True)
+    # The W3C Web Annotation protocol: an annotation copied from elsewhere keeps the IRI its
+    # first publisher gave it (`canonical`) and the IRIs it was copied from (`via`). Both are
+    # what the annotation was posted with, so a database trigger keeps them unchanged.
+    canonical = models.CharField(
+        max_length=IRI_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="The IRI the annotation was first published with (W3C `canonical`).",
+    )
+    via = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="IRIs of the copies the annotation was taken from (W3C `via`).",
+    )
 
     objects = AnnotationQuerySet.as_manager()
 
@@ -124,6 +139,8 @@ class Annotation(models.Model):
     # representation reads labels without a query per annotation.
     tag_list: list[Tag]
     source_tag_list: list[SourceTag]
+    # Filled by selectors.annotation_export (the exports' replies, oldest first).
+    reply_list: list[Reply]
 
     class Meta:
         ordering = ["document_id", "start", "end", "id"]

@@ -12,6 +12,14 @@ LD_JSON = "application/ld+json"
 STRING = {"type": "string"}
 OBJECT = {"type": "object", "additionalProperties": True}
 TYPES = {"oneOf": [STRING, {"type": "array", "items": STRING}]}
+# The Web Annotation context alone, or with Kaynak's extension terms (an object) after it.
+CONTEXT = {"oneOf": [STRING, {"type": "array", "items": {"oneOf": [STRING, OBJECT]}}]}
+IRIS = {"oneOf": [STRING, {"type": "array", "items": STRING}]}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
 
 W3C_SCHEMAS: dict[str, dict[str, Any]] = {
     "WebAnnotation": {
@@ -19,7 +27,7 @@ W3C_SCHEMAS: dict[str, dict[str, Any]] = {
         "description": "A W3C Web Annotation (https://www.w3.org/TR/annotation-model/).",
         "required": ["id", "type", "target"],
         "properties": {
-            "@context": STRING,
+            "@context": CONTEXT,
             "id": {"type": "string", "format": "uri"},
             "type": STRING,
             "motivation": STRING,
@@ -27,7 +35,14 @@ W3C_SCHEMAS: dict[str, dict[str, Any]] = {
             "modified": {"type": "string", "format": "date-time"},
             "creator": OBJECT,
             "target": OBJECT,
-            "body": {"type": "array", "items": OBJECT},
+            "body": {
+                "type": "array",
+                "items": OBJECT,
+                "description": "The comment, the tags, and one SpecificResource per source "
+                "tag: `source` the source's IRI, `role` its role.",
+            },
+            "canonical": STRING,
+            "via": IRIS,
         },
     },
     "WebAnnotationInput": {
@@ -42,42 +57,55 @@ W3C_SCHEMAS: dict[str, dict[str, Any]] = {
             "target": OBJECT,
             "body": {"oneOf": [OBJECT, {"type": "array", "items": OBJECT}]},
             "bodyValue": STRING,
+            "canonical": {"type": "string", "description": "Kept as given, never changed."},
+            "via": IRIS,
         },
     },
     "WebAnnotationCollection": {
         "type": "object",
-        "description": "A document's annotations as a W3C AnnotationCollection (no `page`).",
+        "description": "A document's annotation container (no `page`): an LDP BasicContainer "
+        "and AnnotationCollection, its first page embedded (whole annotations, or their IRIs "
+        "with `Prefer` ldp#PreferContainedIRIs) or only linked (ldp#PreferMinimalContainer).",
         "required": ["id", "type", "total"],
         "properties": {
-            "@context": STRING,
+            "@context": CONTEXT,
             "id": {"type": "string", "format": "uri"},
-            "type": STRING,
+            "type": TYPES,
             "label": STRING,
             "total": {"type": "integer"},
-            "first": STRING,
+            "first": {"oneOf": [STRING, _ref("WebAnnotationPageEmbedded")]},
             "last": STRING,
+        },
+    },
+    "WebAnnotationPageEmbedded": {
+        "type": "object",
+        "description": "The first page, inside its collection.",
+        "required": ["id", "type", "startIndex", "items"],
+        "properties": {
+            "id": STRING,
+            "type": STRING,
+            "startIndex": {"type": "integer"},
+            "items": {"type": "array", "items": {"oneOf": [STRING, _ref("WebAnnotation")]}},
+            "next": STRING,
         },
     },
     "WebAnnotationPage": {
         "type": "object",
-        "description": "One page (`?page=N`) of a W3C AnnotationCollection.",
+        "description": "One page (`?page=N`) of a W3C AnnotationCollection; with `iris=1` its "
+        "items are the annotations' IRIs.",
         "required": ["id", "type", "partOf", "startIndex", "items"],
         "properties": {
-            "@context": STRING,
+            "@context": CONTEXT,
             "id": STRING,
             "type": STRING,
-            "partOf": {"$ref": "#/components/schemas/WebAnnotationCollection"},
+            "partOf": _ref("WebAnnotationCollection"),
             "startIndex": {"type": "integer"},
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/WebAnnotation"}},
+            "items": {"type": "array", "items": {"oneOf": [STRING, _ref("WebAnnotation")]}},
             "next": STRING,
             "prev": STRING,
         },
     },
 }
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 # What Kaynak's own shape becomes in the W3C model, by the component drf-spectacular names.

@@ -104,6 +104,24 @@ def annotation_list(
     return with_representation(annotations)
 
 
+def annotation_export(
+    *, user: Requester, filters: AnnotationFilters | None = None
+) -> tuple[QuerySet[Annotation], int]:
+    """The annotations of a search to export, each with its replies (`reply_list`, oldest
+    first, with their authors), and how many items that is (annotations and replies). Read it
+    with `.iterator(chunk_size=…)`: the replies are then prefetched a chunk at a time."""
+    # The model declares `reply_list`; the stubs' plugin would declare it again from `to_attr`.
+    annotations = annotation_list(user=user, filters=filters).prefetch_related(  # type: ignore[no-redef]
+        Prefetch(
+            "replies",
+            queryset=Reply.objects.select_related("author").order_by("created_at", "id"),
+            to_attr="reply_list",
+        )
+    )
+    replies = Reply.objects.filter(annotation__in=annotations.values("pk")).count()
+    return annotations, annotations.count() + replies
+
+
 def with_representation(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
     # Filters use subqueries, not joins, so no row repeats and no DISTINCT is needed; the
     # reply count is a subquery too, rather than a GROUP BY over every selected column.

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from annotations.anchoring import OffsetUnit
 from annotations.models import (
     COMMENT_MAX_LENGTH,
+    IRI_MAX_LENGTH,
     Annotation,
     Reply,
     RevisionAction,
@@ -78,6 +79,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="On the whole document: start and end are null, quote is empty.",
     )
+    via = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Annotation
@@ -103,6 +105,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "hidden_reason",
             "reply_count",
             "page_note",
+            "canonical",
+            "via",
         ]
 
     def get_url(self, annotation: Annotation) -> str:
@@ -170,6 +174,20 @@ class AnnotationCreateSerializer(serializers.Serializer):
     page_note = serializers.BooleanField(
         default=False,
         help_text="A note on the whole document: give no offsets, quote or context.",
+    )
+    canonical = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=IRI_MAX_LENGTH,
+        help_text="The IRI the annotation was first published with (W3C `canonical`); "
+        "kept as given, never changed.",
+    )
+    via = serializers.ListField(
+        child=serializers.CharField(max_length=IRI_MAX_LENGTH),
+        required=False,
+        default=list,
+        help_text="IRIs of the copies the annotation was taken from (W3C `via`).",
     )
 
 

@@ -4,6 +4,7 @@ document after commit."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.utils import timezone
 from annotations.anchoring import OffsetUnit, Span, span_from_offsets, span_from_quote
 from annotations.models import (
     COMMENT_MAX_LENGTH,
+    IRI_MAX_LENGTH,
     Annotation,
     AnnotationRevision,
     Reply,
@@ -74,6 +76,27 @@ def _check_comment(comment: str) -> None:
             f"the comment is {len(comment):,} characters long; at most {COMMENT_MAX_LENGTH:,}",
             fields={"comment": [f"at most {COMMENT_MAX_LENGTH:,} characters"]},
         )
+
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+
+
+def _check_iris(*, canonical: str, via: Sequence[str]) -> None:
+    """`canonical` and every `via` are absolute IRIs (a scheme, no spaces), of a length the
+    column holds."""
+
+    def bad(value: object) -> bool:
+        return not (
+            isinstance(value, str) and len(value) <= IRI_MAX_LENGTH and _IRI.fullmatch(value)
+        )
+
+    problems = {
+        name: [f"absolute IRIs of at most {IRI_MAX_LENGTH:,} characters, without spaces"]
+        for name, values in (("canonical", [canonical] if canonical else []), ("via", via))
+        if any(bad(value) for value in values)
+    }
+    if problems:
+        raise AnnotationRefused(f"{' and '.join(problems)}: not an absolute IRI", fields=problems)
 
 
 def _resolve_tags(names: Iterable[str]) -> list[Tag]:
@@ -162,6 +185,10 @@ def _snapshot(annotation: Annotation) -> dict[str, Any]:
             [source_tag.source.slug, source_tag.role] for source_tag in source_tags
         ),
         "hidden": annotation.hidden_at is not None,
+        # Only where the annotation was posted with them, so the revisions of the many
+        # annotations without them stay as they were.
+        **({"canonical": annotation.canonical} if annotation.canonical else {}),
+        **({"via": list(annotation.via)} if annotation.via else {}),
     }
 
 
@@ -297,10 +324,13 @@ def annotation_create(
     tags: Sequence[str] = (),
     source_tags: Sequence[SourceTagInput] = (),
     page_note: bool = False,
+    canonical: str = "",
+    via: Sequence[str] = (),
 ) -> Annotation:
     """Annotate a span: by offsets (and the quote found there, if given), or by a quote
     with its prefix and suffix, which must occur exactly once; or, as a page note, the
-    whole document (no span, no quote)."""
+    whole document (no span, no quote). `canonical` and `via` are the IRIs a Web Annotation
+    copied from elsewhere was posted with; they never change."""
     if page_note:
         spanned = [
             name
@@ -329,6 +359,7 @@ def annotation_create(
             fields={"quote": ["required without start and end"]},
         )
     _check_comment(comment)
+    _check_iris(canonical=canonical, via=via)
     resolved_group = _resolve_group(visibility, group, creator)
     resolved_tags = _resolve_tags(tags)
     resolved_sources = _resolve_sources(source_tags)
@@ -343,6 +374,8 @@ def annotation_create(
         visibility=visibility,
         group=resolved_group,
         creator=creator,
+        canonical=canonical,
+        via=list(dict.fromkeys(via)),
     )
     if resolved_tags:
         annotation.tags.add(*resolved_tags)

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from typing import cast
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -22,6 +29,7 @@ from annotations.models import Annotation, Reply
 from annotations.permissions import AnnotationWriteRules, CuratorsOnly, ReplyWriteRules
 from annotations.selectors import (
     AnnotationFilters,
+    annotation_export,
     annotation_list,
     reply_list,
     revision_history,
@@ -69,6 +77,7 @@ from archive.views import (
 )
 from kaynak import preconditions
 from kaynak.api import BrowsableAPIRenderer, JSONParser, StandardPagination
+from kaynak.chain import canonical_json, sha256_hex
 from kaynak.users import signed_in
 
 
@@ -90,6 +99,35 @@ class JSONLDParser(JSONParser):
 
 RENDERERS = [JSONRenderer, WebAnnotationRenderer, PlainJSONLDRenderer, BrowsableAPIRenderer]
 PARSERS = [JSONParser, JSONLDParser]
+# A client that names no media type (no Accept, or only `*/*`) of the W3C addresses.
+_ANY = {"", "*/*"}
+
+
+class WebAnnotationFirst(DefaultContentNegotiation):
+    """The W3C addresses (the container and the annotations in it) answer the JSON-LD form
+    when the client names no media type (protocol §4 and §3.2: JSON-LD by default); Kaynak's
+    JSON when asked for `application/json`. A write sent in Kaynak's JSON is answered in it,
+    as a client speaking JSON expects."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        ranges = {
+            item.split(";", 1)[0].strip() for item in request.META.get("HTTP_ACCEPT", "").split(",")
+        }
+        if ranges <= _ANY and not format_suffix and "format" not in request.query_params:
+            speaks_json = request.method in ("POST", "PUT", "PATCH") and not sent_w3c(request)
+            wanted = JSONRenderer if speaks_json else WebAnnotationRenderer
+            renderer = next(item for item in renderers if type(item) is wanted)
+            return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+def _w3c_finish(request: Request, response: HttpResponse, link: str) -> None:
+    """Protocol §4 and §3: on every answer of a W3C address a Link to its LDP type, and the
+    JSON-LD answer typed with the Web Annotation profile whichever JSON-LD was asked for."""
+    response["Link"] = link
+    if isinstance(response, Response) and wants_w3c(request):
+        response.content_type = w3c.MEDIA_TYPE
+
 
 ERROR = OpenApiResponse(ErrorSerializer, description="Refused; `detail` says why, by field too.")
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
@@ -99,7 +137,28 @@ W3C_NOTE = (
     "With `Accept: application/ld+json; "
     'profile="http://www.w3.org/ns/anno.jsonld"` the answer is in the W3C Web Annotation '
     "model (an AnnotationCollection, `?page=N` an AnnotationPage); a POST with that "
-    "Content-Type takes a Web Annotation."
+    "Content-Type takes a Web Annotation. At the W3C addresses (a document's container and "
+    "the annotations in it) that is also the answer when no media type is named; send "
+    "`Accept: application/json` for Kaynak's JSON."
+)
+
+
+PREFER = OpenApiParameter(
+    "Prefer",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='W3C form, without `page`: `return=representation; include="<IRI>"` with '
+    "ldp#PreferMinimalContainer (no page embedded), ldp#PreferContainedIRIs (the first "
+    "page lists IRIs) or ldp#PreferContainedDescriptions (the default: whole annotations).",
+)
+IRIS = OpenApiParameter(
+    "iris",
+    int,
+    enum=[1],
+    required=False,
+    description="W3C form: pages list the annotations' IRIs (the address "
+    "ldp#PreferContainedIRIs leads to).",
 )
 
 
@@ -151,18 +210,33 @@ def _filters(request: Request, **fixed: int) -> AnnotationFilters:
 
 
 class DocumentAnnotationsView(GenericAPIView):
+    """A document's annotation container (W3C Web Annotation protocol §4)."""
+
     renderer_classes = RENDERERS
     parser_classes = PARSERS
+    content_negotiation_class = WebAnnotationFirst
     pagination_class = StandardPagination
     serializer_class = AnnotationSerializer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        _w3c_finish(request, response, w3c.LDP_CONTAINER)
+        # Protocol §4.1.3: the answer depends on Prefer too, so caches must key on it.
+        patch_vary_headers(response, ("Accept", "Prefer"))
+        return response
 
     @extend_schema(
         operation_id="document_annotations_list",
         description=W3C_NOTE,
-        parameters=[AnnotationFilterSerializer],
-        responses={200: AnnotationSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        parameters=[AnnotationFilterSerializer, IF_NONE_MATCH, PREFER, IRIS],
+        responses={
+            200: AnnotationSerializer(many=True),
+            304: NOT_MODIFIED,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         document = get_object_or_404(visible_documents(request.user).only("id", "title"), pk=pk)
         annotations = annotation_list(user=request.user, filters=_filters(request, document=pk))
         if not wants_w3c(request):
@@ -174,19 +248,41 @@ class DocumentAnnotationsView(GenericAPIView):
         # StandardPagination always has a page size (a default, capped).
         page_size = cast(int, paginator.get_page_size(request))
         total = annotations.count()
-        if "page" not in request.query_params:
-            w3c_body = w3c.collection_to_w3c(document, total, page_size, request)
-        else:
-            w3c_page = self.paginate_queryset(annotations) or []
+        headers: dict[str, str] = {}
+        if "page" in request.query_params:
+            # A page's IRI says what it lists (`iris=1`); Prefer is for the container only.
+            items = list(self.paginate_queryset(annotations) or [])
+            view = w3c.ContainerView.of(request, pk, total=total, page_size=page_size)
             w3c_body = w3c.page_to_w3c(
                 document,
-                list(w3c_page),
+                items,
+                view=view,
                 page=paginator.page.number if paginator.page is not None else 1,
-                page_size=page_size,
-                total=total,
                 request=request,
             )
-        return _w3c_headers(Response(w3c_body), request, w3c.LDP_CONTAINER)
+        else:
+            choice, asked = w3c.preference(request.headers.get("Prefer", ""))
+            view = w3c.ContainerView.of(
+                request,
+                pk,
+                total=total,
+                page_size=page_size,
+                iris=choice == w3c.PREFER_IRIS or None,
+            )
+            first = None if choice == w3c.PREFER_MINIMAL else list(annotations[:page_size])
+            w3c_body = w3c.container_to_w3c(document, view, first_items=first, request=request)
+            headers["Content-Location"] = w3c_body["id"]
+            if asked:
+                headers["Preference-Applied"] = "return=representation"
+        # The version of this answer is its content: any change to what it lists changes it.
+        version = sha256_hex(canonical_json(w3c_body))[:32]
+        unchanged = preconditions.not_modified(request, version)
+        if unchanged is not None:
+            return unchanged
+        response = preconditions.tagged(w3c_body, version)
+        for name, value in headers.items():
+            response[name] = value
+        return response
 
     @extend_schema(
         operation_id="document_annotations_create",
@@ -261,14 +357,7 @@ class AnnotationDetailView(GenericAPIView):
         version = expected_version(request, annotation)
         data = request.data
         if sent_w3c(request):
-            data = w3c.w3c_to_create_data(request.data, annotation.document, request)
-            data = {
-                key: data[key]
-                for key in ("comment", "tags", "source_tags", "visibility", "group")
-                if key in data
-            }
-            data.setdefault("comment", "")
-            data.setdefault("visibility", annotation.visibility)
+            data = w3c.w3c_to_update_data(request.data, annotation, request)
         payload = AnnotationUpdateSerializer(data=data, partial=partial)
         payload.is_valid(raise_exception=True)
         try:
@@ -348,6 +437,35 @@ class AnnotationDetailView(GenericAPIView):
         except StaleAnnotation as stale:
             return self._stale(request, annotation, stale)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="document_annotation_retrieve"),
+    put=extend_schema(operation_id="document_annotation_replace"),
+    patch=extend_schema(operation_id="document_annotation_update"),
+    delete=extend_schema(operation_id="document_annotation_destroy"),
+)
+class ContainedAnnotationView(AnnotationDetailView):
+    """An annotation at its W3C IRI, inside its document's container (protocol §5): the same
+    resource as /api/annotations/<id>/, answering the JSON-LD form by default."""
+
+    content_negotiation_class = WebAnnotationFirst
+
+    def dispatch(self, request, *args, **kwargs):
+        # The handlers are the detail view's, which take the annotation's pk alone.
+        self.document_pk = kwargs.pop("document")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self) -> Annotation:
+        annotation = super().get_object()
+        if annotation.document_id != self.document_pk:
+            raise Http404("No such annotation in this document's container.")
+        return annotation
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        _w3c_finish(request, response, w3c.LDP_RESOURCE)
+        return response
 
 
 class AnnotationHideView(GenericAPIView):
@@ -617,8 +735,8 @@ class AnnotationExportView(GenericAPIView):
 
     @extend_schema(
         operation_id="document_annotations_export",
-        description="Every annotation on the document visible to you, as a download: a W3C "
-        "AnnotationCollection with one embedded page (`as=jsonld`), CSV, or JSON Lines.",
+        description="Every annotation on the document visible to you, with its replies, as a "
+        "download written as it is read, in the forms of GET /api/annotations/export/.",
         parameters=[
             OpenApiParameter("as", str, enum=list(EXPORT_FORMATS), default="jsonld"),
         ],
@@ -635,29 +753,81 @@ class AnnotationExportView(GenericAPIView):
             404: NOT_FOUND,
         },
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         document = get_object_or_404(visible_documents(request.user).only("id", "title"), pk=pk)
-        kind = request.query_params.get("as", "jsonld")
-        if kind not in EXPORT_FORMATS:
-            return Response(
-                {"detail": f"as= takes {', '.join(EXPORT_FORMATS)}", "code": "bad_format"},
-                status=400,
-            )
-        annotations = list(
-            annotation_list(user=request.user, filters=AnnotationFilters(document=pk))
+        return _export(
+            request,
+            AnnotationFilters(document=pk),
+            label=f"Annotations on “{document.title}”",
+            filename=f"document-{pk}-annotations",
         )
-        content_type, extension = EXPORT_FORMATS[kind]
-        if kind == "jsonld":
-            content = exports.annotations_jsonld(document, annotations, request=request)
-        else:
-            rows = AnnotationSerializer(annotations, many=True, context={"request": request}).data
-            content = (
-                exports.annotations_jsonl(rows)
-                if kind == "jsonl"
-                else exports.annotations_csv(rows)
-            )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="document-{pk}-annotations.{extension}"'
+
+
+EXPORT_CHUNK = 500
+
+
+def _export(
+    request: Request, filters: AnnotationFilters, *, label: str, filename: str
+) -> HttpResponseBase:
+    """The annotations the filters find that the user may read, with their replies, streamed
+    in the format `as=` names: read EXPORT_CHUNK at a time, written as they are read."""
+    kind = request.query_params.get("as", "jsonld")
+    if kind not in EXPORT_FORMATS:
+        return Response(
+            {"detail": f"as= takes {', '.join(EXPORT_FORMATS)}", "code": "bad_format"},
+            status=400,
         )
-        return response
+    annotations, total = annotation_export(user=request.user, filters=filters)
+    rows = annotations.iterator(chunk_size=EXPORT_CHUNK)
+    serialize = AnnotationSerializer(context={"request": request}).to_representation
+    if kind == "jsonld":
+        chunks = exports.stream_jsonld(
+            rows, total=total, iri=request.build_absolute_uri(), label=label, request=request
+        )
+    elif kind == "csv":
+        chunks = exports.stream_csv(rows, serialize)
+    else:
+        chunks = exports.stream_jsonl(rows, serialize)
+    content_type, extension = EXPORT_FORMATS[kind]
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+    return response
+
+
+class AnnotationSearchExportView(GenericAPIView):
+    """The annotations of any search (the filters of GET /api/annotations/), streamed."""
+
+    content_negotiation_class = AnyContentNegotiation
+    serializer_class = AnnotationSerializer
+
+    @extend_schema(
+        operation_id="annotations_export",
+        description="Every annotation you may read that the filters find, across documents, "
+        "with its replies and their text, as a download written as it is read (100,000 "
+        "annotations take no more memory than 500): a W3C AnnotationCollection and all its "
+        "pages in one `@graph` (`as=jsonld`; replies as `replying` annotations), CSV "
+        "(a row per reply after its annotation's, `kind` and `reply_to` saying so; cells a "
+        "spreadsheet would run as formulas are neutralised), or JSON Lines (`replies` in each).",
+        parameters=[
+            AnnotationFilterSerializer,
+            OpenApiParameter("as", str, enum=list(EXPORT_FORMATS), default="jsonld"),
+        ],
+        responses={
+            401: UNAUTHENTICATED,
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="as=jsonld: a W3C AnnotationCollection."
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="as=csv"),
+            (200, "application/x-ndjson"): OpenApiResponse(
+                OpenApiTypes.STR, description="as=jsonl: one annotation per line."
+            ),
+            400: ERROR,
+        },
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return _export(
+            request,
+            _filters(request),
+            label="Annotations exported from Kaynak",
+            filename="annotations",
+        )

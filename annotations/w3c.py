@@ -2,10 +2,17 @@
 out and in. Kaynak's own representation is richer in places (visibility, replies); this is
 the interchange form.
 
-A source tag becomes two bodies: a SpecificResource with purpose `identifying` whose source is
-the curated source's IRI, followed by a TextualBody with purpose `classifying` whose value is
-the role (`claimed_by`, …). Tags are TextualBodies with purpose `tagging`; the comment is a
+A source tag is one body, whole in itself: a SpecificResource with purpose `identifying` whose
+source is the curated source's IRI and whose `role` (Kaynak's extension term, defined in the
+annotation's own @context) is the source's role (`claimed_by`, …). A JSON-LD processor keeps a
+node's properties together, so each source stays paired with its role; the bodies of an
+annotation are a set, so a role given in a body of its own (as before, and still read) could
+be paired with any source. Tags are TextualBodies with purpose `tagging`; the comment is a
 TextualBody with purpose `commenting`.
+
+Each annotation's IRI is inside its document's annotation container
+(`/api/documents/<document>/annotations/<id>/`, protocol §5.1); `/api/annotations/<id>/`
+still answers, as Kaynak's own address for it.
 """
 
 from __future__ import annotations
@@ -13,22 +20,43 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from django.urls import reverse
 
-from annotations.models import Annotation, SourceRole
+from annotations.models import Annotation, Reply, SourceRole
 from archive.models import Document
 from kaynak.errors import KaynakError
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+LDP = "http://www.w3.org/ns/ldp#"
+# The terms Kaynak adds to the Web Annotation vocabulary (model §6, extensions), given inline
+# so that no processor has to fetch them: the container's LDP type, and a source tag's role.
+KAYNAK_TERMS = {
+    "ldp": LDP,
+    "BasicContainer": "ldp:BasicContainer",
+    "kaynak": "https://kaynak.invalid/ns#",
+    "role": "kaynak:sourceRole",
+}
+EXTENDED_CONTEXT = [ANNO_CONTEXT, KAYNAK_TERMS]
 MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
-LDP_RESOURCE = '<http://www.w3.org/ns/ldp#Resource>; rel="type"'
+LDP_RESOURCE = f'<{LDP}Resource>; rel="type"'
 LDP_CONTAINER = (
-    '<http://www.w3.org/ns/ldp#BasicContainer>; rel="type", '
-    '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"'
+    f'<{LDP}BasicContainer>; rel="type", '
+    f'<http://www.w3.org/TR/annotation-protocol/>; rel="{LDP}constrainedBy"'
 )
+# Protocol §4.1.1, the client's preference (RFC 7240 `Prefer: return=representation;
+# include="…"`) for what a container's answer embeds.
+PREFER_MINIMAL = f"{LDP}PreferMinimalContainer"
+PREFER_IRIS = f"{LDP}PreferContainedIRIs"
+PREFER_DESCRIPTIONS = f"{LDP}PreferContainedDescriptions"
+PREFERENCES = (PREFER_MINIMAL, PREFER_IRIS, PREFER_DESCRIPTIONS)
+# A page of IRIs has an address of its own (the preference is in it), so pages are never
+# asked for with Prefer (protocol §4.2).
+IRIS_PARAMETER = "iris"
 
 
 class W3CInputError(KaynakError):
@@ -44,7 +72,14 @@ def _datetime(value: Any) -> str:
 
 
 def annotation_iri(request: HttpRequest, annotation: Annotation) -> str:
-    return _iri(request, "api:annotation-detail", pk=annotation.pk)
+    """The annotation's IRI, inside its document's container (protocol §5.1)."""
+    return _iri(
+        request, "api:document-annotation", document=annotation.document_id, pk=annotation.pk
+    )
+
+
+def container_iri(request: HttpRequest, document_id: int) -> str:
+    return _iri(request, "api:document-annotations", pk=document_id)
 
 
 def document_iri(request: HttpRequest, document_id: int) -> str:
@@ -78,13 +113,12 @@ def annotation_to_w3c(
                 "type": "SpecificResource",
                 "purpose": "identifying",
                 "source": source_iri(request, source_tag.source.slug),
+                "role": source_tag.role,
             }
         )
-        # No id here: the test suite takes any body with an id and no source for an
-        # External Web Resource, which may not carry a purpose.
-        bodies.append({"type": "TextualBody", "purpose": "classifying", "value": source_tag.role})
     representation: dict[str, Any] = {
-        "@context": ANNO_CONTEXT,
+        # The extension terms only where they are used: most annotations stay plain.
+        "@context": EXTENDED_CONTEXT if annotation.source_tag_list else ANNO_CONTEXT,
         "id": iri,
         "type": "Annotation",
         "motivation": "commenting" if annotation.comment else "highlighting",
@@ -109,51 +143,156 @@ def annotation_to_w3c(
     }
     if bodies:
         representation["body"] = bodies
+    if annotation.canonical:
+        representation["canonical"] = annotation.canonical
+    if annotation.via:
+        representation["via"] = annotation.via[0] if len(annotation.via) == 1 else annotation.via
     if not context:
         del representation["@context"]
     return representation
 
 
-def _collection(document: Document, total: int, page_size: int, request: HttpRequest) -> dict:
-    iri = _iri(request, "api:document-annotations", pk=document.pk)
+def preference(header: str) -> tuple[str, bool]:
+    """What a container's answer embeds, from the Prefer header: one of PREFERENCES, and
+    whether the client asked (so the answer can say `Preference-Applied`). Without a
+    preference, the full descriptions (protocol §4.1.1); minimal wins over the others."""
+    included: set[str] = set()
+    for found in re.finditer(r'include\s*=\s*"([^"]*)"', header):
+        included.update(found[1].split())
+    for choice in PREFERENCES:
+        if choice in included:
+            return choice, True
+    return PREFER_DESCRIPTIONS, False
+
+
+def _query_iri(base: str, query: dict[str, str]) -> str:
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+@dataclass(frozen=True)
+class ContainerView:
+    """One view of a document's container: the filters and page size in its query (kept in
+    every page's IRI, so following `next` keeps them) and whether its pages list IRIs."""
+
+    base: str
+    query: dict[str, str]
+    iris: bool
+    total: int
+    page_size: int
+
+    @classmethod
+    def of(
+        cls,
+        request: HttpRequest,
+        document_id: int,
+        *,
+        total: int,
+        page_size: int,
+        iris: bool | None = None,
+    ) -> ContainerView:
+        query = {key: request.GET[key] for key in request.GET if key != "page"}
+        if iris is None:
+            iris = IRIS_PARAMETER in query
+        query.pop(IRIS_PARAMETER, None)
+        if iris:
+            query = {IRIS_PARAMETER: "1", **query}
+        return cls(container_iri(request, document_id), query, iris, total, page_size)
+
+    @property
+    def iri(self) -> str:
+        return _query_iri(self.base, self.query)
+
+    @property
+    def last_page(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    def page_iri(self, number: int) -> str:
+        return _query_iri(self.base, {**self.query, "page": str(number)})
+
+
+def reply_to_w3c(reply: Reply, annotation: Annotation, request: HttpRequest) -> dict:
+    """A reply as the model has it: an annotation `replying` to its parent (model §3.3.5)."""
+    thread = _iri(request, "api:annotation-replies", pk=annotation.pk)
+    return {
+        "id": f"{thread}#reply-{reply.pk}",
+        "type": "Annotation",
+        "motivation": "replying",
+        "created": _datetime(reply.created_at),
+        "creator": {"type": "Person", "nickname": reply.author.username},
+        "body": {"type": "TextualBody", "value": reply.body, "format": "text/plain"},
+        "target": annotation_iri(request, annotation),
+    }
+
+
+def _collection(document: Document, view: ContainerView) -> dict:
     collection: dict[str, Any] = {
-        "id": iri,
+        "id": view.iri,
         "type": "AnnotationCollection",
         "label": f"Annotations on “{document.title}”",
-        "total": total,
+        "total": view.total,
     }
-    if total:
-        collection["first"] = f"{iri}?page=1"
-        collection["last"] = f"{iri}?page={math.ceil(total / page_size)}"
+    if view.total:
+        collection["first"] = view.page_iri(1)
+        collection["last"] = view.page_iri(view.last_page)
     return collection
 
 
-def collection_to_w3c(document: Document, total: int, page_size: int, request: HttpRequest) -> dict:
-    return {"@context": ANNO_CONTEXT, **_collection(document, total, page_size, request)}
+def collection_to_w3c(
+    document: Document,
+    view: ContainerView,
+    *,
+    first_items: list[Annotation] | None,
+    request: HttpRequest,
+) -> dict:
+    """The AnnotationCollection, its first page embedded unless `first_items` is None."""
+    collection: dict[str, Any] = {"@context": EXTENDED_CONTEXT, **_collection(document, view)}
+    if first_items is not None and view.total:
+        first = page_to_w3c(document, first_items, view=view, page=1, request=request)
+        for key in ("@context", "partOf"):
+            del first[key]  # the collection's context, and the collection itself
+        collection["first"] = first
+    return collection
+
+
+def container_to_w3c(
+    document: Document,
+    view: ContainerView,
+    *,
+    first_items: list[Annotation] | None,
+    request: HttpRequest,
+) -> dict:
+    """The container (protocol §4.1): an LDP BasicContainer that is an AnnotationCollection,
+    its first page embedded unless `first_items` is None (the minimal container)."""
+    container = collection_to_w3c(document, view, first_items=first_items, request=request)
+    container["type"] = ["BasicContainer", "AnnotationCollection"]
+    return container
 
 
 def page_to_w3c(
     document: Document,
     annotations: Sequence[Annotation],
     *,
+    view: ContainerView,
     page: int,
-    page_size: int,
-    total: int,
     request: HttpRequest,
 ) -> dict:
-    collection = _collection(document, total, page_size, request)
+    items: list[Any] = (
+        [annotation_iri(request, item) for item in annotations]
+        if view.iris
+        else [annotation_to_w3c(item, request, context=False) for item in annotations]
+    )
     representation: dict[str, Any] = {
-        "@context": ANNO_CONTEXT,
-        "id": f"{collection['id']}?page={page}",
+        "@context": EXTENDED_CONTEXT,
+        "id": view.page_iri(page),
         "type": "AnnotationPage",
-        "partOf": collection,
-        "startIndex": (page - 1) * page_size,
-        "items": [annotation_to_w3c(item, request, context=False) for item in annotations],
+        "partOf": _collection(document, view),
+        "startIndex": (page - 1) * view.page_size,
+        "items": items,
     }
-    if page * page_size < total:
-        representation["next"] = f"{collection['id']}?page={page + 1}"
+    if page < view.last_page:
+        representation["next"] = view.page_iri(page + 1)
     if page > 1:
-        representation["prev"] = f"{collection['id']}?page={page - 1}"
+        representation["prev"] = view.page_iri(page - 1)
     return representation
 
 
@@ -234,8 +373,11 @@ def w3c_to_create_data(data: Any, document: Document, request: HttpRequest) -> d
                     f"{body.get('source')!r}",
                     fields={"body": ["identifying bodies point at /api/sources/<slug>/"]},
                 )
-            source_tags.append({"source": match["slug"], "role": SourceRole.MENTIONED})
+            source_tags.append(
+                {"source": match["slug"], "role": body.get("role", SourceRole.MENTIONED)}
+            )
         elif purpose == "classifying":
+            # The older form: the role in a body of its own, after its source's.
             if not source_tags:
                 raise W3CInputError("a classifying body (a role) must follow a source body")
             source_tags[-1]["role"] = body.get("value")
@@ -253,4 +395,55 @@ def w3c_to_create_data(data: Any, document: Document, request: HttpRequest) -> d
     for extension in ("visibility", "group"):
         if extension in data:
             fields[extension] = data[extension]
+    fields.update(_provenance(data, request))
     return fields
+
+
+def _provenance(data: dict, request: HttpRequest) -> dict[str, Any]:
+    """`canonical` as posted (protocol §5.1: never changed or removed) and `via`, to which an
+    `id` the annotation had elsewhere is added, since the server gives it a new one."""
+    fields: dict[str, Any] = {}
+    canonical = data.get("canonical")
+    if canonical is not None:
+        if not isinstance(canonical, str):
+            raise W3CInputError("canonical is one IRI", fields={"canonical": ["one IRI"]})
+        fields["canonical"] = canonical
+    via = _as_list(data.get("via"))
+    if not all(isinstance(item, str) for item in via):
+        raise W3CInputError("via is an IRI or a list of IRIs", fields={"via": ["IRIs"]})
+    given = data.get("id")
+    ours = request.build_absolute_uri("/")
+    if isinstance(given, str) and given and not given.startswith(ours):
+        via.append(given)
+    if via:
+        fields["via"] = list(dict.fromkeys(via))
+    return fields
+
+
+def w3c_to_update_data(data: Any, annotation: Annotation, request: HttpRequest) -> dict[str, Any]:
+    """The fields of Kaynak's update request that a Web Annotation PUT says. What an
+    annotation cannot change (its target, `canonical`, `via`) must be sent as it is or left
+    out: a client that sends another target believes it moved the annotation."""
+    fields = w3c_to_create_data(data, annotation.document, request)
+    position = (fields.get("start"), fields.get("end"))
+    if position != (None, None) and position != (annotation.start, annotation.end):
+        raise W3CInputError(
+            "the target cannot change; annotate the new passage instead",
+            fields={"target": ["read-only: annotate the new passage instead"]},
+        )
+    if "quote" in fields and fields["quote"] != annotation.quote:
+        raise W3CInputError("the target's quote cannot change", fields={"target": ["read-only"]})
+    for name, current in (("canonical", annotation.canonical), ("via", annotation.via)):
+        if name in fields and fields[name] != current:
+            raise W3CInputError(
+                f"{name} cannot change (it is what the annotation was posted with)",
+                fields={name: ["read-only"]},
+            )
+    update: dict[str, Any] = {
+        key: fields[key]
+        for key in ("comment", "tags", "source_tags", "visibility", "group")
+        if key in fields
+    }
+    update.setdefault("comment", "")
+    update.setdefault("visibility", annotation.visibility)
+    return update

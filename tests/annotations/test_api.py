@@ -39,7 +39,8 @@ def test_create_with_code_point_offsets(owner_client, document, tag, outlet) -> 
     assert response.status_code == 201, response.json()
     body = response.json()
     assert response["ETag"] == f'"{body["id"]}.1"'
-    assert response["Location"].endswith(f"/api/annotations/{body['id']}/")
+    # The annotation's IRI is inside its document's container (W3C protocol §5.1).
+    assert response["Location"].endswith(f"/api/documents/{document.pk}/annotations/{body['id']}/")
     assert (body["start"], body["end"], body["quote"]) == (start, start + 12, "Şükrü Öğütcü")
     assert body["tags"][0]["name"] == "Fare dispute"
     assert body["source_tags"] == [
@@ -182,7 +183,9 @@ def test_annotation_lists_filter_by_tag_source_role_visibility_creator_and_span(
     other = annotate("ferry")
 
     def ids(query: str) -> set[int]:
-        response = owner_client.get(f"/api/documents/{document.pk}/annotations/?{query}")
+        response = owner_client.get(
+            f"/api/documents/{document.pk}/annotations/?{query}", HTTP_ACCEPT="application/json"
+        )
         assert response.status_code == 200, response.json()
         return {item["id"] for item in response.json()["results"]}
 
@@ -205,7 +208,10 @@ def test_annotation_lists_filter_by_tag_source_role_visibility_creator_and_span(
 def test_listing_runs_a_constant_number_of_queries(owner_client, annotate, document, tag, outlet):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            response = owner_client.get(f"/api/documents/{document.pk}/annotations/?page_size=100")
+            response = owner_client.get(
+                f"/api/documents/{document.pk}/annotations/?page_size=100",
+                HTTP_ACCEPT="application/json",
+            )
         assert response.status_code == 200
         return len(captured)
 

@@ -44,6 +44,22 @@ def test_an_annotations_span_and_context_never_change(annotate, column: str, val
     assert Annotation.objects.get(pk=annotation.pk).quote == "the fare would double"
 
 
+@pytest.mark.parametrize(
+    ("column", "value"), [("canonical", "urn:uuid:43"), ("via", '["https://elsewhere.example/2"]')]
+)
+def test_the_iris_an_annotation_was_posted_with_never_change(
+    annotate, column: str, value: str
+) -> None:
+    annotation = annotate(canonical="urn:uuid:42", via=["https://elsewhere.example/1"])
+    with refused("cannot change"):
+        execute(
+            f'UPDATE annotations_annotation SET "{column}" = %s WHERE id = %s',
+            [value, annotation.pk],
+        )
+    kept = Annotation.objects.get(pk=annotation.pk)
+    assert (kept.canonical, kept.via) == ("urn:uuid:42", ["https://elsewhere.example/1"])
+
+
 def test_an_annotation_cannot_move_to_another_document(annotate) -> None:
     annotation = annotate()
     other = DocumentFactory(body="Another invented text where the fare would double.")

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from annotations.models import Annotation, Visibility
-from annotations.w3c import ANNO_CONTEXT, MEDIA_TYPE
+from annotations.w3c import ANNO_CONTEXT, EXTENDED_CONTEXT, MEDIA_TYPE
 from tests.annotations import w3c_suite
 from tests.annotations.conftest import TEXT
 
@@ -58,10 +58,10 @@ def test_an_annotation_in_the_web_annotation_model(owner_client, variety, outlet
     assert "Accept" in response["Vary"]
     assert {"GET", "PUT", "PATCH", "DELETE"} <= set(response["Allow"].replace(" ", "").split(","))
     body = response.json()
-    assert body["@context"] == ANNO_CONTEXT
+    assert body["@context"] == EXTENDED_CONTEXT  # it has source tags: Kaynak's `role` term
     assert (body["type"], body["id"]) == (
         "Annotation",
-        f"http://testserver/api/annotations/{annotation.pk}/",
+        f"http://testserver/api/documents/{annotation.document_id}/annotations/{annotation.pk}/",
     )
     selectors = {item["type"]: item for item in body["target"]["selector"]}
     assert selectors["TextPositionSelector"] == {
@@ -72,15 +72,15 @@ def test_an_annotation_in_the_web_annotation_model(owner_client, variety, outlet
     assert selectors["TextQuoteSelector"]["exact"] == "denied that the fare would double"
     assert body["target"]["source"] == f"http://testserver/api/documents/{annotation.document_id}/"
     purposes = [
-        (item.get("purpose"), item.get("value") or item.get("source")) for item in body["body"]
+        (item.get("purpose"), item.get("value") or item.get("source"), item.get("role"))
+        for item in body["body"]
     ]
+    # Each source tag one body, its role in it.
     assert purposes == [
-        ("commenting", "A denial <b>quoted</b> & paraphrased."),
-        ("tagging", "Fare dispute"),
-        ("identifying", f"http://testserver/api/sources/{outlet.slug}/"),
-        ("classifying", "denied_by"),
-        ("identifying", "http://testserver/api/sources/northern-valley-front/"),
-        ("classifying", "mentioned"),
+        ("commenting", "A denial <b>quoted</b> & paraphrased.", None),
+        ("tagging", "Fare dispute", None),
+        ("identifying", f"http://testserver/api/sources/{outlet.slug}/", "denied_by"),
+        ("identifying", "http://testserver/api/sources/northern-valley-front/", "mentioned"),
     ]
     assert body["creator"] == {"type": "Person", "nickname": "owner"}
 
@@ -108,12 +108,16 @@ def test_collection_and_pages_pass_their_musts(owner_client, variety, document) 
     collection = w3c_get(owner_client, url)
     assert collection["Link"].startswith('<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"')
     body = collection.json()
-    assert (body["type"], body["total"]) == ("AnnotationCollection", len(variety))
+    assert (body["type"], body["total"]) == (
+        ["BasicContainer", "AnnotationCollection"],
+        len(variety),
+    )
     assert w3c_suite.failures(body, "collections/collectionMusts.test") == []
 
     first = w3c_get(owner_client, f"{url}?page=1&page_size=2").json()
     assert first["type"] == "AnnotationPage"
-    assert first["partOf"]["id"] == f"http://testserver{url}"
+    # The collection paged two at a time: its IRI keeps the page size, as its pages' do.
+    assert first["partOf"]["id"] == f"http://testserver{url}?page_size=2"
     assert first["partOf"]["type"] == "AnnotationCollection"
     assert first["startIndex"] == 0 and len(first["items"]) == 2
     assert first["next"].endswith("page=2")
@@ -159,7 +163,9 @@ def test_post_a_web_annotation(owner_client, document, tag, outlet) -> None:
     assert response.status_code == 201, response.content
     assert response["Content-Type"] == MEDIA_TYPE
     created = Annotation.objects.get()
-    assert response["Location"] == f"http://testserver/api/annotations/{created.pk}/"
+    assert response["Location"] == (
+        f"http://testserver/api/documents/{document.pk}/annotations/{created.pk}/"
+    )
     assert created.comment == "Named twice in reprints."
     assert [tag.name for tag in created.tags.all()] == ["Fare dispute"]
     assert [(item.source, item.role) for item in created.source_tags.all()] == [
@@ -200,20 +206,24 @@ def test_exports_give_each_reader_what_they_may_read_in_every_format(
     url = f"/api/documents/{document.pk}/annotations/export/"
     jsonld = owner_client.get(f"{url}?as=jsonld")
     assert jsonld["Content-Disposition"].startswith("attachment")
-    collection = json.loads(jsonld.content)
-    assert collection["total"] == len(variety) == len(collection["first"]["items"])
-    assert w3c_suite.failures(collection, "collections/collectionMusts.test") == []
+    document_ld = json.loads(jsonld.getvalue())
+    collection, first = document_ld["@graph"]
+    assert collection["total"] == len(variety) == len(first["items"])
+    assert collection["first"] == first["id"]
+    with_context = {"@context": document_ld["@context"], **collection}
+    assert w3c_suite.failures(with_context, "collections/collectionMusts.test") == []
 
-    rows = list(csv.DictReader(io.StringIO(owner_client.get(f"{url}?as=csv").content.decode())))
+    csv_text = owner_client.get(f"{url}?as=csv").getvalue().decode()
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert len(rows) == len(variety)
     denial = next(row for row in rows if row["quote"].startswith("denied"))
     assert denial["source_tags"].startswith("denied_by:")
     assert denial["tags"] == "Fare dispute"
 
-    lines = owner_client.get(f"{url}?as=jsonl").content.decode().splitlines()
+    lines = owner_client.get(f"{url}?as=jsonl").getvalue().decode().splitlines()
     assert sorted(json.loads(line)["id"] for line in lines) == sorted(item.pk for item in variety)
 
-    public_only = client_for(outsider).get(f"{url}?as=jsonl").content.decode().splitlines()
+    public_only = client_for(outsider).get(f"{url}?as=jsonl").getvalue().decode().splitlines()
     assert [json.loads(line)["quote"] for line in public_only] == ["🚢 left Kadıköy"]
     assert owner_client.get(f"{url}?as=xml").status_code == 400
 

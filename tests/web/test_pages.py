@@ -110,7 +110,9 @@ def test_a_private_annotation_never_reaches_another_users_page(client, reader) -
     )
     page = client.get(f"/documents/{document.pk}/").content.decode()
     assert "Secret lead." not in page
-    listing = client.get(f"/api/documents/{document.pk}/annotations/").json()
+    listing = client.get(
+        f"/api/documents/{document.pk}/annotations/", HTTP_ACCEPT="application/json"
+    ).json()
     assert listing["count"] == 0
 
 
