@@ -103,17 +103,23 @@ _DOCUMENT_GUARDS = {
 }
 
 
+def append_only_models() -> tuple[type, ...]:
+    """The models whose tables carry append-only triggers (see tests/kaynak/test_db.py)."""
+    from annotations.models import AnnotationRevision, ReplyRevision
+    from archive.models import ProvenanceCheckpoint, ProvenanceEvent, SourceEvent
+
+    return (ProvenanceEvent, SourceEvent, AnnotationRevision, ReplyRevision, ProvenanceCheckpoint)
+
+
 @pytest.fixture
 def triggers_dropped(db) -> None:
     """Drop the append-only triggers of the provenance log, the source events, the annotation
     revisions and the checkpoints, and the guard of documents' originals and texts, as
     someone with direct database access could; the test's transaction rolls the drop back."""
-    from annotations.models import AnnotationRevision
-    from archive.models import ProvenanceCheckpoint, ProvenanceEvent, SourceEvent
     from kaynak.db import drop_append_only_sql
 
     with connection.cursor() as cursor:
-        for model in (ProvenanceEvent, SourceEvent, AnnotationRevision, ProvenanceCheckpoint):
+        for model in append_only_models():
             for statement in drop_append_only_sql(connection.vendor, model._meta.db_table):
                 cursor.execute(statement)
         for statement in _DOCUMENT_GUARDS[connection.vendor]:
@@ -129,14 +135,9 @@ def flushing_steps_past_append_only_triggers() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    from annotations.models import AnnotationRevision
-    from archive.models import ProvenanceCheckpoint, ProvenanceEvent, SourceEvent
     from kaynak.db import append_only_sql, drop_append_only_sql
 
-    tables = [
-        model._meta.db_table
-        for model in (ProvenanceEvent, SourceEvent, AnnotationRevision, ProvenanceCheckpoint)
-    ]
+    tables = [model._meta.db_table for model in append_only_models()]
     operations = type(connection.ops)
     original = operations.execute_sql_flush
 

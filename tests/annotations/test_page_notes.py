@@ -54,8 +54,8 @@ def test_the_database_refuses_half_a_span_or_a_quote_without_one(page_note) -> N
         execute(
             "INSERT INTO annotations_annotation (document_id, start, quote, prefix, suffix, "
             "comment, visibility, creator_id, created_at, modified_at, version, "
-            "hidden_reason, deletion_reason) SELECT document_id, 0, '', '', '', '', "
-            "'private', creator_id, created_at, modified_at, 1, '', '' "
+            "hidden_reason, deletion_reason, canonical, via) SELECT document_id, 0, '', '', "
+            "'', '', 'private', creator_id, created_at, modified_at, 1, '', '', '', '[]' "
             "FROM annotations_annotation WHERE id = %s",
             [page_note.pk],
         )
@@ -69,7 +69,7 @@ def test_the_api_creates_a_page_note_and_lists_it_first(client_for, owner, docum
     assert made.status_code == 201, made.json()
     body = made.json()
     assert (body["page_note"], body["start"], body["end"], body["quote"]) == (True, None, None, "")
-    listed = client.get(url).json()["results"]
+    listed = client.get(url, HTTP_ACCEPT="application/json").json()["results"]
     assert [item["page_note"] for item in listed] == [True, False]
     refused_span = client.post(url, {"page_note": True, "start": 0, "end": 3}, format="json")
     assert refused_span.status_code == 400
