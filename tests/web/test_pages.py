@@ -48,6 +48,19 @@ def test_search_page_lists_results_facets_and_keeps_state_in_the_url(client, rea
     assert '<input type="hidden" name="outlet" value="northern-ledger">' in filtered
 
 
+def test_a_title_in_capitals_is_listed_in_title_case_and_kept_as_stored_in_the_reader(
+    client, reader, indexed
+) -> None:
+    document = indexed(title="STORMS MOVE THE SANDBAR AT GÖKÇEADA")
+    listed = client.get("/", {"q": "sandbar"}).content.decode()
+    assert ">Storms Move the Sandbar at Gökçeada</a>" in listed
+    assert "STORMS MOVE THE SANDBAR" not in listed
+    opened = client.get(f"/documents/{document.pk}/").content.decode()
+    assert '<h1 id="document-title">STORMS MOVE THE SANDBAR AT GÖKÇEADA</h1>' in opened
+    document.refresh_from_db()
+    assert document.title == "STORMS MOVE THE SANDBAR AT GÖKÇEADA"
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [("(ferry", "unclosed"), ("title:", "followed by nothing"), ("*", "every word")],
