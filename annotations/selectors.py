@@ -304,7 +304,7 @@ def annotation_citation(*, annotation: Annotation, document_url: str, accessed: 
     )
     parts.append(f"{outlet or 'outlet unknown'}, {_long_date(document.original_published_on)}")
     if reprinter:
-        parts.append(f"reprinted by {reprinter}, {_long_date(document.reprinted_on)}")
+        parts.append(f"Reprinted by {reprinter}, {_long_date(document.reprinted_on)}")
     parts.append(f"Kaynak archive, annotation {annotation.pk}: {address}")
     parts.append(f"accessed {_long_date(accessed)}")
     parts.append(f"SHA-256 of the original: {document.sha256}")

@@ -33,7 +33,7 @@ def test_a_citation_names_the_passage_the_original_the_reprint_and_the_bytes(
     for part in (
         f"“{document.title}”",
         f"{outlet}, 4 September 2017",
-        f"reprinted by {reprinter}, 6 September 2017",
+        f"Reprinted by {reprinter}, 6 September 2017",
         address,
         "accessed 4 December 2026",
         f"SHA-256 of the original: {document.sha256}.",
