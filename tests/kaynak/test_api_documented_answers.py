@@ -19,7 +19,7 @@ from tests.kaynak.test_api_fuzz import CHECKS, UNCLOSED_DOWNLOADS
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("wsgi_keeps_the_test_connection"),
-    UNCLOSED_DOWNLOADS,
+    *UNCLOSED_DOWNLOADS,
 ]
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
