@@ -309,22 +309,6 @@ class DocumentAnnotationsView(GenericAPIView):
         return response
 
 
-class AnnotationListView(GenericAPIView):
-    pagination_class = StandardPagination
-    serializer_class = AnnotationSerializer
-
-    @extend_schema(
-        operation_id="annotations_list",
-        description="Annotations across documents, as visible to the requesting user.",
-        parameters=[AnnotationFilterSerializer],
-        responses={200: AnnotationSerializer(many=True), 400: ERROR, 401: UNAUTHENTICATED},
-    )
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(annotation_list(user=request.user, filters=_filters(request)))
-        body = AnnotationSerializer(page, many=True, context={"request": request}).data
-        return self.get_paginated_response(body)
-
-
 class AnnotationDetailView(GenericAPIView):
     renderer_classes = RENDERERS
     parser_classes = PARSERS

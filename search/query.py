@@ -62,8 +62,9 @@ def _outside_quotes(text: str) -> list[tuple[int, str]]:
     return offsets
 
 
-def check_query(text: str) -> None:
-    """Refuse what Whoosh would misread, silently drop, or take seconds over."""
+def check_query(text: str, *, fields: tuple[str, ...] = KNOWN_FIELDS) -> None:
+    """Refuse what Whoosh would misread, silently drop, or take seconds over; `fields` are
+    the field names the query may use."""
     if len(text) > MAX_QUERY_LENGTH:
         raise SearchQueryError(
             f"the query is {len(text):,} characters long; at most {MAX_QUERY_LENGTH:,} are accepted"
@@ -78,7 +79,7 @@ def check_query(text: str) -> None:
                 raise SearchQueryError("the query closes a parenthesis it never opened")
     if depth:
         raise SearchQueryError(f"the query leaves {depth} parenthesis(es) unclosed")
-    _check_fields(text)
+    _check_fields(text, fields)
     for _, part in _outside_quotes(rewrite_dates(text)):
         _check_words(part)
 
@@ -87,13 +88,13 @@ def _inside_quotes(text: str, position: int) -> bool:
     return text.count('"', 0, position) % 2 == 1
 
 
-def _check_fields(text: str) -> None:
+def _check_fields(text: str, fields: tuple[str, ...]) -> None:
     for match in re.finditer(r"(?<![\w:])([^\W\d]\w*):(\S?)", text):
         if _inside_quotes(text, match.start()):
             continue
         name, following = match.group(1), match.group(2)
-        if name.lower() not in KNOWN_FIELDS:
-            raise SearchQueryError(f"unknown field {name!r}; fields are: {', '.join(KNOWN_FIELDS)}")
+        if name.lower() not in fields:
+            raise SearchQueryError(f"unknown field {name!r}; fields are: {', '.join(fields)}")
         if following in ("", ")"):
             raise SearchQueryError(f"the field {name!r} is followed by nothing to search for")
 
@@ -219,7 +220,7 @@ def rewrite_fuzzy(text: str) -> str:
 # --- Parsing ---------------------------------------------------------------------------------
 
 
-def _configure(parser: QueryParser) -> QueryParser:
+def configure(parser: QueryParser) -> QueryParser:
     # Single quotes are apostrophes in this collection (`Iraq's`), not quoting.
     parser.remove_plugin_class(plugins.SingleQuotePlugin)
     parser.remove_plugin_class(plugins.EveryPlugin)
@@ -228,12 +229,12 @@ def _configure(parser: QueryParser) -> QueryParser:
 
 
 def make_parser(schema: Schema) -> QueryParser:
-    return _configure(MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS))
+    return configure(MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS))
 
 
 def make_spelling_parser(schema: Schema) -> QueryParser:
     """Unfielded words in the folded body only: suggestions are real words, not stems."""
-    return _configure(QueryParser("body", schema))
+    return configure(QueryParser("body", schema))
 
 
 def parse_query(text: str, schema: Schema) -> whoosh_query.Query:
@@ -260,15 +261,21 @@ _EXPANDING_QUERIES = (
 )
 
 
-def expand_multiterms(parsed: whoosh_query.Query, searcher: Searcher) -> whoosh_query.Query:
+def expand_multiterms(
+    parsed: whoosh_query.Query,
+    searcher: Searcher,
+    *,
+    fields: frozenset[str] = _EXPANDING_FIELDS,
+) -> whoosh_query.Query:
     """Replace each prefix, wildcard and fuzzy word by the index words it matches, once, so
-    the search does not expand it again; refuse one that matches too many words."""
+    the search does not expand it again; refuse one that matches too many words. Only words
+    in `fields` expand."""
     reader = searcher.reader()
 
     def expand(node: whoosh_query.Query) -> whoosh_query.Query:
         if not isinstance(node, _EXPANDING_QUERIES):
             return node
-        if node.field() not in _EXPANDING_FIELDS:
+        if node.field() not in fields:
             return whoosh_query.NullQuery
         if isinstance(node, whoosh_query.FuzzyTerm):
             # Scanning only the words that share the first two letters keeps a fuzzy word
