@@ -77,6 +77,7 @@ class AnnotationFilters:
     created_from: datetime | None = None
     created_to: datetime | None = None  # inclusive
     has_replies: bool | None = None  # replies everyone sees (neither deleted nor hidden)
+    ids: frozenset[int] | None = None  # only these (what a search found)
 
 
 def annotation_list(
@@ -105,6 +106,8 @@ def annotation_list(
     if filters.overlaps:
         start, end = filters.overlaps
         annotations = annotations.filter(start__lt=end, end__gt=start)
+    if filters.ids is not None:
+        annotations = annotations.filter(pk__in=filters.ids)
     if filters.group:
         annotations = annotations.filter(group__name=filters.group)
     if filters.created_from:

@@ -811,7 +811,11 @@ class AnnotationSearchExportView(GenericAPIView):
     def get(self, request: Request) -> HttpResponseBase:
         return _export(
             request,
-            _filters(request),
+            self.export_filters(request),
             label="Annotations exported from Kaynak",
             filename="annotations",
         )
+
+    def export_filters(self, request: Request) -> AnnotationFilters:
+        """Which annotations to export (the search app narrows them by its query)."""
+        return _filters(request)

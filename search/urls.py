@@ -13,4 +13,9 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     # The annotations listing lives here, searchable (see AnnotationSearchView).
     path("annotations/", views.AnnotationSearchView.as_view(), name="annotation-list"),
+    path(
+        "annotations/export/",
+        views.AnnotationSearchExportView.as_view(),
+        name="annotations-export",
+    ),
 ]

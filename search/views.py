@@ -3,13 +3,21 @@ checks permission, validates input, calls one selector, and serialises the resul
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations import views as annotation_views
 from annotations.selectors import AnnotationFilters
 from annotations.serializers import AnnotationSerializer
 from annotations.views import ERROR
@@ -136,3 +144,33 @@ class AnnotationSearchView(GenericAPIView):
         )
         response.data.update({"query": query, "sort": found.sort, "facets": found.facets})
         return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="Export only what this annotation query finds (as GET "
+                "/api/annotations/?q=…).",
+            )
+        ]
+    )
+)
+class AnnotationSearchExportView(annotation_views.AnnotationSearchExportView):
+    """GET /api/annotations/export/: as the annotations app's export, `q` included, so an
+    export of a search holds what the search found. Here for the same reason as
+    AnnotationSearchView."""
+
+    def export_filters(self, request: Request) -> AnnotationFilters:
+        params = AnnotationSearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        options = dict(params.validated_data)
+        query = options.pop("q", "")
+        options.pop("sort", None)
+        filters = AnnotationFilters(**options)
+        if not query.strip():
+            return filters
+        found = annotation_search(user=request.user, filters=filters, query=query)
+        return replace(filters, ids=frozenset(found.annotations.values_list("pk", flat=True)))

@@ -3,6 +3,7 @@ language of document search, with its folding, only ever over what the asking us
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -203,3 +204,24 @@ def test_facets_count_the_whole_result_set_and_only_what_the_user_may_read(
     theirs = client_for(outsider).get("/api/annotations/", {"q": "ferry"}).json()
     assert theirs["count"] == 2
     assert "Secret lead" not in str(theirs)
+
+
+@pytest.mark.parametrize(
+    ("persona", "finds"),
+    [("owner", True), ("colleague", False), ("outsider", False), ("curator", True)],
+    indirect=["persona"],
+)
+def test_an_export_of_a_search_holds_what_the_search_finds_for_that_user(
+    annotate, client_for, persona, finds
+) -> None:
+    private = annotate(comment="the kumpir lead")
+    annotate(visibility=Visibility.PUBLIC, comment="a public note")
+    response = client_for(persona).get("/api/annotations/export/", {"as": "jsonl", "q": "kumpir"})
+    assert response.status_code == 200
+    rows = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+    assert [row["id"] for row in rows] == ([private.pk] if finds else [])
+
+
+def test_an_export_refuses_a_query_that_cannot_be_run(client_for, owner) -> None:
+    response = client_for(owner).get("/api/annotations/export/", {"q": "title:ferry"})
+    assert response.status_code == 400
