@@ -44,6 +44,10 @@ QUERY_FIELDS = ("quote", "comment", "reply", "tag", "source")
 DEFAULT_FIELDS = {"quote": 1.0, "comment": 1.0, "reply": 0.5, "tag": 1.5, "source": 1.5}
 # `document`: by document, then place in it (the listing's order before search existed).
 SORTS = ("relevance", "newest", "oldest", "document")
+# The matches are passed back to the database as a list of ids (`pk__in`), and SQLite takes at
+# most 32,766 parameters a statement (PostgreSQL 65,535): more is refused with a message, not
+# answered with a 500.
+MAX_MATCHES = 30_000
 
 
 def _schema() -> Schema:
@@ -183,6 +187,11 @@ def annotation_search(
     ranked: list[int] | None = None
     if query.strip():
         ranked = _matching(user, annotations, query)
+        if len(ranked) > MAX_MATCHES:
+            raise SearchQueryError(
+                f"the query finds {len(ranked):,} annotations, more than the {MAX_MATCHES:,} "
+                "a search can return; narrow it or add filters"
+            )
         annotations = annotations.filter(pk__in=ranked)
     if sort == "relevance" and ranked is None:
         sort = "document"  # nothing to rank by without a query

@@ -225,3 +225,16 @@ def test_an_export_of_a_search_holds_what_the_search_finds_for_that_user(
 def test_an_export_refuses_a_query_that_cannot_be_run(client_for, owner) -> None:
     response = client_for(owner).get("/api/annotations/export/", {"q": "title:ferry"})
     assert response.status_code == 400
+
+
+def test_a_query_finding_more_than_a_search_can_return_is_refused(
+    annotate, client_for, owner, monkeypatch
+) -> None:
+    monkeypatch.setattr("search.annotation_search.MAX_MATCHES", 1)
+    annotate(comment="ferry one")
+    annotate(comment="ferry two")
+    client = client_for(owner)
+    assert len(found(client, "one")) == 1
+    response = client.get("/api/annotations/", {"q": "ferry"})
+    assert response.status_code == 400
+    assert "narrow it" in response.json()["detail"]
