@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -287,3 +287,69 @@ def tag_ids_by_slug(slugs: list[str]) -> dict[str, int]:
 
 def tags_by_id(ids: list[int]) -> dict[int, Tag]:
     return Tag.objects.in_bulk(ids)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """How to cite one annotated passage: as a line of plain text and as CSL-JSON."""
+
+    text: str
+    csl: dict[str, Any]
+
+
+def _long_date(day: date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day else "date unknown"
+
+
+def _date_parts(day: date) -> dict[str, list[list[int]]]:
+    return {"date-parts": [[day.year, day.month, day.day]]}
+
+
+def annotation_citation(*, annotation: Annotation, document_url: str, accessed: date) -> Citation:
+    """The one citation of `annotation`'s passage: its quote, the document's title, outlet and
+    original date, reprinter and reprint date, the annotation's permanent address (the
+    absolute `document_url` of the reader with `#annotation-<id>`) and the original's SHA-256,
+    so a reader of the report can fetch the passage and check the bytes it came from. The
+    caller decides who may read `annotation` (through `visible_annotations`)."""
+    document = annotation.document
+    address = f"{document_url}#annotation-{annotation.pk}"
+    outlet = document.original_outlet.name if document.original_outlet else ""
+    reprinter = document.reprinter.name if document.reprinter else ""
+    parts = [f"“{annotation.quote}”" if annotation.quote else "Note on the whole document"]
+    parts.append(
+        f"{document.byline}, “{document.title}”" if document.byline else f"“{document.title}”"
+    )
+    parts.append(f"{outlet or 'outlet unknown'}, {_long_date(document.original_published_on)}")
+    if reprinter:
+        parts.append(f"Reprinted by {reprinter}, {_long_date(document.reprinted_on)}")
+    parts.append(f"Kaynak archive, annotation {annotation.pk}: {address}")
+    parts.append(f"accessed {_long_date(accessed)}")
+    parts.append(f"SHA-256 of the original: {document.sha256}")
+    text = ". ".join(parts) + "."
+    # CSL's own reading of a reprint: `issued` and `publisher` are the copy cited (the
+    # reprint), `original-date` and `original-publisher` the first printing.
+    csl: dict[str, Any] = {
+        "id": f"kaynak-annotation-{annotation.pk}",
+        "type": "article-newspaper",
+        "title": document.title,
+        "URL": address,
+        "accessed": _date_parts(accessed),
+        "note": f"SHA-256 of the original: {document.sha256}",
+        "custom": {"quote": annotation.quote, "sha256": document.sha256},
+    }
+    if document.byline:
+        csl["author"] = [{"literal": document.byline}]
+    if outlet:
+        csl["container-title"] = outlet
+        csl["original-publisher"] = outlet
+    if document.original_published_on:
+        csl["original-date"] = _date_parts(document.original_published_on)
+    if reprinter:
+        csl["publisher"] = reprinter
+    if document.reprinted_on:
+        csl["issued"] = _date_parts(document.reprinted_on)
+    elif document.original_published_on:
+        csl["issued"] = _date_parts(document.original_published_on)
+    if document.language:
+        csl["language"] = document.language
+    return Citation(text=text, csl=csl)

@@ -338,3 +338,10 @@ def update_changes(data: dict[str, Any]) -> dict[str, Any]:
     if "source_tags" in changes:
         changes["source_tags"] = [SourceTagInput(**item) for item in changes["source_tags"]]
     return changes
+
+
+class CitationSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The citation as one line of plain text.")
+    csl = serializers.DictField(
+        help_text="The same citation as one CSL-JSON item (for Zotero, pandoc, citeproc)."
+    )

@@ -41,6 +41,11 @@ urlpatterns = [
         views.AnnotationHistoryView.as_view(),
         name="annotation-history",
     ),
+    path(
+        "annotations/<int:pk>/citation/",
+        views.AnnotationCitationView.as_view(),
+        name="annotation-citation",
+    ),
     path("annotations/<int:pk>/hide/", views.AnnotationHideView.as_view(), name="annotation-hide"),
     path("tags/", views.TagListView.as_view(), name="tag-list"),
 ]

@@ -7,6 +7,8 @@ from typing import cast
 
 from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -29,6 +31,7 @@ from annotations.models import Annotation, Reply
 from annotations.permissions import AnnotationWriteRules, CuratorsOnly, ReplyWriteRules
 from annotations.selectors import (
     AnnotationFilters,
+    annotation_citation,
     annotation_export,
     annotation_list,
     reply_list,
@@ -42,6 +45,7 @@ from annotations.serializers import (
     AnnotationFilterSerializer,
     AnnotationSerializer,
     AnnotationUpdateSerializer,
+    CitationSerializer,
     ReasonSerializer,
     ReplyInputSerializer,
     ReplySerializer,
@@ -656,6 +660,33 @@ class AnnotationReplyHideView(GenericAPIView):
             hidden=False,
         )
         return preconditions.tagged(ReplySerializer(shown).data, shown.tag_version)
+
+
+class AnnotationCitationView(GenericAPIView):
+    serializer_class = CitationSerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="annotation_citation",
+        description="How to cite the annotated passage: plain text and CSL-JSON, with the "
+        "annotation's permanent address in the reader and the SHA-256 of the original. "
+        "A 404 for an annotation you may not read, as for one that does not exist.",
+        responses={200: CitationSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        annotation = get_object_or_404(
+            visible_annotations(request.user).select_related(
+                "document__original_outlet", "document__reprinter"
+            ),
+            pk=pk,
+        )
+        page = reverse("pages:document", kwargs={"pk": annotation.document_id})
+        citation = annotation_citation(
+            annotation=annotation,
+            document_url=request.build_absolute_uri(page),
+            accessed=timezone.localdate(),
+        )
+        return Response(CitationSerializer(citation).data)
 
 
 class AnnotationHistoryView(GenericAPIView):

@@ -17,6 +17,7 @@ import fcntl
 import logging
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,7 +30,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import RamStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import Index, LockError
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
@@ -169,10 +170,14 @@ def searcher_in_step() -> Iterator[InStepSearcher]:
         mask = frozenset(docnum for docnum in stale.values() if docnum is not None)
         # Those already in the index first: unread, they would vanish from results.
         fresh_ids = sorted(pending, key=lambda pk: (stale[pk] is None, pk))[:FRESH_LIMIT]
-        fresh = RamStorage().create_index(build_schema())
-        with index_writer(fresh) as writer:
-            for document, terms in documents_for_index(fresh_ids):
-                writer.add_document(**document_fields(document, terms))
+        storage = FreshIndexStorage()
+        try:
+            fresh = storage.create_index(build_schema())
+            with index_writer(fresh) as writer:
+                for document, terms in documents_for_index(fresh_ids):
+                    writer.add_document(**document_fields(document, terms))
+        finally:
+            storage.remove_temporary_files()
         fresh_reader = fresh.reader()
         # The live index's segments first, so their document numbers (the mask) stay valid;
         # an empty index's reader has no columns to sort or count by, and no documents.
@@ -186,6 +191,30 @@ def searcher_in_step() -> Iterator[InStepSearcher]:
             yield InStepSearcher(combined, mask)
         finally:
             fresh_reader.close()
+
+
+class FreshIndexStorage(RamStorage):
+    """An index in memory whose sort columns are staged in a temporary folder of its own.
+
+    Whoosh's RamStorage stages them in a folder named after the index, `/tmp/MAIN.tmp`, shared
+    by every thread and process on the machine, and empties that folder each time a writer
+    starts: two searches reading pending documents afresh at once (gunicorn's threads, or two
+    workers) deleted each other's files, and one of them answered 500."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._temporary: str | None = None
+
+    def temp_storage(self, name: str | None = None) -> FileStorage:
+        if self._temporary is None:
+            self._temporary = tempfile.mkdtemp(prefix="kaynak-fresh-index-")
+        # Not FileStorage.create(), which would empty the folder.
+        return FileStorage(self._temporary)
+
+    def remove_temporary_files(self) -> None:
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            self._temporary = None
 
 
 def _rebuilding_generation() -> Path | None:

@@ -173,6 +173,11 @@ def document_page(request: HttpRequest, pk: int) -> HttpResponse:
         "documentId": document.pk,
         "annotationsUrl": reverse("api:document-annotations", kwargs={"pk": document.pk}),
         "annotationUrl": reverse("api:annotation-detail", kwargs={"pk": 0}),
+        "citationUrl": reverse("api:annotation-citation", kwargs={"pk": 0}),
+        # The permanent address of an annotation is this, with "#annotation-<id>".
+        "documentUrl": request.build_absolute_uri(
+            reverse("pages:document", kwargs={"pk": document.pk})
+        ),
         "tagsUrl": reverse("api:tag-list"),
         "sourcesUrl": reverse("api:source-list"),
         "user": {

@@ -3,6 +3,8 @@ and only from public annotations."""
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 from django.test import Client
 
@@ -149,3 +151,21 @@ def test_the_worker_removes_a_private_tag_from_the_index(public, owner, outsider
         entry = searcher.document(id=str(public.document_id))
     assert entry["fingerprint"] == index_fingerprint(public.document_id)
     assert found('tag:"fare dispute"', outsider) == []
+
+
+def test_reading_pending_documents_afresh_leaves_other_searches_temporary_files_alone(
+    public, owner, tmp_path, monkeypatch
+) -> None:
+    """Whoosh's in-memory index staged its sort columns in `<tmp>/MAIN.tmp` and emptied that
+    folder on every write, deleting the files of a search doing the same at that moment."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / "MAIN.tmp"
+    shared.mkdir()
+    (shared / "another-search.ctmp").write_bytes(b"columns being written")
+    annotation_update(
+        annotation=public, actor=owner, expected_version=1, visibility=Visibility.PRIVATE
+    )
+    assert pending_document_ids() == {public.document_id}
+    assert found("ferry", owner) == [public.document_id]  # read afresh from the database
+    assert (shared / "another-search.ctmp").read_bytes() == b"columns being written"
+    assert list(tmp_path.glob("kaynak-fresh-index-*")) == []  # its own folder is gone

@@ -123,6 +123,7 @@ async function loadAnnotations() {
   state.annotations = found;
   refreshFilters();
   render();
+  openFromAddress();
   textElement.dataset.ready = "true";
 }
 
@@ -443,11 +444,21 @@ function showAboveSheet(id) {
   window.scrollBy(0, box.top - Math.max(8, (room - box.height) / 3));
 }
 
+// The address bar shows the open annotation's permanent address (replaced, not pushed: the
+// back button still leaves the page).
+function showAddress(id) {
+  const here = window.location.hash;
+  if (id === null && !/^#annotation-\d+$/.test(here)) return;
+  const hash = id === null ? "" : `#annotation-${id}`;
+  if (here !== hash) history.replaceState(history.state, "", `${window.location.pathname}${window.location.search}${hash}`);
+}
+
 function closePanel({ focus = true } = {}) {
   const returnTo = state.activeId ? document.getElementById(`annotation-${state.activeId}`) : null;
   setSheetModal(false);
   panel.hidden = true;
   state.activeId = null;
+  showAddress(null);
   render();
   if (focus) (returnTo ? document.getElementById(returnTo.id) : textElement)?.focus();
 }
@@ -456,6 +467,7 @@ function openPanel(id, { others = [] } = {}) {
   const annotation = state.annotations.find((item) => item.id === id);
   if (!annotation) return;
   state.activeId = id;
+  showAddress(id);
   render();
   panelBody.replaceChildren(...panelContent(annotation, others));
   panel.hidden = false;
@@ -531,6 +543,7 @@ function panelContent(annotation, others) {
     actions.append(remove);
   }
   if (actions.childElementCount) nodes.push(actions);
+  nodes.push(shareSection(annotation));
 
   nodes.push(element("h3", "Replies"));
   const replies = element("ul", undefined, "replies");
@@ -578,6 +591,129 @@ function panelContent(annotation, others) {
   nodes.push(history);
   return nodes;
 }
+
+// ------------------------------------------------------------------ link and citation
+
+// An annotation's permanent address: the reader, opened on it.
+function permanentAddress(id) {
+  return `${config.documentUrl}#annotation-${id}`;
+}
+
+function citationUrl(id) {
+  return config.citationUrl.replace(/\/0\/citation\/$/, `/${id}/citation/`);
+}
+
+// Copy `text`; say so where `confirm` is. If the browser refuses the clipboard, `fallback`
+// (a read-only field holding the text) is shown selected, to copy by hand.
+async function copyText(text, confirm, fallback, what) {
+  try {
+    if (!navigator.clipboard) throw new Error("no clipboard");
+    await navigator.clipboard.writeText(text);
+    confirm.textContent = `${what} copied.`;
+    // A field shown only because copying was refused goes away once copying works.
+    if (fallback && fallback.dataset.fallback) fallback.hidden = true;
+  } catch {
+    confirm.textContent = `The browser did not let Kaynak copy: the ${what.toLowerCase()} is selected below, copy it with Ctrl+C (⌘+C).`;
+    if (fallback) {
+      fallback.hidden = false;
+      const field = fallback.querySelector("input, textarea") || fallback;
+      field.focus();
+      field.select();
+    }
+  }
+}
+
+function readOnlyField(id, labelText, value, multiline) {
+  const wrap = element("div", undefined, "stack share-field");
+  const fieldLabel = element("label", labelText);
+  fieldLabel.htmlFor = id;
+  const field = element(multiline ? "textarea" : "input");
+  field.id = id;
+  field.readOnly = true;
+  field.value = value;
+  if (multiline) field.rows = multiline;
+  field.addEventListener("focus", () => field.select());
+  wrap.append(fieldLabel, field);
+  return wrap;
+}
+
+function shareSection(annotation) {
+  const section = element("div", undefined, "share");
+  const row = element("div", undefined, "row");
+  const copyLink = element("button", "Copy link");
+  copyLink.type = "button";
+  copyLink.id = "panel-copy-link";
+  const cite = element("button", "Cite");
+  cite.type = "button";
+  cite.id = "panel-cite";
+  cite.setAttribute("aria-expanded", "false");
+  cite.setAttribute("aria-controls", "panel-citation");
+  row.append(copyLink, cite);
+  const confirm = element("p", "", "muted share-status");
+  confirm.id = "panel-share-status";
+  confirm.setAttribute("role", "status");
+  const linkField = readOnlyField("panel-link-field", "Link to this annotation", permanentAddress(annotation.id));
+  linkField.hidden = true;
+  linkField.dataset.fallback = "true";
+  const citation = element("div", undefined, "stack citation");
+  citation.id = "panel-citation";
+  citation.hidden = true;
+  section.append(row, confirm, linkField, citation);
+
+  copyLink.addEventListener("click", () => copyText(permanentAddress(annotation.id), confirm, linkField, "Link"));
+  cite.addEventListener("click", async () => {
+    if (!citation.hidden) {
+      citation.hidden = true;
+      cite.setAttribute("aria-expanded", "false");
+      return;
+    }
+    const result = await api(citationUrl(annotation.id));
+    if (!result.ok) {
+      confirm.textContent = `The citation could not be made: ${describeError(result)}`;
+      return;
+    }
+    const plain = readOnlyField("citation-text", "Citation, plain text", result.data.text, 5);
+    const csl = readOnlyField("citation-csl", "Citation, CSL-JSON (Zotero, pandoc)", JSON.stringify([result.data.csl], null, 2), 8);
+    const buttons = element("div", undefined, "row");
+    const copyPlain = element("button", "Copy plain text");
+    copyPlain.type = "button";
+    copyPlain.id = "citation-copy-text";
+    const copyCsl = element("button", "Copy CSL-JSON");
+    copyCsl.type = "button";
+    copyCsl.id = "citation-copy-csl";
+    buttons.append(copyPlain, copyCsl);
+    citation.replaceChildren(plain, csl, buttons);
+    citation.hidden = false;
+    cite.setAttribute("aria-expanded", "true");
+    copyPlain.addEventListener("click", () => copyText(result.data.text, confirm, plain, "Citation"));
+    copyCsl.addEventListener("click", () => copyText(csl.querySelector("textarea").value, confirm, csl, "CSL-JSON"));
+    // Cite copies the plain text at once; both forms stay on show to copy either.
+    copyText(result.data.text, confirm, plain, "Citation");
+  });
+  return section;
+}
+
+// The address's "#annotation-<id>" opens that annotation; one this user cannot read (or
+// that is gone) gets the same notice either way, as the API answers both alike.
+function openFromAddress() {
+  const notice = document.getElementById("annotation-notice");
+  const match = window.location.hash.match(/^#annotation-(\d+)$/);
+  notice.hidden = true;
+  if (!match) return;
+  const id = Number(match[1]);
+  const annotation = state.annotations.find((item) => item.id === id);
+  if (!annotation) {
+    notice.hidden = false;
+    return;
+  }
+  if (!visibleAnnotations().includes(annotation)) {
+    for (const name of Object.keys(state.filters)) state.filters[name] = "";
+    for (const select of document.querySelectorAll("[data-filter]")) select.value = "";
+  }
+  showAnnotation(id);
+}
+
+window.addEventListener("hashchange", openFromAddress);
 
 async function loadReplies(annotation, list) {
   const result = await api(`${annotationUrl(annotation.id)}replies/`);
