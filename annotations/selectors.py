@@ -73,6 +73,11 @@ class AnnotationFilters:
     creator: str | None = None  # username
     visibility: str | None = None
     overlaps: tuple[int, int] | None = None  # [start, end) in code points
+    group: str | None = None  # group name
+    created_from: datetime | None = None
+    created_to: datetime | None = None  # inclusive
+    has_replies: bool | None = None  # replies everyone sees (neither deleted nor hidden)
+    ids: frozenset[int] | None = None  # only these (what a search found)
 
 
 def annotation_list(
@@ -101,6 +106,18 @@ def annotation_list(
     if filters.overlaps:
         start, end = filters.overlaps
         annotations = annotations.filter(start__lt=end, end__gt=start)
+    if filters.ids is not None:
+        annotations = annotations.filter(pk__in=filters.ids)
+    if filters.group:
+        annotations = annotations.filter(group__name=filters.group)
+    if filters.created_from:
+        annotations = annotations.filter(created_at__gte=filters.created_from)
+    if filters.created_to:
+        annotations = annotations.filter(created_at__lte=filters.created_to)
+    if filters.has_replies is not None:
+        answered = Reply.objects.filter(deleted_at__isnull=True, hidden_at=None)
+        replied = Q(pk__in=answered.values("annotation_id"))
+        annotations = annotations.filter(replied if filters.has_replies else ~replied)
     return with_representation(annotations)
 
 

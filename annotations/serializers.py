@@ -232,6 +232,12 @@ READ_ONLY_FIELDS = (
 ) - set(AnnotationUpdateSerializer().fields)
 
 
+class OptionalBooleanField(serializers.BooleanField):
+    # DRF reads a boolean missing from a query string as false (an unticked HTML checkbox);
+    # a filter left out must filter nothing.
+    default_empty_html = serializers.empty
+
+
 class AnnotationFilterSerializer(serializers.Serializer):
     tag = serializers.SlugField(required=False)
     source = serializers.SlugField(required=False)  # type: ignore[assignment]  # a field named like Field.source (the stubs type fields as that attribute)
@@ -244,6 +250,17 @@ class AnnotationFilterSerializer(serializers.Serializer):
         help_text="`start,end`: annotations overlapping this range of code points.",
     )
     document = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    group = serializers.CharField(required=False, max_length=150, help_text="Group name.")
+    created_from = serializers.DateTimeField(
+        required=False, help_text="Created at or after this time (ISO 8601)."
+    )
+    created_to = serializers.DateTimeField(
+        required=False, help_text="Created at or before this time (ISO 8601)."
+    )
+    has_replies = OptionalBooleanField(
+        required=False,
+        help_text="true: annotations with replies everyone sees; false: those without.",
+    )
 
     def validate_overlaps(self, value: str) -> tuple[int, int]:
         start, end = (int(part) for part in value.split(","))

@@ -20,12 +20,6 @@ urlpatterns = [
         views.AnnotationExportView.as_view(),
         name="document-annotations-export",
     ),
-    path("annotations/", views.AnnotationListView.as_view(), name="annotation-list"),
-    path(
-        "annotations/export/",
-        views.AnnotationSearchExportView.as_view(),
-        name="annotations-export",
-    ),
     path("annotations/<int:pk>/", views.AnnotationDetailView.as_view(), name="annotation-detail"),
     path(
         "annotations/<int:pk>/replies/",

@@ -313,22 +313,6 @@ class DocumentAnnotationsView(GenericAPIView):
         return response
 
 
-class AnnotationListView(GenericAPIView):
-    pagination_class = StandardPagination
-    serializer_class = AnnotationSerializer
-
-    @extend_schema(
-        operation_id="annotations_list",
-        description="Annotations across documents, as visible to the requesting user.",
-        parameters=[AnnotationFilterSerializer],
-        responses={200: AnnotationSerializer(many=True), 400: ERROR, 401: UNAUTHENTICATED},
-    )
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(annotation_list(user=request.user, filters=_filters(request)))
-        body = AnnotationSerializer(page, many=True, context={"request": request}).data
-        return self.get_paginated_response(body)
-
-
 class AnnotationDetailView(GenericAPIView):
     renderer_classes = RENDERERS
     parser_classes = PARSERS
@@ -858,7 +842,11 @@ class AnnotationSearchExportView(GenericAPIView):
     def get(self, request: Request) -> HttpResponseBase:
         return _export(
             request,
-            _filters(request),
+            self.export_filters(request),
             label="Annotations exported from Kaynak",
             filename="annotations",
         )
+
+    def export_filters(self, request: Request) -> AnnotationFilters:
+        """Which annotations to export (the search app narrows them by its query)."""
+        return _filters(request)

@@ -5,6 +5,8 @@ ferry tariffs          both words (AND is the default); also AND, OR, NOT, ( )
 tarif*  tarrifs~       a prefix (two letters at least); a fuzzy word (edits by its length;
                        ~1, ~2: one, two edits)
 title:ferry  outlet:"Northern Ledger"  reprinter:avim  tag:…  source:…  language:tr
+annotated:ferry  annotated:"tag:disinformation"   documents with annotations I may read
+                       that match (quotes, comments, replies, tags, sources)
 published:2017  published:2017-09  published:[2017-01-01 TO 2017-09-30]
 reprinted:>2018-01-01  reprinted:<=2018-06-30
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from datetime import date
 
 from whoosh import query as whoosh_query
@@ -31,7 +34,9 @@ MAX_FUZZY_EDITS = 2
 
 DATE_FIELDS = ("published", "reprinted")
 TEXT_FIELDS = ("title", "outlet", "reprinter", "tag", "source")
-KNOWN_FIELDS = (*TEXT_FIELDS, "language", *DATE_FIELDS)
+# `annotated:` takes an annotation query (its own language, quoted when it has spaces) and
+# matches the documents with annotations the user may read that it finds.
+KNOWN_FIELDS = (*TEXT_FIELDS, "language", *DATE_FIELDS, "annotated")
 # Unfielded words search these, exact (folded) fields weighing more than stemmed ones.
 DEFAULT_FIELDS = {
     "title": 2.0,
@@ -62,8 +67,9 @@ def _outside_quotes(text: str) -> list[tuple[int, str]]:
     return offsets
 
 
-def check_query(text: str) -> None:
-    """Refuse what Whoosh would misread, silently drop, or take seconds over."""
+def check_query(text: str, *, fields: tuple[str, ...] = KNOWN_FIELDS) -> None:
+    """Refuse what Whoosh would misread, silently drop, or take seconds over; `fields` are
+    the field names the query may use."""
     if len(text) > MAX_QUERY_LENGTH:
         raise SearchQueryError(
             f"the query is {len(text):,} characters long; at most {MAX_QUERY_LENGTH:,} are accepted"
@@ -78,7 +84,7 @@ def check_query(text: str) -> None:
                 raise SearchQueryError("the query closes a parenthesis it never opened")
     if depth:
         raise SearchQueryError(f"the query leaves {depth} parenthesis(es) unclosed")
-    _check_fields(text)
+    _check_fields(text, fields)
     for _, part in _outside_quotes(rewrite_dates(text)):
         _check_words(part)
 
@@ -87,13 +93,13 @@ def _inside_quotes(text: str, position: int) -> bool:
     return text.count('"', 0, position) % 2 == 1
 
 
-def _check_fields(text: str) -> None:
+def _check_fields(text: str, fields: tuple[str, ...]) -> None:
     for match in re.finditer(r"(?<![\w:])([^\W\d]\w*):(\S?)", text):
         if _inside_quotes(text, match.start()):
             continue
         name, following = match.group(1), match.group(2)
-        if name.lower() not in KNOWN_FIELDS:
-            raise SearchQueryError(f"unknown field {name!r}; fields are: {', '.join(KNOWN_FIELDS)}")
+        if name.lower() not in fields:
+            raise SearchQueryError(f"unknown field {name!r}; fields are: {', '.join(fields)}")
         if following in ("", ")"):
             raise SearchQueryError(f"the field {name!r} is followed by nothing to search for")
 
@@ -219,7 +225,7 @@ def rewrite_fuzzy(text: str) -> str:
 # --- Parsing ---------------------------------------------------------------------------------
 
 
-def _configure(parser: QueryParser) -> QueryParser:
+def configure(parser: QueryParser) -> QueryParser:
     # Single quotes are apostrophes in this collection (`Iraq's`), not quoting.
     parser.remove_plugin_class(plugins.SingleQuotePlugin)
     parser.remove_plugin_class(plugins.EveryPlugin)
@@ -228,24 +234,69 @@ def _configure(parser: QueryParser) -> QueryParser:
 
 
 def make_parser(schema: Schema) -> QueryParser:
-    return _configure(MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS))
+    return configure(MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS))
 
 
 def make_spelling_parser(schema: Schema) -> QueryParser:
     """Unfielded words in the folded body only: suggestions are real words, not stems."""
-    return _configure(QueryParser("body", schema))
+    return configure(QueryParser("body", schema))
 
 
-def parse_query(text: str, schema: Schema) -> whoosh_query.Query:
-    """Check and parse `text`; an empty query matches every document."""
+_ANNOTATED = re.compile(r'(?<![\w:])annotated:(?:"(?P<quoted>[^"]*)"|(?P<word>[^\s()"]+))', re.I)
+_ANNOTATED_MARK = "annotated_"
+
+
+def has_annotated(text: str) -> bool:
+    return any(not _inside_quotes(text, m.start()) for m in _ANNOTATED.finditer(text))
+
+
+def _split_annotated(text: str) -> tuple[str, list[str]]:
+    """`annotated:…` clauses become placeholders on the `id` field (which no user query can
+    name, so none can be forged), and their annotation queries, in order."""
+    inner: list[str] = []
+
+    def mark(match: re.Match[str]) -> str:
+        if _inside_quotes(text, match.start()):
+            return match.group(0)
+        inner.append(match["quoted"] if match["quoted"] is not None else match["word"])
+        return f"id:{_ANNOTATED_MARK}{len(inner) - 1}"
+
+    return _ANNOTATED.sub(mark, text), inner
+
+
+def parse_query(
+    text: str,
+    schema: Schema,
+    *,
+    annotated: Callable[[str], whoosh_query.Query] | None = None,
+) -> whoosh_query.Query:
+    """Check and parse `text`; an empty query matches every document. `annotated` turns the
+    annotation query of an `annotated:` clause into a query over documents."""
     check_query(text)
+    text, inner = _split_annotated(text)
+    if inner and annotated is None:
+        raise SearchQueryError("annotated: cannot be used here")
     rewritten = rewrite_fuzzy(rewrite_dates(text))  # dates checked by check_query already
     if not rewritten.strip():
         return whoosh_query.Every()
     try:
-        return make_parser(schema).parse(rewritten)
+        parsed = make_parser(schema).parse(rewritten)
     except QueryParserError as error:
         raise SearchQueryError(f"the query cannot be read: {error}") from None
+    if not inner or annotated is None:
+        return parsed
+    resolved = [annotated(clause) for clause in inner]
+
+    def resolve(node: whoosh_query.Query) -> whoosh_query.Query:
+        if (
+            isinstance(node, whoosh_query.Term)
+            and node.fieldname == "id"
+            and str(node.text).startswith(_ANNOTATED_MARK)
+        ):
+            return resolved[int(str(node.text).removeprefix(_ANNOTATED_MARK))]
+        return node
+
+    return parsed.accept(resolve)
 
 
 # Wildcards and fuzzy words expand in the exact fields; stems of partial words mean little.
@@ -260,15 +311,21 @@ _EXPANDING_QUERIES = (
 )
 
 
-def expand_multiterms(parsed: whoosh_query.Query, searcher: Searcher) -> whoosh_query.Query:
+def expand_multiterms(
+    parsed: whoosh_query.Query,
+    searcher: Searcher,
+    *,
+    fields: frozenset[str] = _EXPANDING_FIELDS,
+) -> whoosh_query.Query:
     """Replace each prefix, wildcard and fuzzy word by the index words it matches, once, so
-    the search does not expand it again; refuse one that matches too many words."""
+    the search does not expand it again; refuse one that matches too many words. Only words
+    in `fields` expand."""
     reader = searcher.reader()
 
     def expand(node: whoosh_query.Query) -> whoosh_query.Query:
         if not isinstance(node, _EXPANDING_QUERIES):
             return node
-        if node.field() not in _EXPANDING_FIELDS:
+        if node.field() not in fields:
             return whoosh_query.NullQuery
         if isinstance(node, whoosh_query.FuzzyTerm):
             # Scanning only the words that share the first two letters keeps a fuzzy word

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,12 +14,15 @@ from whoosh import query as whoosh_query
 from whoosh import sorting
 from whoosh.searching import Searcher
 
+from annotations.selectors import AnnotationFilters
 from archive.models import Document
 from kaynak.users import Requester
+from search.annotation_search import annotation_search
 from search.index import searcher_in_step, shared_searcher
 from search.query import (
     SearchQueryError,
     expand_multiterms,
+    has_annotated,
     make_spelling_parser,
     parse_query,
 )
@@ -233,6 +237,19 @@ def _suggestion(
     return corrected
 
 
+def _annotated_documents(user: Requester) -> Callable[[str], whoosh_query.Query]:
+    """`annotated:…` for `user`: the documents with annotations `user` may read that the
+    annotation query finds (refused as an annotation query would be)."""
+
+    def documents(inner: str) -> whoosh_query.Query:
+        found = annotation_search(user=user, filters=AnnotationFilters(), query=inner)
+        ids = found.annotations.order_by().values_list("document_id", flat=True).distinct()
+        terms = [whoosh_query.Term("id", str(pk)) for pk in sorted(ids)]
+        return whoosh_query.Or(terms) if terms else whoosh_query.NullQuery
+
+    return documents
+
+
 def search(
     query: str,
     *,
@@ -264,7 +281,9 @@ def search(
     with searcher_in_step() as in_step:
         searcher = in_step.searcher
         filters = filters or SearchFilters()
-        parsed = expand_multiterms(parse_query(query, searcher.schema), searcher)
+        parsed = expand_multiterms(
+            parse_query(query, searcher.schema, annotated=_annotated_documents(user)), searcher
+        )
         facets = _facets(searcher)
         mask = set(in_step.mask) or None
         results = searcher.search(
@@ -308,7 +327,8 @@ def search(
         }
         suggestion = (
             _suggestion(searcher, query, filters=filters, mask=mask)
-            if total == 0 and query.strip()
+            # A correction of an `annotated:` clause's query would not be a document query.
+            if total == 0 and query.strip() and not has_annotated(query)
             else None
         )
     return SearchResults(

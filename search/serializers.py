@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from annotations.serializers import AnnotationFilterSerializer, AnnotationSerializer
 from archive.serializers import DocumentSummarySerializer
+from search.annotation_search import QUERY_FIELDS, SORTS
+from search.query import MAX_QUERY_LENGTH
 
 
 class SearchParamsSerializer(serializers.Serializer):
@@ -122,3 +125,37 @@ class SimilarDocumentSerializer(serializers.Serializer):
             "at least KAYNAK_SIMILAR_MIN_SIMILARITY."
         )
     )
+
+
+class AnnotationSearchParamsSerializer(AnnotationFilterSerializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_QUERY_LENGTH,
+        help_text=(
+            "The query language of document search, over quotes, comments, replies, tag names "
+            "and source names and aliases; fields: " + ", ".join(QUERY_FIELDS) + "."
+        ),
+    )
+    sort = serializers.ChoiceField(
+        choices=SORTS,
+        required=False,
+        help_text="relevance (the default with q), newest, oldest, document (the default without).",
+    )
+
+
+class AnnotationFacetsSerializer(serializers.Serializer):
+    tag = FacetValueSerializer(many=True)
+    source = FacetValueSerializer(many=True)  # type: ignore[assignment]  # a field named like Field.source
+    author = FacetValueSerializer(many=True, help_text="Usernames, for the `creator` filter.")
+    visibility = FacetValueSerializer(many=True)
+
+
+class AnnotationSearchResultsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    query = serializers.CharField(allow_blank=True)
+    sort = serializers.CharField()
+    results = AnnotationSerializer(many=True)
+    facets = AnnotationFacetsSerializer(help_text="Counts over the whole result set.")

@@ -11,4 +11,11 @@ urlpatterns = [
         name="document-similar",
     ),
     path("search/", views.SearchView.as_view(), name="search"),
+    # The annotations listing lives here, searchable (see AnnotationSearchView).
+    path("annotations/", views.AnnotationSearchView.as_view(), name="annotation-list"),
+    path(
+        "annotations/export/",
+        views.AnnotationSearchExportView.as_view(),
+        name="annotations-export",
+    ),
 ]

@@ -3,17 +3,34 @@ checks permission, validates input, calls one selector, and serialises the resul
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations import views as annotation_views
+from annotations.selectors import AnnotationFilters
+from annotations.serializers import AnnotationSerializer
+from annotations.views import ERROR
 from archive.selectors import visible_documents
+from archive.serializers import ErrorSerializer
 from archive.views import INDEX_UNAVAILABLE, NOT_FOUND, REFUSAL, UNAUTHENTICATED
+from kaynak.api import StandardPagination
+from search.annotation_search import annotation_search
 from search.search_requests import run_search
 from search.selectors import similar_visible_documents
 from search.serializers import (
+    AnnotationSearchParamsSerializer,
+    AnnotationSearchResultsSerializer,
     SearchParamsSerializer,
     SearchResultsSerializer,
     SimilarDocumentSerializer,
@@ -72,3 +89,88 @@ class SimilarDocumentsView(APIView):
         return Response(
             SimilarDocumentSerializer(body, many=True, context={"request": request}).data
         )
+
+
+PAGING = [
+    OpenApiParameter("page", int, description="A page number within the paginated result set."),
+    OpenApiParameter("page_size", int, description="Number of results to return per page."),
+]
+
+
+class AnnotationSearchView(GenericAPIView):
+    """GET /api/annotations/: the annotation listing, searchable. Routed here rather than in
+    the annotations app because searching needs this app's query parser, and annotations may
+    not import search."""
+
+    pagination_class = StandardPagination
+    serializer_class = AnnotationSerializer
+
+    @extend_schema(
+        operation_id="annotations_list",
+        description=(
+            "Annotations across documents, only those the requesting user may read: filtered, "
+            "searched with `q` (the query language of document search), sorted, with facets "
+            "over the whole result set."
+        ),
+        # Not a list response, so the paging parameters are not added by themselves.
+        parameters=[AnnotationSearchParamsSerializer, *PAGING],
+        responses={
+            200: AnnotationSearchResultsSerializer,
+            400: ERROR,
+            401: UNAUTHENTICATED,
+            404: OpenApiResponse(ErrorSerializer, description="No such page."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = AnnotationSearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        options = dict(params.validated_data)
+        query = options.pop("q", "")
+        found = annotation_search(
+            user=request.user,
+            filters=AnnotationFilters(**{k: v for k, v in options.items() if k != "sort"}),
+            query=query,
+            sort=options.get("sort"),
+        )
+        if found.ranked_ids is None:
+            page = self.paginate_queryset(found.annotations)
+        else:
+            # Best first: page through the ranked ids, then load that page's annotations.
+            ids = self.paginate_queryset(found.ranked_ids) or []
+            loaded = found.annotations.filter(pk__in=ids).in_bulk()
+            page = [loaded[pk] for pk in ids]
+        response = self.get_paginated_response(
+            AnnotationSerializer(page, many=True, context={"request": request}).data
+        )
+        response.data.update({"query": query, "sort": found.sort, "facets": found.facets})
+        return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="Export only what this annotation query finds (as GET "
+                "/api/annotations/?q=…).",
+            )
+        ]
+    )
+)
+class AnnotationSearchExportView(annotation_views.AnnotationSearchExportView):
+    """GET /api/annotations/export/: as the annotations app's export, `q` included, so an
+    export of a search holds what the search found. Here for the same reason as
+    AnnotationSearchView."""
+
+    def export_filters(self, request: Request) -> AnnotationFilters:
+        params = AnnotationSearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        options = dict(params.validated_data)
+        query = options.pop("q", "")
+        options.pop("sort", None)
+        filters = AnnotationFilters(**options)
+        if not query.strip():
+            return filters
+        found = annotation_search(user=request.user, filters=filters, query=query)
+        return replace(filters, ids=frozenset(found.annotations.values_list("pk", flat=True)))
