@@ -21,7 +21,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from whoosh import query as whoosh_query
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import MultifieldParser
 from whoosh.qparser.default import QueryParserError
 
@@ -31,6 +30,7 @@ from archive.models import SourceAlias
 from archive.roles import can_moderate_annotations
 from kaynak.users import Requester
 from search.analysis import folding_analyzer
+from search.index import FreshIndexStorage
 from search.query import (
     SearchQueryError,
     check_query,
@@ -124,16 +124,21 @@ def _matching(user: Requester, candidates: QuerySet[Annotation], text: str) -> l
     """Ids of the candidates matching the query `text`, best first."""
     schema = _schema()
     parsed = parse_annotation_query(text, schema)  # refuse a bad query before any reading
-    index = RamStorage().create_index(schema)
-    with index.writer() as writer:
-        for pk, fields in _entries(user, candidates).items():
-            # Values apart by a line, so a phrase does not run from one reply into the next.
-            writer.add_document(
-                id=str(pk), **{name: "\n".join(values) for name, values in fields.items()}
-            )
-    with index.searcher() as searcher:
-        expanded = expand_multiterms(parsed, searcher, fields=frozenset(QUERY_FIELDS))
-        return [int(hit["id"]) for hit in searcher.search(expanded, limit=None)]
+    # Its own staging folder: see FreshIndexStorage.
+    storage = FreshIndexStorage()
+    try:
+        index = storage.create_index(schema)
+        with index.writer() as writer:
+            for pk, fields in _entries(user, candidates).items():
+                # Values apart by a line, so a phrase does not run from one reply into the next.
+                writer.add_document(
+                    id=str(pk), **{name: "\n".join(values) for name, values in fields.items()}
+                )
+        with index.searcher() as searcher:
+            expanded = expand_multiterms(parsed, searcher, fields=frozenset(QUERY_FIELDS))
+            return [int(hit["id"]) for hit in searcher.search(expanded, limit=None)]
+    finally:
+        storage.remove_temporary_files()
 
 
 def _facets(annotations: QuerySet[Annotation]) -> dict[str, list[dict[str, Any]]]:
