@@ -41,6 +41,7 @@ def harbour(reader_user):
 
 
 def titles(page: Page) -> list[str]:
+    """The hits' titles as listed: a headline received in capitals in title case."""
     return page.locator(".hit h3").all_inner_texts()
 
 
@@ -68,7 +69,7 @@ def test_date_ranges_filter_by_original_and_reprint_date(visit, harbour, viewpor
     page.fill("#published_to", "2020-12-31")
     page.click("button.apply")
     expect(page.locator("#result-count")).to_contain_text("2 documents")
-    assert sorted(titles(page)) == ["HARBOUR DREDGING BEGINS", "HARBOUR PILOTS STRIKE"]
+    assert sorted(titles(page)) == ["Harbour Dredging Begins", "Harbour Pilots Strike"]
     # Only the fields filled in are in the URL, which a bookmark keeps.
     assert "published_from=2019-01-01" in page.url and "published_to=2020-12-31" in page.url
     assert "reprinted_from" not in page.url and "language=" not in page.url
@@ -79,7 +80,7 @@ def test_date_ranges_filter_by_original_and_reprint_date(visit, harbour, viewpor
     page.fill("#reprinted_from", "2021-01-01")
     page.click("button.apply")
     expect(page.locator("#result-count")).to_contain_text("1 document")
-    assert titles(page) == ["LİMAN ÜCRETLERİ ARTTI"]
+    assert titles(page) == ["Liman Ücretleri Arttı"]
     assert tab.errors == []
 
 
@@ -94,7 +95,7 @@ def test_the_language_filter_applies_when_chosen(visit, harbour, viewport) -> No
     page.select_option("#language", "tr")  # no button pressed
     expect(page).to_have_url(re.compile(r"language=tr"))
     expect(page.locator("#result-count")).to_contain_text("1 document")
-    assert titles(page) == ["LİMAN ÜCRETLERİ ARTTI"]
+    assert titles(page) == ["Liman Ücretleri Arttı"]
     open_filters(page)
     page.click("text=Clear filters")
     expect(page.locator("#result-count")).to_contain_text("4 documents")
@@ -108,12 +109,12 @@ def test_changing_the_sort_applies_at_once_by_mouse_or_keyboard(visit, harbour, 
     tab.go("/?q=harbour")
     page.select_option("#sort", "-published")
     expect(page).to_have_url(re.compile(r"sort=-published"))
-    expect(page.locator(".hit h3").first).to_have_text("LİMAN ÜCRETLERİ ARTTI")
+    expect(page.locator(".hit h3").first).to_have_text("Liman Ücretleri Arttı")
     # From the keyboard: the next option is chosen, applied, and the focus stays on the sort.
     page.focus("#sort")
     page.keyboard.press("ArrowDown")
     expect(page).to_have_url(re.compile(r"sort=published(&|$)"))
-    expect(page.locator(".hit h3").first).to_have_text("HARBOUR FEES RISE AGAIN")
+    expect(page.locator(".hit h3").first).to_have_text("Harbour Fees Rise Again")
     expect(page.locator("#sort")).to_be_focused()
     expect(page.locator("#sort")).to_have_value("published")
     assert tab.errors == []
