@@ -137,6 +137,18 @@ ERROR = OpenApiResponse(ErrorSerializer, description="Refused; `detail` says why
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not allowed for this user.")
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such thing visible to this user.")
+# What an annotation export answers, one document's or a search's.
+EXPORT_RESPONSES = {
+    401: UNAUTHENTICATED,
+    (200, "application/ld+json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="as=jsonld: a W3C AnnotationCollection."
+    ),
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="as=csv"),
+    (200, "application/x-ndjson"): OpenApiResponse(
+        OpenApiTypes.STR, description="as=jsonl: one annotation per line."
+    ),
+    400: ERROR,
+}
 W3C_NOTE = (
     "With `Accept: application/ld+json; "
     'profile="http://www.w3.org/ns/anno.jsonld"` the answer is in the W3C Web Annotation '
@@ -755,18 +767,7 @@ class AnnotationExportView(GenericAPIView):
         parameters=[
             OpenApiParameter("as", str, enum=list(EXPORT_FORMATS), default="jsonld"),
         ],
-        responses={
-            401: UNAUTHENTICATED,
-            (200, "application/ld+json"): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="as=jsonld: a W3C AnnotationCollection."
-            ),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="as=csv"),
-            (200, "application/x-ndjson"): OpenApiResponse(
-                OpenApiTypes.STR, description="as=jsonl: one annotation per line."
-            ),
-            400: ERROR,
-            404: NOT_FOUND,
-        },
+        responses={**EXPORT_RESPONSES, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
         document = get_object_or_404(visible_documents(request.user).only("id", "title"), pk=pk)
@@ -827,17 +828,7 @@ class AnnotationSearchExportView(GenericAPIView):
             AnnotationFilterSerializer,
             OpenApiParameter("as", str, enum=list(EXPORT_FORMATS), default="jsonld"),
         ],
-        responses={
-            401: UNAUTHENTICATED,
-            (200, "application/ld+json"): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="as=jsonld: a W3C AnnotationCollection."
-            ),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="as=csv"),
-            (200, "application/x-ndjson"): OpenApiResponse(
-                OpenApiTypes.STR, description="as=jsonl: one annotation per line."
-            ),
-            400: ERROR,
-        },
+        responses=EXPORT_RESPONSES,
     )
     def get(self, request: Request) -> HttpResponseBase:
         return _export(
