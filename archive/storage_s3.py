@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import BinaryIO
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
 from storages.backends.s3 import S3Storage
@@ -28,6 +29,9 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 # What a store says when an object exists under an `If-None-Match: *` put (412), or when a
 # concurrent conditional put of the same key is in flight (409 on AWS).
 _EXISTS = {"PreconditionFailed", "ConditionalRequestConflict"}
+# Connections the shared client keeps: more than a bulk ingest's puts in flight
+# (`archive.storage._S3_CONCURRENCY`), with room for the request threads of a server.
+POOL_CONNECTIONS = 32
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,14 @@ class S3Store:
             querystring_auth=True,
             signature_version="s3v4",
             file_overwrite=False,
+            # One client for the process, shared by its threads (a bulk ingest's puts):
+            # its pool keeps a connection per thread alive rather than opening one per
+            # request, as long as the store keeps connections open.
+            client_config=Config(
+                signature_version="s3v4",
+                max_pool_connections=POOL_CONNECTIONS,
+                tcp_keepalive=True,
+            ),
         )
         self.client = self.storage.connection.meta.client
         # Cleared on the first store that answers 501 to conditional puts; a HEAD first then.
@@ -60,11 +72,16 @@ class S3Store:
     def key(self, name: str) -> str:
         return self.prefix + name
 
-    def put(self, name: str, data: bytes, *, overwrite: bool = False) -> bool:
+    def put(
+        self, name: str, data: bytes, *, overwrite: bool = False, sha256: str | None = None
+    ) -> bool:
         """Write `data` under `name` with its SHA-256 checksum, which the store verifies
-        before accepting the object (a corrupted upload is refused, not stored). Unless
+        before accepting the object (a corrupted upload is refused, not stored). `sha256`
+        (hex) is the checksum the caller has already computed and recorded: then the store
+        checks the bytes against that, and they are not hashed again here. Unless
         `overwrite`, an existing object is left as it is: returns False then."""
-        digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        raw = bytes.fromhex(sha256) if sha256 is not None else hashlib.sha256(data).digest()
+        digest = base64.b64encode(raw).decode()
         arguments = {
             "Bucket": self.config.bucket,
             "Key": self.key(name),
@@ -89,7 +106,7 @@ class S3Store:
                 return False
             if status == 501 and "IfNoneMatch" in arguments:
                 self.conditional_puts = False
-                return self.put(name, data, overwrite=overwrite)
+                return self.put(name, data, overwrite=overwrite, sha256=sha256)
             raise
         return True
 
@@ -98,7 +115,7 @@ class S3Store:
         seen now, which keeps it clear of orphan collection until the row that is about to
         refer to it commits (the local backend refreshes the file's mtime instead)."""
         name = f"originals/{sha256[:2]}/{sha256}"
-        if self.put(name, data):
+        if self.put(name, data, sha256=sha256):
             return True
         try:
             self.client.put_object_tagging(
