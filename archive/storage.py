@@ -26,7 +26,7 @@ from typing import BinaryIO, TypeVar
 
 from django.conf import settings
 
-from archive.storage_s3 import S3Store, s3_store
+from archive.storage_s3 import S3Store, StoredBytesDiffer, s3_store
 
 _CHUNK = 1024 * 1024
 # Files being written carry this prefix until they are linked or renamed into place.
@@ -97,6 +97,7 @@ class StoredFile:
 
 def store_original(data: bytes, sha256: str) -> StoredFile:
     """Write `data` at its content address; `created` is False if it was there already.
+    A file found there of another size raises StoredBytesDiffer (damage, never overwritten).
     On S3 see `S3Store.put_original`; locally:
 
     Call `make_durable` before committing the transaction that refers to the file. Nothing
@@ -127,8 +128,11 @@ def store_original(data: bytes, sha256: str) -> StoredFile:
             except FileExistsError:
                 pass
             try:
-                # Found, and about to be referred to by our row: a fresh mtime keeps it
-                # clear of orphan collection's grace period until that row commits.
+                # Found: other bytes under the name are damage, never to be referred to.
+                if path.stat().st_size != len(data):
+                    raise StoredBytesDiffer(original_name(sha256))
+                # About to be referred to by our row: a fresh mtime keeps it clear of orphan
+                # collection's grace period until that row commits.
                 os.utime(path)
                 return StoredFile(path, created=False)
             except FileNotFoundError:

@@ -34,6 +34,14 @@ _EXISTS = {"PreconditionFailed", "ConditionalRequestConflict"}
 POOL_CONNECTIONS = 32
 
 
+class StoredBytesDiffer(Exception):
+    """Other bytes than the name's are stored under it: damage behind the app's back, for
+    `fixity_check` to report and an operator to repair. Nothing may refer to them."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} holds other bytes than its name says (see fixity_check)")
+
+
 @dataclass(frozen=True)
 class S3Settings:
     bucket: str
@@ -111,13 +119,26 @@ class S3Store:
         return True
 
     def put_original(self, data: bytes, sha256: str) -> bool:
-        """Store an original; False if it was there already. A found object is tagged as
-        seen now, which keeps it clear of orphan collection until the row that is about to
-        refer to it commits (the local backend refreshes the file's mtime instead)."""
+        """Store an original; False if it was there already. An object found under the name
+        is checked first: its size, and its SHA-256 where the store kept the one it was put
+        with; other bytes under the name raise StoredBytesDiffer (it is damaged, and never
+        overwritten). A found object is then tagged as seen now, which keeps it clear of
+        orphan collection until the row that is about to refer to it commits (the local
+        backend refreshes the file's mtime instead)."""
         name = f"originals/{sha256[:2]}/{sha256}"
         if self.put(name, data, sha256=sha256):
             return True
         try:
+            head = self.client.head_object(
+                Bucket=self.config.bucket, Key=self.key(name), ChecksumMode="ENABLED"
+            )
+            recorded = head.get("ChecksumSHA256")
+            if head["ContentLength"] != len(data) or (
+                recorded is not None
+                and "-" not in recorded  # a multipart upload's checksum of checksums
+                and recorded != base64.b64encode(bytes.fromhex(sha256)).decode()
+            ):
+                raise StoredBytesDiffer(name)
             self.client.put_object_tagging(
                 Bucket=self.config.bucket,
                 Key=self.key(name),
@@ -126,7 +147,7 @@ class S3Store:
         except ClientError as error:
             if not _missing(error):
                 raise
-            # Collected as an orphan between our put and the tag: put ours in its place.
+            # Collected as an orphan after our put was refused: put ours in its place.
             return self.put_original(data, sha256)
         return False
 

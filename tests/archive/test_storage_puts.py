@@ -204,3 +204,22 @@ def test_one_pooled_client_serves_every_put_of_the_process(s3_bucket) -> None:
     config = s3_bucket.client.meta.config
     assert config.max_pool_connections > storage._S3_CONCURRENCY
     assert config.tcp_keepalive
+
+
+def test_other_bytes_found_under_the_name_are_refused_not_referred_to(backend) -> None:
+    data = b"the reprint as it was received"
+    sha256 = storage.sha256_hex(data)
+    damaged = b"the reprint after a disk error, a little longer"
+    if backend == "s3":
+        store = s3_store()
+        store.client.put_object(
+            Bucket=store.config.bucket, Key=store.key(storage.original_name(sha256)), Body=damaged
+        )
+    else:
+        path = storage.original_path(sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(damaged)
+    with pytest.raises(storage.StoredBytesDiffer, match=sha256):
+        storage.store_original(data, sha256)
+    with storage.open_original(sha256) as handle:
+        assert handle.read() == damaged  # never overwritten: fixity_check reports it
