@@ -154,7 +154,7 @@ class OriginalPuts:
     are written. On S3 each put is a network round trip, so they go out from a pool of
     threads (`_S3_CONCURRENCY` in flight) while the caller goes on with its own work
     (parsing the next submissions); locally a link is cheap, and `stored` makes them one by
-    one.
+    one. `ahead=False` (a single upload) stores in the caller's thread, with no pool.
 
     Leaving the block waits for every put still in flight (those not begun are cancelled if
     the block failed): no put outlives the ingest that asked for it. A put whose rows never
@@ -162,8 +162,8 @@ class OriginalPuts:
     `storage_check` reconciles; a row never commits before its object is stored.
     """
 
-    def __init__(self) -> None:
-        self._bucket = _s3()
+    def __init__(self, *, ahead: bool = True) -> None:
+        self._bucket = _s3() if ahead else None
         self._pool: ThreadPoolExecutor | None = None
         self._puts: dict[str, Future[bool]] = {}
 
@@ -187,7 +187,7 @@ class OriginalPuts:
     def stored(self, items: list[tuple[bytes, str]]) -> list[StoredFile]:
         """Each (data, sha256) stored, in order: waits for the puts started, starts the rest.
         A failed put raises here, before any row refers to its object."""
-        if self._bucket is None:
+        if self._bucket is None:  # local, or not ahead: `store_original` picks the backend
             return [store_original(data, sha256) for data, sha256 in items]
         if len(items) == 1 and items[0][1] not in self._puts:
             return [store_original(*items[0])]  # nothing to overlap it with

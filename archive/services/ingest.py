@@ -202,7 +202,7 @@ def _ingest(
     repeats: list[_Pending] = []
     # The originals of the new submissions are stored while the rest are parsed (on S3 each
     # put is a round trip), and all of them before any row refers to them (`_insert`).
-    with storage.OriginalPuts() as puts:
+    with storage.OriginalPuts(ahead=len(pending) > 1) as puts:
         for item in pending:
             if item.sha256 in existing or item.sha256 in new:
                 repeats.append(item)

@@ -223,3 +223,18 @@ def test_other_bytes_found_under_the_name_are_refused_not_referred_to(backend) -
         storage.store_original(data, sha256)
     with storage.open_original(sha256) as handle:
         assert handle.read() == damaged  # never overwritten: fixity_check reports it
+
+
+def test_a_single_upload_puts_its_original_in_its_own_thread(s3_bucket, monkeypatch) -> None:
+    threads = []
+    put_original = S3Store.put_original
+
+    def recorded_put(self, data, sha256):
+        threads.append(threading.current_thread())
+        return put_original(self, data, sha256)
+
+    monkeypatch.setattr(S3Store, "put_original", recorded_put)
+    assert ingest_all(bulletins(1)) == ["ingested"]
+    assert threads == [threading.current_thread()]
+    assert ingest_all(bulletins(3)[1:]) == ["ingested", "ingested"]
+    assert [thread.name.startswith("kaynak-put") for thread in threads[1:]] == [True, True]
