@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePath
@@ -26,7 +26,7 @@ from typing import BinaryIO, TypeVar
 
 from django.conf import settings
 
-from archive.storage_s3 import S3Store, s3_store
+from archive.storage_s3 import S3Store, StoredBytesDiffer, s3_store
 
 _CHUNK = 1024 * 1024
 # Files being written carry this prefix until they are linked or renamed into place.
@@ -38,7 +38,8 @@ _DERIVATIVE = re.compile(r"(?P<sha256>[0-9a-f]{64})\.[a-z]+\.jpg")
 # Folders of the content-addressed tree already made by this process (they are never removed).
 _known_folders: set[Path] = set()
 T = TypeVar("T")
-# Puts in flight at once in a batch (boto3's default connection pool holds 10).
+# Puts in flight at once in a bulk ingest (the client's connection pool holds more, see
+# `archive.storage_s3.POOL_CONNECTIONS`).
 _S3_CONCURRENCY = 8
 
 
@@ -96,6 +97,7 @@ class StoredFile:
 
 def store_original(data: bytes, sha256: str) -> StoredFile:
     """Write `data` at its content address; `created` is False if it was there already.
+    A file found there of another size raises StoredBytesDiffer (damage, never overwritten).
     On S3 see `S3Store.put_original`; locally:
 
     Call `make_durable` before committing the transaction that refers to the file. Nothing
@@ -126,8 +128,11 @@ def store_original(data: bytes, sha256: str) -> StoredFile:
             except FileExistsError:
                 pass
             try:
-                # Found, and about to be referred to by our row: a fresh mtime keeps it
-                # clear of orphan collection's grace period until that row commits.
+                # Found: other bytes under the name are damage, never to be referred to.
+                if path.stat().st_size != len(data):
+                    raise StoredBytesDiffer(original_name(sha256))
+                # About to be referred to by our row: a fresh mtime keeps it clear of orphan
+                # collection's grace period until that row commits.
                 os.utime(path)
                 return StoredFile(path, created=False)
             except FileNotFoundError:
@@ -137,17 +142,61 @@ def store_original(data: bytes, sha256: str) -> StoredFile:
 
 
 def store_originals(items: list[tuple[bytes, str]]) -> list[StoredFile]:
-    """`store_original` for each (data, sha256), in order. On S3 the puts go out a few at a
-    time: each is a network round trip, and a batch one after another would spend most of
-    its time waiting (local links are cheap, and made one by one)."""
-    if (bucket := _s3()) is None or len(items) < 2:
-        return [store_original(data, sha256) for data, sha256 in items]
-    with ThreadPoolExecutor(max_workers=min(_S3_CONCURRENCY, len(items))) as pool:
-        created = list(pool.map(lambda item: bucket.put_original(*item), items))
-    return [
-        StoredFile(PurePath(original_name(sha256)), made)
-        for (_data, sha256), made in zip(items, created, strict=True)
-    ]
+    """`store_original` for each (data, sha256), in order (on S3 a few at a time, see
+    `OriginalPuts`)."""
+    with OriginalPuts() as puts:
+        return puts.stored(items)
+
+
+class OriginalPuts:
+    """Originals stored ahead of the rows that will refer to them, for a bulk ingest: `start`
+    each as soon as it is known to be wanted, then `stored` waits for them, before the rows
+    are written. On S3 each put is a network round trip, so they go out from a pool of
+    threads (`_S3_CONCURRENCY` in flight) while the caller goes on with its own work
+    (parsing the next submissions); locally a link is cheap, and `stored` makes them one by
+    one. `ahead=False` (a single upload) stores in the caller's thread, with no pool.
+
+    Leaving the block waits for every put still in flight (those not begun are cancelled if
+    the block failed): no put outlives the ingest that asked for it. A put whose rows never
+    commit (the database refused them, the process was killed) leaves an orphan, which
+    `storage_check` reconciles; a row never commits before its object is stored.
+    """
+
+    def __init__(self, *, ahead: bool = True) -> None:
+        self._bucket = _s3() if ahead else None
+        self._pool: ThreadPoolExecutor | None = None
+        self._puts: dict[str, Future[bool]] = {}
+
+    def __enter__(self) -> OriginalPuts:
+        return self
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=error is not None)
+
+    def start(self, data: bytes, sha256: str) -> None:
+        """Begin storing `data` (on S3; locally nothing happens until `stored`)."""
+        if self._bucket is None or sha256 in self._puts:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=_S3_CONCURRENCY, thread_name_prefix="kaynak-put"
+            )
+        self._puts[sha256] = self._pool.submit(self._bucket.put_original, data, sha256)
+
+    def stored(self, items: list[tuple[bytes, str]]) -> list[StoredFile]:
+        """Each (data, sha256) stored, in order: waits for the puts started, starts the rest.
+        A failed put raises here, before any row refers to its object."""
+        if self._bucket is None:  # local, or not ahead: `store_original` picks the backend
+            return [store_original(data, sha256) for data, sha256 in items]
+        if len(items) == 1 and items[0][1] not in self._puts:
+            return [store_original(*items[0])]  # nothing to overlap it with
+        for data, sha256 in items:
+            self.start(data, sha256)
+        return [
+            StoredFile(PurePath(original_name(sha256)), self._puts[sha256].result())
+            for _data, sha256 in items
+        ]
 
 
 def make_durable(stored: list[StoredFile]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import BinaryIO
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
 from storages.backends.s3 import S3Storage
@@ -28,6 +29,17 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 # What a store says when an object exists under an `If-None-Match: *` put (412), or when a
 # concurrent conditional put of the same key is in flight (409 on AWS).
 _EXISTS = {"PreconditionFailed", "ConditionalRequestConflict"}
+# Connections the shared client keeps: more than a bulk ingest's puts in flight
+# (`archive.storage._S3_CONCURRENCY`), with room for the request threads of a server.
+POOL_CONNECTIONS = 32
+
+
+class StoredBytesDiffer(Exception):
+    """Other bytes than the name's are stored under it: damage behind the app's back, for
+    `fixity_check` to report and an operator to repair. Nothing may refer to them."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} holds other bytes than its name says (see fixity_check)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,14 @@ class S3Store:
             querystring_auth=True,
             signature_version="s3v4",
             file_overwrite=False,
+            # One client for the process, shared by its threads (a bulk ingest's puts):
+            # its pool keeps a connection per thread alive rather than opening one per
+            # request, as long as the store keeps connections open.
+            client_config=Config(
+                signature_version="s3v4",
+                max_pool_connections=POOL_CONNECTIONS,
+                tcp_keepalive=True,
+            ),
         )
         self.client = self.storage.connection.meta.client
         # Cleared on the first store that answers 501 to conditional puts; a HEAD first then.
@@ -60,11 +80,16 @@ class S3Store:
     def key(self, name: str) -> str:
         return self.prefix + name
 
-    def put(self, name: str, data: bytes, *, overwrite: bool = False) -> bool:
+    def put(
+        self, name: str, data: bytes, *, overwrite: bool = False, sha256: str | None = None
+    ) -> bool:
         """Write `data` under `name` with its SHA-256 checksum, which the store verifies
-        before accepting the object (a corrupted upload is refused, not stored). Unless
+        before accepting the object (a corrupted upload is refused, not stored). `sha256`
+        (hex) is the checksum the caller has already computed and recorded: then the store
+        checks the bytes against that, and they are not hashed again here. Unless
         `overwrite`, an existing object is left as it is: returns False then."""
-        digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        raw = bytes.fromhex(sha256) if sha256 is not None else hashlib.sha256(data).digest()
+        digest = base64.b64encode(raw).decode()
         arguments = {
             "Bucket": self.config.bucket,
             "Key": self.key(name),
@@ -89,18 +114,31 @@ class S3Store:
                 return False
             if status == 501 and "IfNoneMatch" in arguments:
                 self.conditional_puts = False
-                return self.put(name, data, overwrite=overwrite)
+                return self.put(name, data, overwrite=overwrite, sha256=sha256)
             raise
         return True
 
     def put_original(self, data: bytes, sha256: str) -> bool:
-        """Store an original; False if it was there already. A found object is tagged as
-        seen now, which keeps it clear of orphan collection until the row that is about to
-        refer to it commits (the local backend refreshes the file's mtime instead)."""
+        """Store an original; False if it was there already. An object found under the name
+        is checked first: its size, and its SHA-256 where the store kept the one it was put
+        with; other bytes under the name raise StoredBytesDiffer (it is damaged, and never
+        overwritten). A found object is then tagged as seen now, which keeps it clear of
+        orphan collection until the row that is about to refer to it commits (the local
+        backend refreshes the file's mtime instead)."""
         name = f"originals/{sha256[:2]}/{sha256}"
-        if self.put(name, data):
+        if self.put(name, data, sha256=sha256):
             return True
         try:
+            head = self.client.head_object(
+                Bucket=self.config.bucket, Key=self.key(name), ChecksumMode="ENABLED"
+            )
+            recorded = head.get("ChecksumSHA256")
+            if head["ContentLength"] != len(data) or (
+                recorded is not None
+                and "-" not in recorded  # a multipart upload's checksum of checksums
+                and recorded != base64.b64encode(bytes.fromhex(sha256)).decode()
+            ):
+                raise StoredBytesDiffer(name)
             self.client.put_object_tagging(
                 Bucket=self.config.bucket,
                 Key=self.key(name),
@@ -109,7 +147,7 @@ class S3Store:
         except ClientError as error:
             if not _missing(error):
                 raise
-            # Collected as an orphan between our put and the tag: put ours in its place.
+            # Collected as an orphan after our put was refused: put ours in its place.
             return self.put_original(data, sha256)
         return False
 

@@ -200,24 +200,28 @@ def _ingest(
     today = timezone.now().date()
     new: dict[str, _Pending] = {}
     repeats: list[_Pending] = []
-    for item in pending:
-        if item.sha256 in existing or item.sha256 in new:
-            repeats.append(item)
-            continue
-        try:
-            item.parsed = parse(item.submission.data, layouts=item.submission.layouts)
-            for parsed in _articles(item.parsed):
-                validate_parsed(parsed, today=today)
-        except IngestRefused as refusal:
-            outcomes[item.index] = refusal
-            continue
-        new[item.sha256] = item
+    # The originals of the new submissions are stored while the rest are parsed (on S3 each
+    # put is a round trip), and all of them before any row refers to them (`_insert`).
+    with storage.OriginalPuts(ahead=len(pending) > 1) as puts:
+        for item in pending:
+            if item.sha256 in existing or item.sha256 in new:
+                repeats.append(item)
+                continue
+            try:
+                item.parsed = parse(item.submission.data, layouts=item.submission.layouts)
+                for parsed in _articles(item.parsed):
+                    validate_parsed(parsed, today=today)
+            except IngestRefused as refusal:
+                outcomes[item.index] = refusal
+                continue
+            new[item.sha256] = item
+            puts.start(item.submission.data, item.sha256)
 
-    # Inserted in checksum order: concurrent ingests of the same bytes lock rows in the same
-    # order, so one waits for the other rather than both deadlocking.
-    inserting = sorted(new.values(), key=lambda item: item.sha256)
-    for item, outcome in zip(inserting, _insert(inserting, actor, method), strict=True):
-        outcomes[item.index] = outcome
+        # Inserted in checksum order: concurrent ingests of the same bytes lock rows in the
+        # same order, so one waits for the other rather than both deadlocking.
+        inserting = sorted(new.values(), key=lambda item: item.sha256)
+        for item, outcome in zip(inserting, _insert(inserting, actor, method, puts), strict=True):
+            outcomes[item.index] = outcome
 
     for item in repeats:
         first = existing.get(item.sha256) or outcomes[new[item.sha256].index]
@@ -244,9 +248,12 @@ def documents_by_file(sha256s: list[str]) -> dict[str, Document]:
     return {document.sha256: document for document in documents}
 
 
-def _insert(items: list[_Pending], actor: Person | None, method: IngestMethod) -> list[Outcome]:
-    """Store the bytes and insert documents and their ingestion events in bulk. If the
-    database refuses the batch, retry one by one so only the offending submission fails.
+def _insert(
+    items: list[_Pending], actor: Person | None, method: IngestMethod, puts: storage.OriginalPuts
+) -> list[Outcome]:
+    """Store the bytes (waiting for the puts begun in `puts`) and insert documents and their
+    ingestion events in bulk. If the database refuses the batch, retry one by one so only
+    the offending submission fails.
 
     A failure leaves the stored files in place, even those this call created: a concurrent
     request for the same bytes may have found the file (so not written it) and be about to
@@ -272,9 +279,7 @@ def _insert(items: list[_Pending], actor: Person | None, method: IngestMethod) -
                 ),
                 actor=actor,
             )
-            stored = storage.store_originals(
-                [(item.submission.data, item.sha256) for item in items]
-            )
+            stored = puts.stored([(item.submission.data, item.sha256) for item in items])
             for item, stored_file in zip(items, stored, strict=True):
                 item.stored = stored_file
             storage.make_durable(stored)
@@ -289,7 +294,7 @@ def _insert(items: list[_Pending], actor: Person | None, method: IngestMethod) -
             hooks.documents_changed(document.pk for document in documents)
     except IntegrityError as error:
         if len(items) > 1:
-            return [outcome for item in items for outcome in _insert([item], actor, method)]
+            return [outcome for item in items for outcome in _insert([item], actor, method, puts)]
         raced = Document.objects.filter(sha256=items[0].sha256).first()
         if raced:  # the same bytes arrived through another connection meanwhile
             return [_repeat(raced, items[0].submission, actor, method, record=True)]
