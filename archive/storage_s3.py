@@ -22,6 +22,8 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from storages.backends.s3 import S3Storage
 
+from kaynak.errors import KaynakError
+
 # A found object's last sighting, written as a tag: an object is never rewritten, so its
 # LastModified cannot be refreshed the way a local file's mtime is (see `put_original`).
 SEEN_TAG = "kaynak-seen"
@@ -34,12 +36,21 @@ _EXISTS = {"PreconditionFailed", "ConditionalRequestConflict"}
 POOL_CONNECTIONS = 32
 
 
-class StoredBytesDiffer(Exception):
+class StoredBytesDiffer(KaynakError):
     """Other bytes than the name's are stored under it: damage behind the app's back, for
-    `fixity_check` to report and an operator to repair. Nothing may refer to them."""
+    `fixity_check` to report and an operator to repair. Nothing may refer to them, so the
+    write that found them is refused; the fault is the store's, not the sender's (500, with
+    a message that says what to run)."""
+
+    code = "stored_file_damaged"
+    status_code = 500
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"{name} holds other bytes than its name says (see fixity_check)")
+        super().__init__(
+            f"{name} holds other bytes than its name says: the stored copy is damaged, and "
+            "nothing was recorded. An operator should run `manage.py fixity_check` and "
+            "`manage.py storage_check`."
+        )
 
 
 @dataclass(frozen=True)

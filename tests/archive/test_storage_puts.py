@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 import archive.services.ingest
@@ -223,6 +224,29 @@ def test_other_bytes_found_under_the_name_are_refused_not_referred_to(backend) -
         storage.store_original(data, sha256)
     with storage.open_original(sha256) as handle:
         assert handle.read() == damaged  # never overwritten: fixity_check reports it
+
+
+def test_an_upload_meeting_damaged_stored_bytes_is_refused_with_what_to_run_and_records_nothing(
+    backend, researcher_client
+) -> None:
+    data = reprint_bytes(title="A LEDGER OF LAMPLIGHTERS")
+    sha256 = storage.sha256_hex(data)
+    if backend == "s3":
+        store = s3_store()
+        store.client.put_object(
+            Bucket=store.config.bucket, Key=store.key(storage.original_name(sha256)), Body=b"x"
+        )
+    else:
+        path = storage.original_path(sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    response = researcher_client.post(
+        "/api/documents/", {"file": SimpleUploadedFile("ledger.txt", data)}, format="multipart"
+    )
+    assert response.status_code == 500
+    assert response.json()["code"] == "stored_file_damaged"
+    assert "fixity_check" in response.json()["detail"]
+    assert not Document.objects.exists()
 
 
 def test_a_single_upload_puts_its_original_in_its_own_thread(s3_bucket, monkeypatch) -> None:
