@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kaynak.changes import UNCHANGED, Unchanged
 from kaynak.errors import KaynakError
 from kaynak.users import Person, Requester
 from search.annotation_search import annotation_query_words
@@ -33,7 +34,6 @@ from search.runs import (
     validated_parameters,
 )
 
-_UNSET: Any = object()
 MAX_QUERY_LENGTH = 2_000
 
 
@@ -150,29 +150,29 @@ def saved_search_update(
     *,
     saved_search: SavedSearch,
     actor: Person,
-    name: str = _UNSET,
-    query: str = _UNSET,
-    filters: Mapping[str, Any] = _UNSET,
-    sort: str = _UNSET,
-    shared_with_group: Group | None = _UNSET,
+    name: str | Unchanged = UNCHANGED,
+    query: str | Unchanged = UNCHANGED,
+    filters: Mapping[str, Any] | Unchanged = UNCHANGED,
+    sort: str | Unchanged = UNCHANGED,
+    shared_with_group: Group | Unchanged | None = UNCHANGED,
 ) -> SavedSearch:
     """Change what is given; the kind of a saved search stays what it was saved as."""
     _require_owner(saved_search, actor)
     saved_search = SavedSearch.objects.live().select_for_update().get(pk=saved_search.pk)
     before = _state(saved_search)
-    if name is not _UNSET:
+    if not isinstance(name, Unchanged):
         saved_search.name = _name(name)
-    if query is not _UNSET:
+    if not isinstance(query, Unchanged):
         saved_search.query = query
-    if sort is not _UNSET:
+    if not isinstance(sort, Unchanged):
         saved_search.sort = sort
     _, saved_search.filters = _checked(
         saved_search.kind,
         saved_search.query,
-        saved_search.filters if filters is _UNSET else filters,
+        saved_search.filters if isinstance(filters, Unchanged) else filters,
         saved_search.sort,
     )
-    if shared_with_group is not _UNSET:
+    if not isinstance(shared_with_group, Unchanged):
         saved_search.shared_with_group = _group(actor, shared_with_group)
     after = _state(saved_search)
     changes = {
