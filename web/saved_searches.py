@@ -107,6 +107,9 @@ def _listed(saved_search: SavedSearch, user: Person, seen: Any) -> dict[str, Any
         "mine": saved_search.owner_id == user.pk,
         "can_edit": can_change_saved_search(user, saved_search),
         "owner_name": saved_search.owner.get_full_name() or saved_search.owner.get_username(),
+        "filters": [
+            f"{name}: {', '.join(values)}" for name, values in saved_search.filters.items()
+        ],
         "seen": seen,
         "new": None,
         "error": None,

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 
-from annotations.models import Annotation
+from annotations.models import CONTEXT_LENGTH, Annotation
 from kaynak.errors import KaynakError
 from kaynak.users import Requester
 from search.models import SearchKind
@@ -44,6 +44,20 @@ def _excerpt(text: str) -> str:
     return text[:COMMENT_EXCERPT].rsplit(" ", 1)[0] + " …"
 
 
+def _from_a_word(prefix: str) -> str:
+    """The context before a quote, from its first whole word when it was cut (it is kept
+    CONTEXT_LENGTH code points long)."""
+    if len(prefix) < CONTEXT_LENGTH or not prefix[:1].strip() or " " not in prefix:
+        return prefix
+    return prefix.split(" ", 1)[1]
+
+
+def _to_a_word(suffix: str) -> str:
+    if len(suffix) < CONTEXT_LENGTH or not suffix[-1:].strip() or " " not in suffix:
+        return suffix
+    return suffix.rsplit(" ", 1)[0]
+
+
 def _hit(annotation: Annotation, words: frozenset[str]) -> dict[str, Any]:
     document = annotation.document
     return {
@@ -51,9 +65,9 @@ def _hit(annotation: Annotation, words: frozenset[str]) -> dict[str, Any]:
         "document": document,
         "url": reverse("pages:document", kwargs={"pk": document.pk})
         + f"#annotation-{annotation.pk}",
-        "prefix": annotation.prefix,
+        "prefix": marked(_from_a_word(annotation.prefix), words),
         "quote": marked(annotation.quote, words),
-        "suffix": annotation.suffix,
+        "suffix": marked(_to_a_word(annotation.suffix), words),
         "comment": marked(_excerpt(annotation.comment), words),
         "tags": [tag.name for tag in annotation.tag_list],
         "author": annotation.creator.get_full_name() or annotation.creator.get_username(),

@@ -120,6 +120,8 @@ def test_annotation_hit_shows_quote_in_context_comment_and_links_to_the_reader(
     assert f'href="/documents/{document.pk}/#annotation-{public.pk}"' in html
     assert "Lighthouse Boat Request" in html  # listed_title
     assert "Coastal Herald" in html and 'datetime="2019-03-03"' in html
+    # The context cut at 32 code points is shown from its first whole word.
+    assert '<span class="context">…<mark>boat</mark>. The ministry said the </span>' in html
     # Escaped, with the query's words marked.
     assert "old <mark>boat</mark> would serve &lt;until&gt; spring" in html
     assert "The <mark>boat</mark> is forty years old; &lt;b&gt;ask&lt;/b&gt;" in html
