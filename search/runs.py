@@ -42,8 +42,11 @@ FILTERS: dict[str, tuple[str, ...]] = {
     SearchKind.DOCUMENTS: DOCUMENT_FILTERS,
     SearchKind.ANNOTATIONS: ANNOTATION_FILTERS,
 }
-# Filters that take several values; the others take one.
-LIST_FILTERS = frozenset({*FACET_PARAMETERS, "year"})
+# Filters that take several values (document search's facets); the others take one.
+LIST_FILTERS: dict[str, frozenset[str]] = {
+    SearchKind.DOCUMENTS: frozenset({*FACET_PARAMETERS, "year"}),
+    SearchKind.ANNOTATIONS: frozenset(),
+}
 MAX_FILTER_VALUES = 50
 MAX_VALUE_LENGTH = 200
 _WORD = re.compile(WORD_PATTERN)
@@ -78,7 +81,7 @@ def normalized_filters(kind: str, filters: Mapping[str, Any]) -> dict[str, list[
         texts = [text for text in texts if text and text != "None"]
         if not texts:
             continue
-        if len(texts) > (MAX_FILTER_VALUES if name in LIST_FILTERS else 1):
+        if len(texts) > (MAX_FILTER_VALUES if name in LIST_FILTERS[kind] else 1):
             raise KaynakError(f"{name}: too many values", code="bad_filter")
         if any(len(text) > MAX_VALUE_LENGTH for text in texts):
             raise KaynakError(f"{name}: a value is too long", code="bad_filter")
