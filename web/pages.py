@@ -25,6 +25,7 @@ from archive.selectors import (
     visible_documents,
 )
 from archive.services import IngestMethod, document_ingest, facsimile_attach
+from kaynak.api import MAX_ID
 from kaynak.errors import KaynakError
 from kaynak.users import signed_in
 from search.engine import SearchIndexUnavailable
@@ -167,6 +168,8 @@ def _opened_saved_search(request: HttpRequest, total: int) -> dict[str, Any]:
     try:
         pk = int(request.GET.get("saved", ""))
     except ValueError:
+        return {}
+    if not 0 < pk <= MAX_ID:
         return {}
     user = signed_in(request.user)
     saved_search = visible_saved_searches(user).filter(pk=pk).first()

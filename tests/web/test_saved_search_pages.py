@@ -230,6 +230,16 @@ def test_opening_reruns_it_and_counts_new_results(owner, document, committed) ->
     )
 
 
+@pytest.mark.parametrize("marker", ["x", "0", "-3", str(2**64), "99999"])
+def test_a_page_opened_with_a_saved_marker_that_names_nothing_is_just_the_search(
+    owner, marker
+) -> None:
+    for kind in ("", "annotations"):
+        response = browser_for(owner).get(f"/?kind={kind}&q=boat&saved={marker}")
+        assert response.status_code == 200
+        assert 'id="saved-opened"' not in response.content.decode()
+
+
 def test_only_the_owner_edits_and_deletes_from_the_page(owner, colleague, outsider, team) -> None:
     saved = saved_search_create(
         owner=owner, name="Boats", kind="documents", query="boat", shared_with_group=team
