@@ -229,6 +229,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Sources and saved searches both have a `kind`: each enumeration is named, the sources'
+    # keeping the name it had before saved searches came.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "archive.models.SourceKind.choices",
+        "SearchKindEnum": "search.models.SearchKind.choices",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kaynak.schema.declare_common_errors",

@@ -207,3 +207,24 @@ def annotation_search(
     return AnnotationSearch(
         annotations=annotations, ranked_ids=ranked, facets=_facets(annotations), sort=sort
     )
+
+
+def _positive_terms(node: whoosh_query.Query) -> list[str]:
+    if isinstance(node, whoosh_query.Not):
+        return []
+    if isinstance(node, whoosh_query.AndNot):
+        return _positive_terms(node.a)
+    if node.is_leaf():
+        terms = []
+        for _, term in node.terms(phrases=True):
+            terms.append(term.decode() if isinstance(term, bytes) else term)
+        return terms
+    return [term for child in node.children() for term in _positive_terms(child)]
+
+
+def annotation_query_words(text: str) -> frozenset[str]:
+    """The folded words `text` looks for (not those under NOT), to mark them in a hit; empty
+    for an empty query. A query that cannot be read raises SearchQueryError, as the search."""
+    if not text.strip():
+        return frozenset()
+    return frozenset(term for term in _positive_terms(parse_annotation_query(text, _schema())))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
+from django.urls import reverse
 from rest_framework import serializers
 
 from annotations.serializers import AnnotationFilterSerializer, AnnotationSerializer
 from archive.serializers import DocumentSummarySerializer
 from search.annotation_search import QUERY_FIELDS, SORTS
+from search.models import NAME_MAX_LENGTH, SavedSearch, SearchKind
+from search.permissions import can_change_saved_search
 from search.query import MAX_QUERY_LENGTH
 
 
@@ -159,3 +163,124 @@ class AnnotationSearchResultsSerializer(serializers.Serializer):
     sort = serializers.CharField()
     results = AnnotationSerializer(many=True)
     facets = AnnotationFacetsSerializer(help_text="Counts over the whole result set.")
+
+
+class SavedSearchSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", help_text="The owner's username.")
+    owner_name = serializers.SerializerMethodField(help_text="The owner's name, as shown.")
+    shared_with_group = serializers.CharField(
+        source="shared_with_group.name",
+        allow_null=True,
+        help_text="The group it is shared with (its members may see and run it); null: private.",
+    )
+    filters = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Filter parameters of the search: name → values, as in the search's URL.",
+    )
+    can_edit = serializers.SerializerMethodField(
+        help_text="Whether the requesting user may change or delete it (its owner only)."
+    )
+    results_url = serializers.SerializerMethodField(help_text="Run it: its results.")
+
+    class Meta:
+        model = SavedSearch
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "query",
+            "filters",
+            "sort",
+            "owner",
+            "owner_name",
+            "shared_with_group",
+            "can_edit",
+            "created_at",
+            "updated_at",
+            "results_url",
+        ]
+
+    def get_owner_name(self, saved_search: SavedSearch) -> str:
+        return saved_search.owner.get_full_name() or saved_search.owner.get_username()
+
+    def get_can_edit(self, saved_search: SavedSearch) -> bool:
+        return can_change_saved_search(self.context["request"].user, saved_search)
+
+    def get_results_url(self, saved_search: SavedSearch) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("api:saved-search-results", kwargs={"pk": saved_search.pk})
+        )
+
+
+class SavedSearchInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    kind = serializers.ChoiceField(
+        choices=SearchKind.choices,
+        default=SearchKind.DOCUMENTS,
+        help_text="What it searches; fixed once saved.",
+    )
+    query = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=2_000, default=""
+    )
+    filters = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=(
+            "Filter parameters of the search (as GET /api/search/ or /api/annotations/ take "
+            "them), name → a value or a list of values."
+        ),
+    )
+    sort = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
+    shared_with_group = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        max_length=150,
+        help_text="The name of one of your groups to share it with; null or empty: private.",
+    )
+
+    def validate_shared_with_group(self, name: str | None) -> Group | None:
+        if not name:
+            return None
+        group = Group.objects.filter(name=name).first()
+        if group is None:
+            raise serializers.ValidationError(f"no group named {name!r}")
+        return group
+
+
+class SavedSearchUpdateSerializer(SavedSearchInputSerializer):
+    """As SavedSearchInputSerializer, every field optional; the kind cannot change."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields.pop("kind")
+        for field in self.fields.values():
+            field.required = False
+            field.default = serializers.empty
+
+
+class SavedSearchResultsSerializer(serializers.Serializer):
+    saved_search = SavedSearchSerializer()
+    kind = serializers.CharField()
+    total = serializers.IntegerField()
+    new_since_last_seen = serializers.IntegerField(
+        allow_null=True,
+        help_text=(
+            "How many more results than when you last opened it (never below 0); null the "
+            "first time you open it."
+        ),
+    )
+    last_seen_at = serializers.DateTimeField(
+        allow_null=True, help_text="When you last opened it before now."
+    )
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    documents = SearchHitSerializer(many=True, help_text="A search of documents: its hits.")
+    annotations = AnnotationSerializer(many=True, help_text="A search of annotations: its hits.")
+
+
+class SavedSearchRunParamsSerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)

@@ -18,4 +18,15 @@ urlpatterns = [
         views.AnnotationSearchExportView.as_view(),
         name="annotations-export",
     ),
+    path("saved-searches/", views.SavedSearchListView.as_view(), name="saved-search-list"),
+    path(
+        "saved-searches/<int:pk>/",
+        views.SavedSearchDetailView.as_view(),
+        name="saved-search-detail",
+    ),
+    path(
+        "saved-searches/<int:pk>/results/",
+        views.SavedSearchResultsView.as_view(),
+        name="saved-search-results",
+    ),
 ]

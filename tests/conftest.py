@@ -107,8 +107,16 @@ def append_only_models() -> tuple[type, ...]:
     """The models whose tables carry append-only triggers (see tests/kaynak/test_db.py)."""
     from annotations.models import AnnotationRevision, ReplyRevision
     from archive.models import ProvenanceCheckpoint, ProvenanceEvent, SourceEvent
+    from search.models import SavedSearchEvent
 
-    return (ProvenanceEvent, SourceEvent, AnnotationRevision, ReplyRevision, ProvenanceCheckpoint)
+    return (
+        ProvenanceEvent,
+        SourceEvent,
+        AnnotationRevision,
+        ReplyRevision,
+        ProvenanceCheckpoint,
+        SavedSearchEvent,
+    )
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@
 Builds a throwaway archive under var/screenshots/work/ (its own SQLite database and data
 folder): the sample documents through `demo_setup` (the one ingest path), a few overlapping
 annotations with tags and source tags through the annotation services, and an invented scan
-attached as a facsimile. Then it serves it with
-`manage.py runserver` on a free port, signs in as the researcher in Debian's Chromium and
-writes full-page PNGs of the search page (with facets; on a phone folded behind "Filters",
-then opened), the reader (overlapping highlights, the annotation panel open, the list of
+attached as a facsimile. Then it serves it with `manage.py runserver` on a free port, signs
+in as the researcher in Debian's Chromium and writes full-page PNGs of the search page (with
+facets; on a phone folded behind "Filters", then opened), its Annotations tab, the saved
+searches, the reader (overlapping highlights, the annotation panel open, the list of
 annotations with the legend, the editor with a source typed but not added), the facsimile
 viewer, the upload page, an upload's summary and what it read (with the missing-provenance
 warning), focus states (the skip link to the results, a result and a highlight reached with
@@ -133,6 +133,18 @@ def build_archive() -> int:
         )
     attach_clipping(document, curator)
     corrected_upload(researcher, curator)
+    from search.services import saved_search_create
+
+    saved_search_create(
+        owner=researcher, name="Ceasefire claims", kind="documents", query="ceasefire"
+    )
+    saved_search_create(
+        owner=researcher,
+        name="Denials in my notes",
+        kind="annotations",
+        query="negotiations",
+        filters={"tag": ["denial"]},
+    )
     run_pending_tasks()
     return document.pk
 
@@ -278,6 +290,15 @@ def photograph(base: str, document_id: int) -> list[str]:
             page.keyboard.press("Enter")
             page.keyboard.press("Tab")
             shot("search-focus-first-result", full_page=False)
+
+            # The Annotations tab, with the save form opened, and the saved searches.
+            page.goto(f"{base}/?kind=annotations&q=negotiations")
+            expect(page.locator(".annotation-hit").first).to_be_visible()
+            page.locator("#save-search summary").click()
+            shot("search-annotations")
+            page.goto(f"{base}/saved-searches/")
+            expect(page.locator(".saved-item").first).to_be_visible()
+            shot("saved-searches")
 
             page.goto(f"{base}/documents/{document_id}/")
             expect(page.locator("#document-text[data-ready='true']")).to_be_visible()

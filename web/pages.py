@@ -25,12 +25,17 @@ from archive.selectors import (
     visible_documents,
 )
 from archive.services import IngestMethod, document_ingest, facsimile_attach
+from kaynak.api import MAX_ID
 from kaynak.errors import KaynakError
 from kaynak.users import signed_in
 from search.engine import SearchIndexUnavailable
+from search.models import SearchKind
 from search.search_requests import FACET_PARAMETERS, LANGUAGE_NAMES, run_search
-from search.selectors import similar_visible_documents
+from search.selectors import similar_visible_documents, visible_saved_searches
 from search.serializers import SearchParamsSerializer
+from search.services import new_results, saved_search_mark_seen
+from web.saved_searches import current_search, share_groups
+from web.search_annotations import annotation_tab
 
 PAGE_SIZE = 20
 SORTS = [
@@ -72,7 +77,15 @@ def _search_url(params: list[tuple[str, str]]) -> str:
 def search_page(request: HttpRequest) -> HttpResponse:
     """The home page. Everything is in the URL, so a search can be bookmarked and shared and
     the browser's back and forward buttons work."""
-    current = [(key, value) for key, values in request.GET.lists() for value in values if value]
+    if request.GET.get("kind") == SearchKind.ANNOTATIONS:
+        return _annotation_search_page(request)
+    # `saved`: the saved search this page was opened from (see _opened_saved_search).
+    current = [
+        (key, value)
+        for key, values in request.GET.lists()
+        for value in values
+        if value and key not in ("saved", "kind")
+    ]
     without_page = [(key, value) for key, value in current if key not in ("page", "page_size")]
     # The form sends its empty date and language fields too: an empty field is no filter.
     params = SearchParamsSerializer(
@@ -119,7 +132,55 @@ def search_page(request: HttpRequest) -> HttpResponse:
             context["error"], status = error.message, 400
         else:
             context.update(_results_context(page, without_page))
+            context.update(_opened_saved_search(request, page.results.total))
+    context.update(_search_tabs(request, SearchKind.DOCUMENTS))
     return render(request, "search.html", context, status=status)
+
+
+def _annotation_search_page(request: HttpRequest) -> HttpResponse:
+    context, status = annotation_tab(request, user=request.user)
+    if status == 200:
+        context.update(_opened_saved_search(request, context["results"].total))
+    context.update(_search_tabs(request, SearchKind.ANNOTATIONS))
+    return render(request, "search_annotations.html", context, status=status)
+
+
+def _search_tabs(request: HttpRequest, kind: str) -> dict[str, Any]:
+    """The two tabs (the query goes along, the filters of one kind stay behind) and the
+    save-this-search form."""
+    query = request.GET.get("q", "")
+    user = signed_in(request.user)
+    return {
+        "kind": kind,
+        "documents_url": _search_url([("q", query)] if query else []),
+        "annotations_url": _search_url(
+            [("kind", SearchKind.ANNOTATIONS), *([("q", query)] if query else [])]
+        ),
+        "current_search": current_search(request),
+        "share_groups": share_groups(user),
+        "saved_count": visible_saved_searches(user).count(),
+    }
+
+
+def _opened_saved_search(request: HttpRequest, total: int) -> dict[str, Any]:
+    """Opened from the saved searches (`saved=<id>`): name it, say how many results are new
+    since this user last opened it, and mark it seen now."""
+    try:
+        pk = int(request.GET.get("saved", ""))
+    except ValueError:
+        return {}
+    if not 0 < pk <= MAX_ID:
+        return {}
+    user = signed_in(request.user)
+    saved_search = visible_saved_searches(user).filter(pk=pk).first()
+    if saved_search is None:
+        return {}
+    previous = saved_search_mark_seen(saved_search=saved_search, user=user, total=total)
+    return {
+        "opened": saved_search,
+        "opened_new": new_results(previous, total),
+        "opened_last_seen": previous.seen_at if previous else None,
+    }
 
 
 def _results_context(page: Any, without_page: list[tuple[str, str]]) -> dict[str, Any]:

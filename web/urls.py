@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from web import pages, uploads
+from web import pages, saved_searches, uploads
 
 app_name = "pages"
 
@@ -18,4 +18,17 @@ urlpatterns = [
     path("upload/<int:pk>/", uploads.upload_result_page, name="upload-result"),
     path("upload/<int:pk>/correct/", uploads.upload_correct, name="upload-correct"),
     path("upload/<int:pk>/flag/", uploads.upload_flag, name="upload-flag"),
+    path("saved-searches/", saved_searches.saved_search_list, name="saved-searches"),
+    path("saved-searches/new/", saved_searches.saved_search_save, name="saved-search-save"),
+    path("saved-searches/<int:pk>/", saved_searches.saved_search_open, name="saved-search-open"),
+    path(
+        "saved-searches/<int:pk>/edit/",
+        saved_searches.saved_search_edit,
+        name="saved-search-edit",
+    ),
+    path(
+        "saved-searches/<int:pk>/delete/",
+        saved_searches.saved_search_remove,
+        name="saved-search-delete",
+    ),
 ]

@@ -43,6 +43,7 @@ EXPECTED_TRIGGERS: dict[str, dict[str, set[str]]] = {
         *append_only_trigger_names("annotations_annotationrevision")
     ),
     "annotations_replyrevision": on_both(*append_only_trigger_names("annotations_replyrevision")),
+    "search_savedsearchevent": on_both(*append_only_trigger_names("search_savedsearchevent")),
     "archive_document": merged(
         {
             "sqlite": {
