@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.urls import Resolver404, resolve
 
@@ -51,6 +51,7 @@ from annotations.services import (
 from archive.models import Document, Source, SourceAlias
 from archive.selectors import source_lookup, visible_documents
 from archive.text import normalize_name
+from kaynak.api import MAX_ID
 from kaynak.errors import KaynakError
 from kaynak.users import Person
 
@@ -136,6 +137,10 @@ def payload_from_bytes(raw: bytes) -> Any:
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
         raise ImportRefused(
             f"the payload is not valid JSON: {error}", code="invalid_json"
+        ) from None
+    except RecursionError:
+        raise ImportRefused(
+            "the payload's JSON nests too deeply to read", code="invalid_json"
         ) from None
 
 
@@ -241,7 +246,10 @@ class Addresses:
 
     def resolve(self, iri: str) -> tuple[str, dict[str, Any]] | None:
         """The view name and arguments of one of our IRIs; None for others."""
-        parts = urlsplit(iri)
+        try:
+            parts = urlsplit(iri)
+        except ValueError:  # e.g. an unclosed IPv6 address
+            return None
         if parts.scheme not in ("http", "https", "") or not parts.path:
             return None
         if parts.netloc and parts.netloc.lower() not in self.hosts:
@@ -254,13 +262,13 @@ class Addresses:
 
     def document_id(self, iri: str) -> int | None:
         found = self.resolve(iri)
-        if found is None or found[0] not in DOCUMENT_VIEWS:
+        if found is None or found[0] not in DOCUMENT_VIEWS or found[1]["pk"] > MAX_ID:
             return None
         return int(found[1]["pk"])
 
     def annotation_id(self, iri: str) -> int | None:
         found = self.resolve(iri)
-        if found is None or found[0] not in ANNOTATION_VIEWS:
+        if found is None or found[0] not in ANNOTATION_VIEWS or found[1]["pk"] > MAX_ID:
             return None
         return int(found[1]["pk"])
 
@@ -502,7 +510,8 @@ class _Importer:
             result.status, result.reason = ItemStatus.FAILED, error.message
         except ValidationError as error:
             result.status, result.reason = ItemStatus.FAILED, "; ".join(error.messages)
-        except IntegrityError as error:
+        except DatabaseError as error:
+            # A constraint, or a value the database refuses (PostgreSQL: a NUL in a text).
             result.status, result.reason = ItemStatus.FAILED, f"refused by the database: {error}"
         if result.status == ItemStatus.FAILED:
             # Nothing of it was kept, so no annotation to name (and no replies to it).
@@ -647,30 +656,32 @@ class _Importer:
             # Replies inside the annotation's bodies (Recogito's form).
             parent = self.threads.get(node_id) or Annotation.objects.get(pk=result.annotation)
             for body, creator in draft.replies:
-                self._reply(index, "", parent=parent, body=body, creator=creator)
+                self._reply(index, "", parent=lambda: parent, body=body, creator=creator)
+
+    def _parent(self, target: str) -> Annotation | None:
+        """The annotation a reply's target names: one of this import, one of ours by its IRI,
+        or one imported before (by its id there or its canonical IRI)."""
+        if not target:
+            return None
+        if (parent := self.threads.get(target)) is not None:
+            return parent
+        found = visible_annotations(self.person)
+        own = self.addresses.annotation_id(target)
+        if own is not None:
+            return found.filter(pk=own).first()
+        return found.filter(Q(imported_from=target) | Q(canonical=target)).order_by("pk").first()
 
     def reply(self, index: int, node: dict) -> None:
         target = _node_id(_as_list(node.get("target"))[0] if node.get("target") else None)
         if not target and isinstance(node.get("target"), dict):
             target = _node_id(node["target"].get("source"))
-        parent = self.threads.get(target)
-        if parent is None and target:
-            found = visible_annotations(self.person)
-            own = self.addresses.annotation_id(target)
-            parent = (
-                found.filter(pk=own).first()
-                if own is not None
-                else found.filter(Q(imported_from=target) | Q(canonical=target))
-                .order_by("pk")
-                .first()
-            )
         draft = _Draft(id=_node_id(node))
         _read_bodies(node, draft, self.addresses)
         body = "\n\n".join(draft.comments + [text for text, _ in draft.replies])
         self._reply(
             index,
             draft.id,
-            parent=parent,
+            parent=lambda: self._parent(target),
             body=body,
             creator=_creator_name(node.get("creator")),
             target=target,
@@ -681,7 +692,7 @@ class _Importer:
         index: int,
         node_id: str,
         *,
-        parent: Annotation | None,
+        parent: Callable[[], Annotation | None],
         body: str,
         creator: str,
         target: str = "",
@@ -689,22 +700,24 @@ class _Importer:
         result = ItemResult(index=index, id=node_id, kind=ItemKind.REPLY, status=ItemStatus.FAILED)
 
         def step(result: ItemResult) -> None:
-            if parent is None:
+            # Looked for in the savepoint, like everything else the database might refuse.
+            found = parent()
+            if found is None:
                 raise _ItemFailed(
                     f"the annotation it replies to ({target or 'no target'}) is neither in "
                     "this import nor in the archive for you"
                 )
-            result.document, result.annotation = parent.document_id, parent.pk
+            result.document, result.annotation = found.document_id, found.pk
             if not body.strip():
                 raise _ItemFailed("the reply has no text")
             if node_id:
-                self.threads[node_id] = parent
-            existing = parent.replies.live().filter(author=self.person, body=body).first()
+                self.threads[node_id] = found
+            existing = found.replies.live().filter(author=self.person, body=body).first()
             if existing is not None:
                 result.status, result.reply = ItemStatus.SKIPPED, existing.pk
                 result.reason = f"already imported (reply {existing.pk})"
                 return
-            reply = reply_create(annotation=parent, author=self.person, body=body)
+            reply = reply_create(annotation=found, author=self.person, body=body)
             result.status, result.reply = self._created(), reply.pk
             if creator:
                 result.notes.append(

@@ -254,7 +254,8 @@ class ImportParametersSerializer(serializers.Serializer):
 class ImportItemSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="The item's place among the payload's, from 0.")
     id = serializers.CharField(help_text="The id it had in the payload; empty if none.")
-    kind = serializers.ChoiceField(choices=["annotation", "reply"])
+    # Text, not an enum: the schema has a `kind` enum of sources already.
+    kind = serializers.CharField(help_text="`annotation` or `reply`.")
     status = serializers.ChoiceField(choices=["created", "would_create", "skipped", "failed"])
     reason = serializers.CharField(help_text="Why it was skipped or failed.")
     document = serializers.IntegerField(allow_null=True)

@@ -97,6 +97,7 @@ def test_an_export_deleted_and_imported_back_gives_the_same_spans_bodies_and_rep
         "skipped": 0,
         "failed": 0,
     }
+    assert response.json()["problems"] == []  # every page of the export was in it
     imported = list(Annotation.objects.live().filter(document=document))
     assert sorted((shape(annotation) for annotation in imported), key=repr) == before
     assert {annotation.creator for annotation in imported} == {owner}
@@ -504,6 +505,37 @@ def test_a_payload_over_the_upload_limit_is_refused(owner, client_for, document,
 
     assert response.status_code == 413
     assert not Annotation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"type": "Annotation", "target": "http://testserver/documents/99999999999999999999999/"},
+        {"type": "Annotation", "target": "http://[unclosed/documents/1/"},
+        {"type": "Annotation", "target": {"source": ["a", 1], "selector": {"start": "x"}}},
+        {"type": "Annotation", "motivation": "replying", "target": "urn:x:\u0000"},
+        {"type": "Annotation", "target": [], "body": [None, 3, {"purpose": ["tagging"]}]},
+        "https://annotations.invalid/a/only-an-address",
+        7,
+    ],
+)
+def test_odd_items_are_reported_as_failed_never_a_server_error(
+    item, owner, client_for, document
+) -> None:
+    response = client_for(owner).post("/api/annotations/import/", [item], format="json")
+
+    assert response.status_code == 200
+    assert response.json()["counts"]["failed"] == 1
+    assert not Annotation.objects.exists()
+
+
+def test_json_nested_too_deeply_to_read_answers_400(owner, client_for) -> None:
+    response = client_for(owner).post(
+        "/api/annotations/import/", b"[" * 100_000 + b"]" * 100_000, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_json"
 
 
 def test_pages_named_but_not_included_are_reported(owner, document) -> None:
