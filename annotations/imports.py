@@ -459,11 +459,24 @@ def _read_bodies(node: dict, draft: _Draft, addresses: Addresses) -> None:
             draft.notes.append(f"a body ({what}) that Kaynak does not keep was not imported")
 
 
+def _absolute_iri(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) <= IRI_MAX_LENGTH
+        and _ABSOLUTE_IRI.fullmatch(value) is not None
+    )
+
+
 def _provenance(node: dict, draft: _Draft, addresses: Addresses) -> None:
     canonical = node.get("canonical")
-    if isinstance(canonical, str):
+    if _absolute_iri(canonical):
         draft.canonical = canonical
-    draft.via = [item for item in _as_list(node.get("via")) if isinstance(item, str)]
+    elif canonical is not None:
+        draft.notes.append("its canonical is not an absolute IRI; left out")
+    given_via = _as_list(node.get("via"))
+    draft.via = [item for item in given_via if _absolute_iri(item)]
+    if len(draft.via) < len(given_via):
+        draft.notes.append("a via that is not an absolute IRI was left out")
     # The id it had elsewhere is a copy's address (`via`, as the protocol has a server do),
     # when it is an absolute IRI and not one of ours.
     if _ABSOLUTE_IRI.fullmatch(draft.id) and not addresses.is_ours(draft.id):
@@ -475,6 +488,8 @@ def _provenance(node: dict, draft: _Draft, addresses: Addresses) -> None:
 
 
 # --- The import ------------------------------------------------------------------------------
+
+TAG_NAME_MAX_LENGTH = Tag._meta.get_field("name").max_length or 100
 
 
 class _Importer:
@@ -545,6 +560,12 @@ class _Importer:
         """The tags named, made through the tag service where they do not exist yet."""
         kept = []
         for name in dict.fromkeys(" ".join(name.split()) for name in names):
+            if len(name) > TAG_NAME_MAX_LENGTH:
+                notes.append(
+                    f"the tag {name[:40]!r}… was not imported: longer than "
+                    f"{TAG_NAME_MAX_LENGTH} characters"
+                )
+                continue
             if Tag.objects.filter(normalized_name=normalize_name(name)).exists():
                 kept.append(name)
                 continue

@@ -293,6 +293,29 @@ def test_an_annotation_on_the_whole_document_becomes_a_page_note(owner, document
 # --- Anchoring exactly or not at all ---------------------------------------------------------
 
 
+def test_what_cannot_be_kept_is_left_out_and_noted_and_the_annotation_imported(
+    owner, document
+) -> None:
+    payload = annotation_json(
+        quote_target(document, "Kadıköy"),
+        canonical="not an IRI",
+        via=["relative/copy", "https://annotations.invalid/copy"],
+        body=[
+            {"type": "TextualBody", "purpose": "tagging", "value": "x" * 101},
+            {"type": "TextualBody", "purpose": "assessing", "value": "Five stars."},
+            "https://annotations.invalid/bodies/1",
+        ],
+    )
+
+    report = import_as(owner, payload)
+
+    assert statuses(report) == ["created"]
+    annotation = Annotation.objects.get()
+    assert (annotation.canonical, annotation.via) == ("", ["https://annotations.invalid/copy"])
+    assert not annotation.tags.exists()
+    assert len(report.items[0].notes) == 5
+
+
 def test_prefix_and_suffix_decide_between_repeats_of_the_quote(owner, document) -> None:
     said = annotation_json(quote_target(document, REPEATED, prefix="Öğütcü said "))
     denied = annotation_json(quote_target(document, REPEATED, prefix="denied that "))
