@@ -469,7 +469,7 @@ def _absolute_iri(value: Any) -> bool:
 
 def _provenance(node: dict, draft: _Draft, addresses: Addresses) -> None:
     canonical = node.get("canonical")
-    if _absolute_iri(canonical):
+    if isinstance(canonical, str) and _absolute_iri(canonical):
         draft.canonical = canonical
     elif canonical is not None:
         draft.notes.append("its canonical is not an absolute IRI; left out")
