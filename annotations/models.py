@@ -15,6 +15,7 @@ from kaynak.preconditions import entity_tag
 COMMENT_MAX_LENGTH = 10_000
 CONTEXT_LENGTH = 32
 IRI_MAX_LENGTH = 2048
+IMPORTED_CREATOR_MAX_LENGTH = 300
 
 
 class Visibility(models.TextChoices):
@@ -131,6 +132,22 @@ class Annotation(models.Model):
         default=list,
         blank=True,
         help_text="IRIs of the copies the annotation was taken from (W3C `via`).",
+    )
+
+    # An annotation imported from a Web Annotation export (annotations.imports): the `id` it
+    # had there (which may be relative, so not a `via`) and its creator's name as given.
+    # Both describe the annotation's origin, so they never change either.
+    imported_from = models.CharField(
+        max_length=IRI_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="The id the annotation had where it was imported from; empty if not imported.",
+    )
+    imported_creator = models.CharField(
+        max_length=IMPORTED_CREATOR_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="The name of the imported annotation's creator there, if given.",
     )
 
     objects = AnnotationQuerySet.as_manager()

@@ -107,6 +107,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "page_note",
             "canonical",
             "via",
+            "imported_from",
+            "imported_creator",
         ]
 
     def get_url(self, annotation: Annotation) -> str:
@@ -230,6 +232,56 @@ SPAN_FIELDS = {"start", "end", "quote", "prefix", "suffix", "offset_unit", "docu
 READ_ONLY_FIELDS = (
     set(AnnotationSerializer.Meta.fields) | set(AnnotationCreateSerializer().fields)
 ) - set(AnnotationUpdateSerializer().fields)
+
+
+class ImportParametersSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Report what would happen; write nothing."
+    )
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        default=Visibility.PRIVATE,
+        help_text="The visibility of every imported annotation.",
+    )
+    group = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="With visibility=group: the group (one of yours) that may read them.",
+    )
+
+
+class ImportItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's place among the payload's, from 0.")
+    id = serializers.CharField(help_text="The id it had in the payload; empty if none.")
+    # Text, not an enum: the schema has a `kind` enum of sources already.
+    kind = serializers.CharField(help_text="`annotation` or `reply`.")
+    status = serializers.ChoiceField(choices=["created", "would_create", "skipped", "failed"])
+    reason = serializers.CharField(help_text="Why it was skipped or failed.")
+    document = serializers.IntegerField(allow_null=True)
+    annotation = serializers.IntegerField(
+        allow_null=True, help_text="The annotation made (or found, or replied to)."
+    )
+    reply = serializers.IntegerField(allow_null=True)
+    notes = serializers.ListField(
+        child=serializers.CharField(), help_text="What was left out or made on the way."
+    )
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    would_create = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    counts = ImportCountsSerializer()
+    problems = serializers.ListField(
+        child=serializers.CharField(), help_text="About the payload as a whole."
+    )
+    items = ImportItemSerializer(many=True)
 
 
 class OptionalBooleanField(serializers.BooleanField):

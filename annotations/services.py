@@ -18,6 +18,7 @@ from django.utils import timezone
 from annotations.anchoring import OffsetUnit, Span, span_from_offsets, span_from_quote
 from annotations.models import (
     COMMENT_MAX_LENGTH,
+    IMPORTED_CREATOR_MAX_LENGTH,
     IRI_MAX_LENGTH,
     Annotation,
     AnnotationRevision,
@@ -97,6 +98,19 @@ def _check_iris(*, canonical: str, via: Sequence[str]) -> None:
     }
     if problems:
         raise AnnotationRefused(f"{' and '.join(problems)}: not an absolute IRI", fields=problems)
+
+
+def _check_imported(*, imported_from: str, imported_creator: str) -> None:
+    problems = {
+        name: [f"at most {limit:,} characters"]
+        for name, value, limit in (
+            ("imported_from", imported_from, IRI_MAX_LENGTH),
+            ("imported_creator", imported_creator, IMPORTED_CREATOR_MAX_LENGTH),
+        )
+        if len(value) > limit
+    }
+    if problems:
+        raise AnnotationRefused(f"{' and '.join(problems)}: too long", fields=problems)
 
 
 def _resolve_tags(names: Iterable[str]) -> list[Tag]:
@@ -189,6 +203,10 @@ def _snapshot(annotation: Annotation) -> dict[str, Any]:
         # annotations without them stay as they were.
         **({"canonical": annotation.canonical} if annotation.canonical else {}),
         **({"via": list(annotation.via)} if annotation.via else {}),
+        **({"imported_from": annotation.imported_from} if annotation.imported_from else {}),
+        **(
+            {"imported_creator": annotation.imported_creator} if annotation.imported_creator else {}
+        ),
     }
 
 
@@ -326,11 +344,14 @@ def annotation_create(
     page_note: bool = False,
     canonical: str = "",
     via: Sequence[str] = (),
+    imported_from: str = "",
+    imported_creator: str = "",
 ) -> Annotation:
     """Annotate a span: by offsets (and the quote found there, if given), or by a quote
     with its prefix and suffix, which must occur exactly once; or, as a page note, the
     whole document (no span, no quote). `canonical` and `via` are the IRIs a Web Annotation
-    copied from elsewhere was posted with; they never change."""
+    copied from elsewhere was posted with; they never change, nor do `imported_from` and
+    `imported_creator` (an imported annotation's id and creator where it came from)."""
     if page_note:
         spanned = [
             name
@@ -360,6 +381,7 @@ def annotation_create(
         )
     _check_comment(comment)
     _check_iris(canonical=canonical, via=via)
+    _check_imported(imported_from=imported_from, imported_creator=imported_creator)
     resolved_group = _resolve_group(visibility, group, creator)
     resolved_tags = _resolve_tags(tags)
     resolved_sources = _resolve_sources(source_tags)
@@ -376,6 +398,8 @@ def annotation_create(
         creator=creator,
         canonical=canonical,
         via=list(dict.fromkeys(via)),
+        imported_from=imported_from,
+        imported_creator=imported_creator,
     )
     if resolved_tags:
         annotation.tags.add(*resolved_tags)

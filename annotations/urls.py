@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotations import views
+from annotations import views, views_import
 
 urlpatterns = [
     path(
@@ -19,6 +19,11 @@ urlpatterns = [
         "documents/<int:pk>/annotations/export/",
         views.AnnotationExportView.as_view(),
         name="document-annotations-export",
+    ),
+    path(
+        "annotations/import/",
+        views_import.AnnotationImportView.as_view(),
+        name="annotations-import",
     ),
     path("annotations/<int:pk>/", views.AnnotationDetailView.as_view(), name="annotation-detail"),
     path(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from web import pages, saved_searches, uploads
+from web import annotation_imports, pages, saved_searches, uploads
 
 app_name = "pages"
 
@@ -15,6 +15,11 @@ urlpatterns = [
         name="facsimile-attach",
     ),
     path("upload/", pages.upload_page, name="upload"),
+    path(
+        "annotations/import/",
+        annotation_imports.annotation_import_page,
+        name="annotation-import",
+    ),
     path("upload/<int:pk>/", uploads.upload_result_page, name="upload-result"),
     path("upload/<int:pk>/correct/", uploads.upload_correct, name="upload-correct"),
     path("upload/<int:pk>/flag/", uploads.upload_flag, name="upload-flag"),

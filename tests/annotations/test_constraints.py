@@ -60,6 +60,22 @@ def test_the_iris_an_annotation_was_posted_with_never_change(
     assert (kept.canonical, kept.via) == ("urn:uuid:42", ["https://elsewhere.example/1"])
 
 
+@pytest.mark.parametrize(
+    ("column", "value"), [("imported_from", "urn:uuid:43"), ("imported_creator", "Someone else")]
+)
+def test_where_an_imported_annotation_came_from_never_changes(
+    annotate, column: str, value: str
+) -> None:
+    annotation = annotate(imported_from="urn:uuid:42", imported_creator="Ayla")
+    with refused("cannot change"):
+        execute(
+            f'UPDATE annotations_annotation SET "{column}" = %s WHERE id = %s',
+            [value, annotation.pk],
+        )
+    kept = Annotation.objects.get(pk=annotation.pk)
+    assert (kept.imported_from, kept.imported_creator) == ("urn:uuid:42", "Ayla")
+
+
 def test_an_annotation_cannot_move_to_another_document(annotate) -> None:
     annotation = annotate()
     other = DocumentFactory(body="Another invented text where the fare would double.")

@@ -54,8 +54,9 @@ def test_the_database_refuses_half_a_span_or_a_quote_without_one(page_note) -> N
         execute(
             "INSERT INTO annotations_annotation (document_id, start, quote, prefix, suffix, "
             "comment, visibility, creator_id, created_at, modified_at, version, "
-            "hidden_reason, deletion_reason, canonical, via) SELECT document_id, 0, '', '', "
-            "'', '', 'private', creator_id, created_at, modified_at, 1, '', '', '', '[]' "
+            "hidden_reason, deletion_reason, canonical, via, imported_from, imported_creator) "
+            "SELECT document_id, 0, '', '', '', '', 'private', creator_id, created_at, "
+            "modified_at, 1, '', '', '', '[]', '', '' "
             "FROM annotations_annotation WHERE id = %s",
             [page_note.pk],
         )

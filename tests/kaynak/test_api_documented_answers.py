@@ -138,3 +138,18 @@ def test_field_errors_carry_a_detail(headers: dict[str, str]) -> None:
     )
     assert body["detail"] == "name: This field is required."
     assert body["name"] == ["This field is required."]
+
+
+def test_an_import_answers_its_report_and_its_refusals_as_declared(
+    annotation: Annotation, headers: dict[str, str], settings
+) -> None:
+    target = {
+        "source": f"http://localhost/api/documents/{annotation.document_id}/",
+        "selector": {"type": "TextQuoteSelector", "exact": "ferry fare"},
+    }
+    item = {"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation", "target": target}
+    path = "/api/annotations/import/"
+    assert answer(path, "POST", headers, body=item, query={"dry_run": True}) == 200
+    assert answer(path, "POST", headers, body={"type": "Person"}) == 400
+    settings.KAYNAK_MAX_UPLOAD_BYTES = 10
+    assert answer(path, "POST", headers, body=item) == 413
