@@ -3,10 +3,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from kaynak.tasks import DBTaskResult, TaskResultStatus
 from search.engine import open_index
 from search.index import live_generation, update_search_index
+
+
+def search_backends() -> list[str]:
+    """The backends the search suite runs on: Whoosh everywhere, and PostgreSQL full-text
+    search when the tests run on PostgreSQL (on SQLite it is not a skipped case: it is not a
+    case at all)."""
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    return ["whoosh", "postgres"] if on_postgres else ["whoosh"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "search_backend" in metafunc.fixturenames:
+        metafunc.parametrize("search_backend", search_backends(), indirect=True)
+
+
+@pytest.fixture
+def search_backend(request: pytest.FixtureRequest, settings) -> str:
+    """Run the test on each backend (a module opts in with
+    `pytestmark = pytest.mark.usefixtures("search_backend")`)."""
+    settings.KAYNAK_SEARCH_BACKEND = request.param
+    return request.param
 
 
 @pytest.fixture
