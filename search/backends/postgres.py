@@ -780,7 +780,9 @@ class PostgresBackend:
         ][:SIMILAR_KEY_TERMS]
         if not weighted:
             return []
-        score = " + ".join("CASE WHEN e.vector @@ %s::tsquery THEN %s ELSE 0 END" for _ in weighted)
+        score = " + ".join(
+            "CASE WHEN e.vector @@ %s::tsquery THEN %s::float8 ELSE 0.0 END" for _ in weighted
+        )
         score_params = [value for weight, lexeme in weighted for value in (lexeme, weight)]
         any_term = " | ".join(lexeme for _, lexeme in weighted)
         with connection.cursor() as cursor:

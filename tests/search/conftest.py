@@ -8,27 +8,7 @@ from django.conf import settings
 from kaynak.tasks import DBTaskResult, TaskResultStatus
 from search.engine import open_index
 from search.index import live_generation, update_search_index
-
-
-def search_backends() -> list[str]:
-    """The backends the search suite runs on: Whoosh everywhere, and PostgreSQL full-text
-    search when the tests run on PostgreSQL (on SQLite it is not a skipped case: it is not a
-    case at all)."""
-    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    return ["whoosh", "postgres"] if on_postgres else ["whoosh"]
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "search_backend" in metafunc.fixturenames:
-        metafunc.parametrize("search_backend", search_backends(), indirect=True)
-
-
-@pytest.fixture
-def search_backend(request: pytest.FixtureRequest, settings) -> str:
-    """Run the test on each backend (a module opts in with
-    `pytestmark = pytest.mark.usefixtures("search_backend")`)."""
-    settings.KAYNAK_SEARCH_BACKEND = request.param
-    return request.param
+from search.models import SearchEntry, SearchTerm
 
 
 @pytest.fixture
@@ -49,9 +29,23 @@ def queued_index_updates() -> list[list[int]]:
 
 
 def index_entries() -> dict[int, dict]:
-    """What the live index holds: stored fields by document id."""
+    """What the live index of the backend in use holds: stored fields (the fingerprint at
+    least) by document id."""
+    if settings.KAYNAK_SEARCH_BACKEND == "postgres":
+        return {
+            pk: {"id": str(pk), "fingerprint": fingerprint}
+            for pk, fingerprint in SearchEntry.objects.values_list("document_id", "fingerprint")
+        }
     with open_index().searcher() as searcher:
         return {int(fields["id"]): fields for fields in searcher.all_stored_fields()}
+
+
+def index_holds_term(field: str, word: str) -> bool:
+    """Whether the backend in use's index has `word` in `field` (whatever searches say)."""
+    if settings.KAYNAK_SEARCH_BACKEND == "postgres":
+        return SearchTerm.objects.filter(field=field, term=word, documents__gt=0).exists()
+    with open_index().searcher() as searcher:
+        return word in {term.decode() for term in searcher.lexicon(field)}
 
 
 def body(*sentences: str) -> str:
