@@ -774,7 +774,7 @@ class PostgresBackend:
             ((score / top, word) for score, word in scored_terms), key=lambda x: (-x[0], x[1])
         )
         weighted = [
-            (-weight, f"{quote_lexeme(word)}:B")
+            (weight, f"{quote_lexeme(word)}:B")
             for weight, word in ranked[: SIMILAR_KEY_TERMS * 2]
             if word not in STOPWORDS
         ][:SIMILAR_KEY_TERMS]
