@@ -40,6 +40,15 @@ def index_entries() -> dict[int, dict]:
         return {int(fields["id"]): fields for fields in searcher.all_stored_fields()}
 
 
+def add_orphan_entry(pk: int) -> None:
+    """An entry for a document the database does not have (as a damaged restore leaves)."""
+    if settings.KAYNAK_SEARCH_BACKEND == "postgres":
+        SearchEntry.objects.create(document_id=pk, fingerprint="orphan", vector="")
+        return
+    with open_index().writer() as writer:
+        writer.add_document(id=str(pk), title="orphan")
+
+
 def index_holds_term(field: str, word: str) -> bool:
     """Whether the backend in use's index has `word` in `field` (whatever searches say)."""
     if settings.KAYNAK_SEARCH_BACKEND == "postgres":
