@@ -83,6 +83,10 @@ RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 MAX_POSITION = 16_383
 MAX_POSITIONS_PER_LEXEME = 256
 MAX_LEXEME_BYTES = 2_000
+# A tsvector holds at most 1 MiB of distinct lexemes; past this many bytes of them (a text of
+# millions of distinct words) further new words are left out of the entry rather than the whole
+# index update failing.
+MAX_LEXEMES_BYTES = 1_000_000
 MAX_VOCABULARY_TERM = 200
 TABLE = SearchEntry._meta.db_table
 TERMS = SearchTerm._meta.db_table
@@ -171,6 +175,7 @@ def build_entry(document: Document, terms: AnnotationTerms) -> Entry:
     vocabulary: set[tuple[str, str]] = set()
     index_schema = schema()
     offset = 0
+    lexeme_bytes = 0
     for fieldname, (prefix, weight) in FIELD_LEXEMES.items():
         value = fields.get(fieldname)
         if not value:
@@ -184,7 +189,14 @@ def build_entry(document: Document, terms: AnnotationTerms) -> Entry:
             if not text or len(text.encode()) > MAX_LEXEME_BYTES:
                 continue
             last = token.pos
-            listed = positions.setdefault(prefix + text, [])
+            key = prefix + text
+            listed = positions.get(key)
+            if listed is None:
+                size = len(key.encode()) + 1
+                if lexeme_bytes + size > MAX_LEXEMES_BYTES:
+                    continue
+                lexeme_bytes += size
+                listed = positions[key] = []
             if len(listed) < MAX_POSITIONS_PER_LEXEME:
                 listed.append(f"{min(start + token.pos + 1, MAX_POSITION)}{weight}")
             if keep and len(text) <= MAX_VOCABULARY_TERM:

@@ -98,3 +98,15 @@ def test_the_index_task_writes_to_the_chosen_backend(researcher) -> None:
     update_search_index.func([document.pk])
     assert document.pk in index_entries()
     assert [hit.document_id for hit in search("task", user=researcher).hits] == [document.pk]
+
+
+def test_an_entry_stops_taking_new_words_before_the_tsvector_size_limit(
+    indexed, monkeypatch
+) -> None:
+    monkeypatch.setattr("search.backends.postgres.MAX_LEXEMES_BYTES", 40)
+    document = indexed(title="FIRST", body="alpha beta gamma delta epsilon zeta eta theta iota")
+    [(loaded, terms)] = documents_for_index([document.pk])
+    lexemes = [part.rsplit(":", 1)[0] for part in build_entry(loaded, terms).vector.split(" ")]
+    assert "'first'" in lexemes and "'alpha'" in lexemes
+    assert sum(len(lexeme) - 1 for lexeme in lexemes) <= 40
+    assert "'iota'" not in lexemes
