@@ -13,6 +13,16 @@ one run on one machine.
 (d) the raw Whoosh searcher on the same queries, parsed the same way, with the same facets,
     sorting and highlights, reading texts from memory instead of the database.
 
+With `--backend postgres` (or `both`), on a PostgreSQL server (`--pg-url`, a database of its
+own made and dropped per run):
+
+(e) raw PostgreSQL full-text search: the same articles COPY'd into a table whose weighted
+    tsvector (`to_tsvector('english', …)`, title A, text B) is a generated column with a GIN
+    index, no Django; then the same queries through `websearch_to_tsquery`, ranked by
+    `ts_rank_cd`, with facet counts (year) over the whole result set and `ts_headline` on the
+    page's texts.
+(b) and (c) again with KAYNAK_SEARCH_BACKEND=postgres on that database.
+
 Each phase runs in its own process, so each peak-memory figure is that phase's own.
 """
 
@@ -20,11 +30,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -102,8 +114,62 @@ def phase_raw_index(args: argparse.Namespace) -> dict:
     return {"documents": len(documents), "seconds": elapsed, "rss": peak_rss_mib()}
 
 
+def _setup(args: argparse.Namespace) -> None:
+    os.environ["KAYNAK_SEARCH_BACKEND"] = args.backend
+    setup_django(Path(args.workdir), args.database_url)
+
+
+def phase_raw_pg(args: argparse.Namespace) -> dict:
+    """(e): PostgreSQL's own full-text search, no Django."""
+    import psycopg
+
+    articles = load_articles(args.copies)
+    with psycopg.connect(args.database_url, autocommit=True) as connection:
+        connection.execute(
+            "CREATE TABLE raw_docs (id bigint PRIMARY KEY, title text, body text, year int, "
+            "vector tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english', title), 'A')"
+            " || setweight(to_tsvector('english', body), 'B')) STORED)"
+        )
+        connection.execute("CREATE INDEX raw_docs_vector ON raw_docs USING gin (vector)")
+        started = time.perf_counter()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy("COPY raw_docs (id, title, body, year) FROM STDIN") as copy,
+        ):
+            for number, article in enumerate(articles):
+                published, _ = dates_of(article)
+                copy.write_row((number, reprint_title(article), article["body"], published.year))
+        ingest_seconds = time.perf_counter() - started
+        timings, totals = [], {}
+        for query, _sort in QUERIES:
+            for run in range(RUNS + 1):
+                started = time.perf_counter()
+                rows = connection.execute(
+                    "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS q), "
+                    "m AS MATERIALIZED (SELECT id, year, ts_rank_cd(vector, q.q) AS rank "
+                    "FROM raw_docs, q WHERE vector @@ q.q) "
+                    "SELECT 'hit', d.id, ts_headline('english', d.body, q.q, "
+                    "'StartSel=<mark>, StopSel=</mark>, MaxFragments=3'), 0 "
+                    "FROM (SELECT id FROM m ORDER BY rank DESC, id LIMIT %s) AS page "
+                    "JOIN raw_docs AS d USING (id), q "
+                    "UNION ALL SELECT 'year', year, NULL, count(*) FROM m GROUP BY year "
+                    "UNION ALL SELECT 'total', NULL, NULL, count(*) FROM m",
+                    [query, PAGE_SIZE],
+                ).fetchall()
+                if run:
+                    timings.append(time.perf_counter() - started)
+            totals[query] = next(int(row[3]) for row in rows if row[0] == "total")
+    return {
+        "documents": len(articles),
+        "seconds": ingest_seconds,
+        "timings": timings,
+        "totals": totals,
+        "rss": peak_rss_mib(),
+    }
+
+
 def phase_ingest(args: argparse.Namespace) -> dict:
-    setup_django(Path(args.workdir), None)
+    _setup(args)
     from django.core.management import call_command
 
     from archive.ingest import Submission
@@ -129,7 +195,7 @@ def phase_ingest(args: argparse.Namespace) -> dict:
 
 
 def phase_api(args: argparse.Namespace) -> dict:
-    setup_django(Path(args.workdir), None)
+    _setup(args)
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -191,6 +257,7 @@ def phase_raw_search(args: argparse.Namespace) -> dict:
 
 
 PHASES = {
+    "raw-pg": phase_raw_pg,
     "raw-index": phase_raw_index,
     "ingest": phase_ingest,
     "api": phase_api,
@@ -210,7 +277,11 @@ def run_phase(name: str, args: argparse.Namespace) -> dict:
         str(args.copies),
         "--batch-size",
         str(args.batch_size),
+        "--backend",
+        args.backend,
     ]
+    if args.database_url:
+        command += ["--database-url", args.database_url]
     output = subprocess.run(command, capture_output=True, text=True, check=False)
     if output.returncode:
         sys.exit(f"phase {name} failed:\n{output.stderr[-3000:]}")
@@ -223,6 +294,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--phase", choices=PHASES)
     parser.add_argument("--workdir")
+    parser.add_argument("--backend", choices=["whoosh", "postgres", "both"], default="whoosh")
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server (any database on it) where the postgres runs make their own",
+    )
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(PHASES[args.phase](args)))
@@ -230,6 +308,60 @@ def main() -> None:
 
     args.workdir = tempfile.mkdtemp(prefix="kaynak-bench-search-")
     print(f"corpus x{args.copies}; work folder {args.workdir}", flush=True)
+    if args.backend in ("postgres", "both"):
+        postgres_runs(args)
+    if args.backend in ("whoosh", "both"):
+        args.backend, args.database_url = "whoosh", None
+        whoosh_runs(args)
+
+
+def report_timings(label: str, result: dict) -> None:
+    timings = [seconds * 1000 for seconds in result["timings"]]
+    print(
+        f"{label}: p50 {statistics.median(timings):6.1f} ms  "
+        f"p95 {percentile(timings, 0.95):6.1f} ms  over {len(timings)} requests "
+        f"({len(QUERIES)} queries x {RUNS}), peak RSS {result['rss']:.0f} MiB",
+        flush=True,
+    )
+
+
+def postgres_runs(args: argparse.Namespace) -> None:
+    import psycopg
+
+    name = f"kaynak_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(args.pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    args.database_url = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
+    args.backend = "postgres"
+    try:
+        raw = run_phase("raw-pg", args)
+        print(
+            f"(e) raw PostgreSQL FTS ingest (COPY): {raw['documents'] / raw['seconds']:8.1f} "
+            f"documents/s ({raw['seconds']:.1f} s)",
+            flush=True,
+        )
+        ingest = run_phase("ingest", args)
+        print(
+            f"(b) Kaynak bulk ingest, postgres backend: "
+            f"{ingest['documents'] / ingest['seconds']:8.1f} documents/s "
+            f"({ingest['seconds']:.1f} s, peak RSS {ingest['rss']:.0f} MiB)",
+            flush=True,
+        )
+        api = run_phase("api", args)
+        report_timings("(c) API GET /api/search/, postgres backend", api)
+        report_timings("(e) raw PostgreSQL FTS query + ts_headline", raw)
+        api_p95, raw_p95 = percentile(api["timings"], 0.95), percentile(raw["timings"], 0.95)
+        print(f"postgres backend API p95 / raw PostgreSQL p95 = {api_p95 / raw_p95:.2f}")
+        print(
+            "hits per query (postgres backend): "
+            + ", ".join(f"{q!r}: {n}" for q, n in api["totals"].items())
+        )
+    finally:
+        with psycopg.connect(args.pg_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def whoosh_runs(args: argparse.Namespace) -> None:
     raw = run_phase("raw-index", args)
     print(
         f"(a) raw Whoosh indexing:   {raw['documents'] / raw['seconds']:8.1f} documents/s  "

@@ -131,6 +131,14 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Where stored originals (content-addressed, never modified) and the search index live.
 KAYNAK_DATA_DIR = env_path("KAYNAK_DATA_DIR", BASE_DIR / "var" / "data")
+# Where the search index lives: "whoosh" (files under KAYNAK_DATA_DIR/index, one machine;
+# the default for `make run`) or "postgres" (tables in the PostgreSQL database, shared by any
+# number of app servers; see README "Search backends").
+KAYNAK_SEARCH_BACKEND = env_str("KAYNAK_SEARCH_BACKEND", "whoosh")
+if KAYNAK_SEARCH_BACKEND not in ("whoosh", "postgres"):
+    raise ImproperlyConfigured(
+        f'KAYNAK_SEARCH_BACKEND must be "whoosh" or "postgres", not {KAYNAK_SEARCH_BACKEND!r}.'
+    )
 # Where stored files (originals, facsimiles, derivatives) live: "local" (content-addressed
 # folders under KAYNAK_DATA_DIR) or "s3" (an S3-compatible bucket shared by every app server;
 # see README "Storage"). The S3 credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID

@@ -8,8 +8,12 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from kaynak import health, hooks
         from search import index
+        from search.backends import backend
+        from search.checks import check_search_backend
         from search.health import check_search_index
 
         # The services below announce what they changed; the index follows in a task queued
@@ -19,13 +23,10 @@ class SearchConfig(AppConfig):
         hooks.on_annotations_changed(index.schedule_annotation_update)
 
         def rebuild() -> None:
-            # A fresh archive has no live index yet, and rebuild_index asks for it while
-            # holding the root lock (a second flock on the same file waits for ever): made
-            # first, outside the lock.
-            index.live_generation()
-            index.rebuild_index()
+            backend().rebuild()
 
         # import_bag rebuilds the index through this hook once its transaction commits.
         hooks.register_index_rebuild(rebuild)
         # GET /healthz opens the index and counts its documents.
         health.register_health_check("search_index", check_search_index)
+        checks.register(check_search_backend)

@@ -39,6 +39,7 @@ from whoosh.writing import IndexWriter
 from annotations.models import Annotation
 from kaynak.errors import KaynakError
 from kaynak.tasks import DBTaskResult, TaskResultStatus, retried_task
+from search.backends import backend
 from search.documents import documents_for_index, indexable_document_ids
 from search.schema import build_schema, document_fields
 
@@ -287,8 +288,9 @@ def remove_documents(ids: Iterable[int]) -> None:
 @retried_task
 def update_search_index(ids: list[int]) -> None:
     """The index task: bring these documents' entries in step with the database as it is when
-    the task runs (so running it twice, or late, is harmless)."""
-    index_documents(ids)
+    the task runs (so running it twice, or late, is harmless). The one way writes reach the
+    chosen backend's index, whichever it is."""
+    backend().index_documents(ids)
 
 
 def schedule_index_update(ids: Iterable[int]) -> None:
@@ -315,9 +317,9 @@ def schedule_annotation_update(ids: list[int]) -> None:
     )
 
 
-def _repaired_at() -> datetime | None:
-    """When the last repair or rebuild started: index tasks that failed for good before then
-    were made good by it."""
+def repaired_at() -> datetime | None:
+    """When the last repair or rebuild of the Whoosh index started: index tasks that failed
+    for good before then were made good by it."""
     try:
         return datetime.fromisoformat((index_root() / "repaired").read_text().strip())
     except (FileNotFoundError, ValueError):
@@ -346,7 +348,7 @@ def index_tasks() -> IndexTasks:
     """Index tasks waiting or running (a dead worker's included), and those that failed for
     the last time (retries exhausted) since the index was last repaired or rebuilt. An earlier
     attempt that failed is not counted: its retry is one of the others, or succeeded."""
-    repaired = _repaired_at()
+    repaired = backend().repaired_at()
     failures = Q(status=TaskResultStatus.FAILED)
     if repaired is not None:
         failures &= Q(finished_at__gt=repaired)
@@ -369,8 +371,8 @@ def unindexed_documents(ids: Iterable[int]) -> list[int]:
     if not ids:
         return []
     try:
-        with shared_searcher() as searcher:
-            return [pk for pk in ids if searcher.document_number(id=str(pk)) is None]
+        indexed = backend().indexed_ids(ids)
+        return [pk for pk in ids if pk not in indexed]
     except SearchIndexUnavailable:
         return ids  # their update will wait (and retry) until the index is rebuilt
 

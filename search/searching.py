@@ -7,11 +7,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from django.conf import settings
 from django.db.models.functions import Left
 from whoosh import query as whoosh_query
 from whoosh import sorting
+from whoosh.fields import Schema
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from annotations.selectors import AnnotationFilters
@@ -137,7 +140,7 @@ def _facets(searcher: Searcher) -> dict[str, sorting.FacetType]:
 LEAD = 200
 
 
-def _snippets(document: Document | None, wanted: QueryWords) -> tuple[str, ...]:
+def text_snippets(document: Document | None, wanted: QueryWords) -> tuple[str, ...]:
     """Marked fragments of the text's opening (or the title) where the query matched; the
     first words of the text when the match was elsewhere (outlet, tags, later in the text).
     `document.opening` is the first SCAN_CHARS of its text (see `search`)."""
@@ -163,16 +166,45 @@ SPELLING_FIELD = "body"
 NAME_FIELDS = ("outlet", "reprinter", "source")
 
 
-def _suggestion(
-    searcher: Searcher,
+class Lexicon(Protocol):
+    """What "did you mean" reads of an index's vocabulary (either backend's)."""
+
+    def field_names(self) -> set[str]: ...
+
+    def doc_frequency(self, fieldname: str, word: str) -> int: ...
+
+    def terms_within(self, fieldname: str, word: str, maxdist: int, prefix: int) -> list[str]: ...
+
+    def has_term(self, fieldname: str, word: str) -> bool: ...
+
+
+class WhooshLexicon:
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+
+    def field_names(self) -> set[str]:
+        return set(self.reader.indexed_field_names())
+
+    def doc_frequency(self, fieldname: str, word: str) -> int:
+        return int(self.reader.doc_frequency(fieldname, word))
+
+    def terms_within(self, fieldname: str, word: str, maxdist: int, prefix: int) -> list[str]:
+        return list(self.reader.terms_within(fieldname, word, maxdist, prefix=prefix))
+
+    def has_term(self, fieldname: str, word: str) -> bool:
+        return (fieldname, word) in self.reader
+
+
+def suggested_query(
     text: str,
+    schema: Schema,
+    lexicon: Lexicon,
     *,
-    filters: SearchFilters,
-    mask: set[int] | None = None,
+    finds_anything: Callable[[str], bool],
 ) -> str | None:
     """A corrected query for one that found nothing, by the rules of `search.suggestions`,
-    offered only if it finds something itself."""
-    parsed = make_spelling_parser(searcher.schema).parse(text)
+    offered only if it finds something itself (`finds_anything`, run with the same filters)."""
+    parsed = make_spelling_parser(schema).parse(text)
     if sum(1 for _ in parsed.leaves()) > MAX_SUGGESTION_WORDS:
         return None
     # Plain words and the words of phrases are corrected; prefixes and fuzzy words already
@@ -188,25 +220,22 @@ def _suggestion(
     # in the query string, and a correction of those cannot be written back into the string:
     # only words with a place are corrected.
     unplaced = {token.text for token in tokens if token.startchar is None or token.endchar is None}
-    reader = searcher.reader()
-    fields = [
-        SPELLING_FIELD,
-        *(name for name in NAME_FIELDS if name in reader.indexed_field_names()),
-    ]
+    indexed = lexicon.field_names()
+    fields = [SPELLING_FIELD, *(name for name in NAME_FIELDS if name in indexed)]
 
     def hits(word: str) -> int:
-        return max(reader.doc_frequency(fieldname, word) for fieldname in fields)
+        return max(lexicon.doc_frequency(fieldname, word) for fieldname in fields)
 
     def neighbours(word: str) -> list[tuple[str, int]]:
         near = {
             found
             for fieldname in fields
-            for found in reader.terms_within(fieldname, word, allowed_edits(word), prefix=1)
+            for found in lexicon.terms_within(fieldname, word, allowed_edits(word), 1)
         }
         return [(found, hits(found)) for found in near]
 
     def is_name(word: str) -> bool:
-        return any((fieldname, word) in reader for fieldname in NAME_FIELDS)
+        return any(lexicon.has_term(fieldname, word) for fieldname in NAME_FIELDS)
 
     capitals = text.upper() == text
     replacements: dict[tuple[int, int], str] = {}
@@ -228,16 +257,31 @@ def _suggestion(
     corrected = text
     for (start, end), word in sorted(replacements.items(), reverse=True):
         corrected = corrected[:start] + word + corrected[end:]
-    try:
-        query = expand_multiterms(parse_query(corrected, searcher.schema), searcher)
-    except SearchQueryError:
-        return None
-    if searcher.search(query, limit=1, filter=_filter_query(filters), mask=mask).is_empty():
-        return None
-    return corrected
+    return corrected if finds_anything(corrected) else None
 
 
-def _annotated_documents(user: Requester) -> Callable[[str], whoosh_query.Query]:
+def _suggestion(
+    searcher: Searcher,
+    text: str,
+    *,
+    filters: SearchFilters,
+    mask: set[int] | None = None,
+) -> str | None:
+    def finds_anything(corrected: str) -> bool:
+        try:
+            query = expand_multiterms(parse_query(corrected, searcher.schema), searcher)
+        except SearchQueryError:
+            return False
+        return not searcher.search(
+            query, limit=1, filter=_filter_query(filters), mask=mask
+        ).is_empty()
+
+    return suggested_query(
+        text, searcher.schema, WhooshLexicon(searcher.reader()), finds_anything=finds_anything
+    )
+
+
+def annotated_documents(user: Requester) -> Callable[[str], whoosh_query.Query]:
     """`annotated:…` for `user`: the documents with annotations `user` may read that the
     annotation query finds (refused as an annotation query would be)."""
 
@@ -248,6 +292,21 @@ def _annotated_documents(user: Requester) -> Callable[[str], whoosh_query.Query]
         return whoosh_query.Or(terms) if terms else whoosh_query.NullQuery
 
     return documents
+
+
+def check_paging(*, sort: str, page: int, page_size: int) -> None:
+    """Refuse a sort or page that cannot be served (either backend)."""
+    if sort not in SORTS:
+        raise SearchQueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise SearchQueryError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+    if page < 1:
+        raise SearchQueryError("page numbers start at 1")
+    if page * page_size > MAX_RESULT_WINDOW:
+        raise SearchQueryError(
+            f"page {page} is beyond the first {MAX_RESULT_WINDOW:,} results that can be "
+            "paged through; narrow the query or the filters"
+        )
 
 
 def search(
@@ -265,24 +324,14 @@ def search(
     SearchIndexUnavailable when the index is damaged. Every signed-in user sees every
     document for now; annotation visibility and withdrawal narrow this in their issues.
     """
-    if sort not in SORTS:
-        raise SearchQueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise SearchQueryError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
-    if page < 1:
-        raise SearchQueryError("page numbers start at 1")
-    if page * page_size > MAX_RESULT_WINDOW:
-        raise SearchQueryError(
-            f"page {page} is beyond the first {MAX_RESULT_WINDOW:,} results that can be "
-            "paged through; narrow the query or the filters"
-        )
+    check_paging(sort=sort, page=page, page_size=page_size)
 
     sortedby, reverse = SORTS[sort]
     with searcher_in_step() as in_step:
         searcher = in_step.searcher
         filters = filters or SearchFilters()
         parsed = expand_multiterms(
-            parse_query(query, searcher.schema, annotated=_annotated_documents(user)), searcher
+            parse_query(query, searcher.schema, annotated=annotated_documents(user)), searcher
         )
         facets = _facets(searcher)
         mask = set(in_step.mask) or None
@@ -312,7 +361,7 @@ def search(
             SearchHit(
                 document_id=int(hit["id"]),
                 score=hit.score if sortedby is None else None,
-                snippets=_snippets(documents.get(int(hit["id"])), wanted),
+                snippets=text_snippets(documents.get(int(hit["id"])), wanted),
             )
             for hit in page_hits
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.conf import settings as django_settings
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import TestCase
 from rest_framework.test import APIClient
@@ -285,3 +286,26 @@ def no_connection_outlives_the_suite(django_db_setup, django_db_blocker) -> Iter
             print(f"ending a session left connected: pid {pid} {application} {state}: {query}")
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     connection.close()
+
+
+def search_backends() -> list[str]:
+    """The backends the search suite runs on: Whoosh everywhere, and PostgreSQL full-text
+    search when the tests run on PostgreSQL (on SQLite it is not a skipped case: it is not a
+    case at all)."""
+    on_postgres = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    return ["whoosh", "postgres"] if on_postgres else ["whoosh"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "search_backend" in metafunc.fixturenames:
+        only_whoosh = metafunc.definition.get_closest_marker("whoosh_only") is not None
+        backends = ["whoosh"] if only_whoosh else search_backends()
+        metafunc.parametrize("search_backend", backends, indirect=True)
+
+
+@pytest.fixture
+def search_backend(request: pytest.FixtureRequest, settings) -> str:
+    """Run the test on each backend (a module opts in with
+    `pytestmark = pytest.mark.usefixtures("search_backend")`)."""
+    settings.KAYNAK_SEARCH_BACKEND = request.param
+    return request.param

@@ -11,7 +11,7 @@ from search.engine import search
 from search.query import SearchQueryError
 from tests.factories import CuratorFactory, DocumentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ from annotations.models import Visibility
 from annotations.services import annotation_hide, annotation_update, tag_create
 from archive.services import source_alias_add
 from search.documents import documents_for_index
-from search.engine import open_index, pending_document_ids, search
+from search.engine import pending_document_ids, search
 from search.schema import document_fields
+from tests.search.conftest import index_entries, index_holds_term
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 def index_fingerprint(document_id: int) -> str:
@@ -118,8 +119,7 @@ def test_a_tag_made_private_is_found_by_nobody_while_its_index_update_waits(
         annotation=public, actor=owner, expected_version=1, visibility=Visibility.PRIVATE
     )
     assert pending_document_ids() == {public.document_id}
-    with open_index().searcher() as searcher:  # the index itself still holds the tag
-        assert "dispute" in {word.decode() for word in searcher.lexicon("tag")}
+    assert index_holds_term("tag", "dispute")  # the index itself still holds the tag
     for user in (owner, outsider):
         assert found('tag:"fare dispute"', user) == []
         assert found("dispute", user) == []  # free text reaches tags too
@@ -147,12 +147,12 @@ def test_the_worker_removes_a_private_tag_from_the_index(public, owner, outsider
     )
     assert drain() == 1
     assert pending_document_ids() == set()
-    with open_index().searcher() as searcher:
-        entry = searcher.document(id=str(public.document_id))
+    entry = index_entries()[public.document_id]
     assert entry["fingerprint"] == index_fingerprint(public.document_id)
     assert found('tag:"fare dispute"', outsider) == []
 
 
+@pytest.mark.whoosh_only(reason="Whoosh's in-memory index and its temporary folder")
 def test_reading_pending_documents_afresh_leaves_other_searches_temporary_files_alone(
     public, owner, tmp_path, monkeypatch
 ) -> None:

@@ -2,8 +2,9 @@
 database and one data folder, one worker: what one server writes the other serves, and an
 edit through one with the ETag the other gave before a change is refused (412).
 
-Runs with the search backend configured for the test run (the Whoosh index in the shared
-data folder until issue 16's PostgreSQL backend exists; then with KAYNAK_SEARCH_BACKEND too).
+Runs with each search backend the database allows: the Whoosh index in the shared data
+folder, and on PostgreSQL also KAYNAK_SEARCH_BACKEND=postgres (the index in the shared
+database, as several machines would run it).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def manage(*args: str, env: dict[str, str]) -> str:
 
 
 def test_two_app_servers_share_documents_search_and_annotation_versions(
-    tmp_path: Path, shared_database: str
+    tmp_path: Path, shared_database: str, search_backend: str
 ) -> None:
     env = {
         **{name: value for name, value in os.environ.items() if not name.startswith("KAYNAK_")},
@@ -91,6 +92,7 @@ def test_two_app_servers_share_documents_search_and_annotation_versions(
         "KAYNAK_DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,kaynak.example.org",  # the name health() sends
         "KAYNAK_WEB_WORKERS": "1",
+        "KAYNAK_SEARCH_BACKEND": search_backend,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     manage("migrate", "--noinput", env=env)
@@ -112,6 +114,7 @@ def test_two_app_servers_share_documents_search_and_annotation_versions(
                 lambda p=port: health(p), seconds=60, what="no /healthz", log=log
             )
             assert status == 200, body
+            assert body["checks"]["search_index"]["backend"] == search_backend, body
 
         # A document sent to the first server is found through the second.
         record = {

@@ -15,7 +15,10 @@ from search.index import live_generation, update_search_index
 pytestmark = pytest.mark.django_db
 
 
-def test_a_healthy_server_answers_200_with_every_check_to_anyone(client, indexed) -> None:
+@pytest.mark.usefixtures("search_backend")
+def test_a_healthy_server_answers_200_with_every_check_to_anyone(
+    client, indexed, search_backend
+) -> None:
     indexed(title="COUNTED BY THE HEALTH CHECK")
     indexed(title="AND SO IS THIS ONE")
     response = client.get("/healthz")
@@ -27,6 +30,7 @@ def test_a_healthy_server_answers_200_with_every_check_to_anyone(client, indexed
     assert set(body["checks"]) == {"database", "queue", "search_index"}
     assert all(check["ok"] for check in body["checks"].values())
     assert body["checks"]["search_index"]["documents"] == 2
+    assert body["checks"]["search_index"]["backend"] == search_backend
     assert body["checks"]["database"]["vendor"] == connection.vendor
     assert body["checks"]["queue"]["lag_seconds"] == 0
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from kaynak.tasks import DBTaskResult, TaskResultStatus
 from search.engine import open_index
 from search.index import live_generation, update_search_index
+from search.models import SearchEntry, SearchTerm
 
 
 @pytest.fixture
@@ -27,9 +29,32 @@ def queued_index_updates() -> list[list[int]]:
 
 
 def index_entries() -> dict[int, dict]:
-    """What the live index holds: stored fields by document id."""
+    """What the live index of the backend in use holds: stored fields (the fingerprint at
+    least) by document id."""
+    if settings.KAYNAK_SEARCH_BACKEND == "postgres":
+        return {
+            pk: {"id": str(pk), "fingerprint": fingerprint}
+            for pk, fingerprint in SearchEntry.objects.values_list("document_id", "fingerprint")
+        }
     with open_index().searcher() as searcher:
         return {int(fields["id"]): fields for fields in searcher.all_stored_fields()}
+
+
+def add_orphan_entry(pk: int) -> None:
+    """An entry for a document the database does not have (as a damaged restore leaves)."""
+    if settings.KAYNAK_SEARCH_BACKEND == "postgres":
+        SearchEntry.objects.create(document_id=pk, fingerprint="orphan", vector="")
+        return
+    with open_index().writer() as writer:
+        writer.add_document(id=str(pk), title="orphan")
+
+
+def index_holds_term(field: str, word: str) -> bool:
+    """Whether the backend in use's index has `word` in `field` (whatever searches say)."""
+    if settings.KAYNAK_SEARCH_BACKEND == "postgres":
+        return SearchTerm.objects.filter(field=field, term=word, documents__gt=0).exists()
+    with open_index().searcher() as searcher:
+        return word in {term.decode() for term in searcher.lexicon(field)}
 
 
 def body(*sentences: str) -> str:

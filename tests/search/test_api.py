@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from tests.search.conftest import body, damage_index
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 @pytest.fixture
@@ -93,6 +93,7 @@ def test_bad_requests_get_400_saying_what_is_wrong(
     assert message in str(response.json())
 
 
+@pytest.mark.whoosh_only(reason="damages Whoosh's index files")
 def test_a_damaged_index_answers_503_and_other_pages_keep_working(
     researcher_client: APIClient, stories
 ) -> None:

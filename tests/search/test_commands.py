@@ -10,7 +10,7 @@ from search.index import live_generation
 from tests.factories import DocumentFactory
 from tests.search.conftest import damage_index, index_entries
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 def run(*args: str) -> str:
@@ -39,6 +39,7 @@ def test_check_repair_fixes_the_drift(indexed) -> None:
     assert "The index matches the database." in run("check")
 
 
+@pytest.mark.whoosh_only(reason="damages Whoosh's index files")
 def test_rebuild_reports_and_replaces_a_damaged_index(indexed) -> None:
     indexed()
     indexed()
@@ -50,8 +51,20 @@ def test_rebuild_reports_and_replaces_a_damaged_index(indexed) -> None:
     assert set(index_entries()) == set(Document.objects.values_list("pk", flat=True))
 
 
+@pytest.mark.whoosh_only(reason="damages Whoosh's index files")
 def test_check_on_a_damaged_index_fails_with_the_rebuild_command(indexed) -> None:
     indexed()
     damage_index()
     with pytest.raises(CommandError, match=r"manage\.py search_index rebuild"):
         run("check")
+
+
+def test_rebuild_reports_and_leaves_an_index_matching_the_database(indexed) -> None:
+    indexed()
+    kept = indexed()
+    DocumentFactory()  # committed without its index update
+    Document.objects.filter(pk=kept.pk).update(title="EDITED BEHIND THE INDEX'S BACK")
+    output = run("rebuild", "--no-progress")
+    assert "Rebuilt the search index (3 documents)" in output
+    assert set(index_entries()) == set(Document.objects.values_list("pk", flat=True))
+    assert "The index matches the database." in run("check")

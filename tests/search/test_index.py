@@ -25,9 +25,14 @@ from search.engine import (
 )
 from search.index import index_root, live_generation
 from tests.factories import DocumentFactory, SourceFactory, reprint_bytes
-from tests.search.conftest import damage_index, index_entries, queued_index_updates
+from tests.search.conftest import (
+    add_orphan_entry,
+    damage_index,
+    index_entries,
+    queued_index_updates,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 def titles_found(query: str, user) -> list[str]:
@@ -170,12 +175,14 @@ def test_index_documents_removes_entries_of_documents_that_are_gone(indexed, mon
 # --- damage and recovery ----------------------------------------------------------------------
 
 
+@pytest.mark.whoosh_only(reason="Whoosh's index folder")
 def test_a_missing_index_is_created_empty(db) -> None:
     assert not index_root().exists()
     with open_index().searcher() as searcher:
         assert searcher.doc_count() == 0
 
 
+@pytest.mark.whoosh_only(reason="damages Whoosh's index files")
 def test_a_damaged_index_gives_a_clear_error_naming_the_rebuild(indexed, researcher) -> None:
     indexed()
     damage_index()
@@ -184,6 +191,7 @@ def test_a_damaged_index_gives_a_clear_error_naming_the_rebuild(indexed, researc
     assert error.value.status_code == 503
 
 
+@pytest.mark.whoosh_only(reason="damages Whoosh's index files")
 def test_ingest_still_succeeds_with_a_damaged_index(indexed, committed) -> None:
     indexed(title="FIRST HEADLINE")
     damage_index()
@@ -195,15 +203,17 @@ def test_ingest_still_succeeds_with_a_damaged_index(indexed, committed) -> None:
     assert queued_index_updates() == [[document.pk]]
 
 
+@pytest.mark.whoosh_only(reason="damages Whoosh's index files")
 def test_rebuild_recovers_a_damaged_index(indexed, researcher) -> None:
     document = indexed(title="RECOVERED HEADLINE")
     damaged = damage_index()
     result = rebuild_index()
     assert result.documents == 1
-    assert live_generation() == result.generation != damaged
+    assert live_generation().name == result.location != damaged.name
     assert titles_found("recovered", researcher) == [document.title]
 
 
+@pytest.mark.whoosh_only(reason="Whoosh's index folder and its lock")
 @pytest.mark.django_db(transaction=True)
 def test_rebuild_on_a_data_folder_without_an_index_makes_one_and_returns(researcher) -> None:
     """A restore into a fresh archive rebuilds before anything made the live index: the swap
@@ -224,10 +234,11 @@ def test_rebuild_on_a_data_folder_without_an_index_makes_one_and_returns(researc
     worker.join(timeout=60)
     assert not worker.is_alive(), "rebuild_index waited for ever on its own lock"
     [result] = outcome
-    assert live_generation() == result.generation
+    assert live_generation().name == result.location
     assert titles_found("fresh", researcher) == [document.title]
 
 
+@pytest.mark.whoosh_only(reason="Whoosh's generations")
 def test_rebuild_builds_beside_the_live_index_and_swaps(indexed, researcher, monkeypatch) -> None:
     first = indexed(title="BEFORE THE REBUILD")
     live = live_generation()
@@ -246,6 +257,7 @@ def test_rebuild_builds_beside_the_live_index_and_swaps(indexed, researcher, mon
     assert not (index_root() / "rebuilding").exists()
 
 
+@pytest.mark.whoosh_only(reason="Whoosh's generations")
 def test_writes_during_a_rebuild_reach_the_new_index(indexed, committed, monkeypatch) -> None:
     indexed(title="ALREADY THERE")
     late = []
@@ -263,6 +275,7 @@ def test_writes_during_a_rebuild_reach_the_new_index(indexed, committed, monkeyp
     assert check_index().drifted is False
 
 
+@pytest.mark.whoosh_only(reason="Whoosh's rebuild marker")
 def test_a_second_rebuild_while_one_runs_is_refused(indexed) -> None:
     indexed()
     live_generation()
@@ -277,8 +290,7 @@ def test_check_finds_missing_stale_and_orphaned_entries_and_repairs_them(
     kept, changed = indexed(title="KEPT HEADLINE"), indexed(title="CHANGED HEADLINE")
     missing = DocumentFactory(title="NEVER INDEXED")  # its after-commit update never ran
     Document.objects.filter(pk=changed.pk).update(title="CHANGED BEHIND THE INDEX'S BACK")
-    with open_index().writer() as writer:
-        writer.add_document(id="999999", title="orphan")
+    add_orphan_entry(999999)
 
     result = check_index()
     assert (result.missing, result.stale, result.orphaned) == ([missing.pk], [changed.pk], [999999])

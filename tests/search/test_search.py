@@ -12,7 +12,7 @@ from search.engine import SearchFilters, SearchQueryError, search, similar_docum
 from search.searching import MAX_SUGGESTION_WORDS
 from tests.search.conftest import body
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 def ids(query: str, user, **kwargs) -> list[int]:

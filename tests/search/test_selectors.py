@@ -13,7 +13,7 @@ from search.engine import similar_documents
 from search.selectors import similar_visible_documents
 from tests.search.conftest import body
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from search.engine import SearchFilters, search
 from search.suggestions import allowed_edits, best_correction, edit_distance
 from tests.search.conftest import body
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 def never_a_name(word: str) -> bool:

@@ -44,8 +44,7 @@ class Command(BaseCommand):
         ) as bar:
             rebuild = rebuild_index(progress=bar.update)
         self.stdout.write(
-            f"Rebuilt the search index ({rebuild.documents} documents) in "
-            f"{rebuild.generation.name}."
+            f"Rebuilt the search index ({rebuild.documents} documents) in {rebuild.location}."
         )
 
     def _check(self, *, repair: bool) -> None:

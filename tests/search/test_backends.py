@@ -1,0 +1,112 @@
+"""The backend interface: the setting that chooses one, the system check, and what the
+PostgreSQL backend writes (its terms are Whoosh's, as a tsvector literal)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import checks
+from django.db import connection
+
+from search.backends import backend
+from search.backends.postgres import build_entry, quote_lexeme
+from search.documents import documents_for_index
+from search.engine import search
+from search.index import update_search_index
+from tests.factories import DocumentFactory
+from tests.search.conftest import index_entries
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_setting_chooses_the_backend_every_index_write_and_search_goes_to(
+    settings, search_backend
+) -> None:
+    assert backend().name == search_backend
+    settings.KAYNAK_SEARCH_BACKEND = "whoosh"
+    assert backend().name == "whoosh"
+
+
+def test_choosing_postgres_on_another_database_is_a_system_check_error(settings) -> None:
+    settings.KAYNAK_SEARCH_BACKEND = "postgres"
+    errors = [message for message in checks.run_checks() if message.id == "search.E001"]
+    if connection.vendor == "postgresql":
+        assert errors == []
+    else:
+        [error] = errors
+        assert "needs a PostgreSQL DATABASE_URL" in error.msg
+    settings.KAYNAK_SEARCH_BACKEND = "whoosh"
+    assert [message for message in checks.run_checks() if message.id == "search.E001"] == []
+
+
+def test_lexemes_are_quoted_for_a_tsvector_literal() -> None:
+    assert quote_lexeme("plain") == "'plain'"
+    assert quote_lexeme("o'neill") == "'o''neill'"
+    assert quote_lexeme("back\\slash") == "'back\\\\slash'"
+
+
+def test_an_entry_holds_whooshs_terms_by_field_weight_and_position(indexed) -> None:
+    document = indexed(
+        title="AVİM ÖĞÜTCÜ ILIK",
+        outlet_line="Günlük Ayna (4 Nisan 2018)",
+        reprint_date="09.04.2018",
+        body="Kuraklığın bahçeleri vurduğunu söyledi.",
+    )
+    [(loaded, terms)] = documents_for_index([document.pk])
+    entry = build_entry(loaded, terms)
+    lexemes = dict(part.rsplit(":", 1) for part in entry.vector.split(" "))
+    # Title words folded (İ, Ğ, dotless ı), weight A, from position 1.
+    assert lexemes["'avim'"] == "1A" and lexemes["'ogutcu'"] == "2A" and lexemes["'ilik'"] == "3A"
+    # Text words after the title's positions, weight B; stems in the document's language, C.
+    assert lexemes["'kurakligin'"].endswith("B")
+    assert int(lexemes["'kurakligin'"][:-1]) > 3
+    assert lexemes["'tr:kuraklik'"].endswith("C")
+    # The outlet under its prefix, weight D; the vocabulary keeps names and words, not stems.
+    assert lexemes["'o:gunluk'"] == "1D"
+    assert ("outlet", "gunluk") in entry.vocabulary and ("body", "kurakligin") in entry.vocabulary
+    assert not any(field.startswith("stem") for field, _ in entry.vocabulary)
+
+
+@pytest.mark.usefixtures("search_backend")
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("AVİM", True),
+        ("avim", True),
+        ("Öğütcü", True),
+        ("ogutcu", True),
+        ("ılık", True),
+        ("ILIK", True),
+        ("ilik", True),
+        ("İlik", True),
+        ("kuraklik", True),
+        ("avım", True),
+        ("ogutçu", True),
+        ("ogutcuk", False),
+    ],
+)
+def test_the_folding_table_is_the_same_on_each_backend(indexed, researcher, query, found) -> None:
+    document = indexed(title="AVİM ÖĞÜTCÜ ILIK", body="Kuraklığın bahçeleri vurduğunu söyledi.")
+    assert (document.pk in [hit.document_id for hit in search(query, user=researcher).hits]) is (
+        found
+    )
+
+
+@pytest.mark.usefixtures("search_backend")
+def test_the_index_task_writes_to_the_chosen_backend(researcher) -> None:
+    document = DocumentFactory(title="WRITTEN BY THE TASK ALONE")  # its task not run
+    assert document.pk not in index_entries()
+    update_search_index.func([document.pk])
+    assert document.pk in index_entries()
+    assert [hit.document_id for hit in search("task", user=researcher).hits] == [document.pk]
+
+
+def test_an_entry_stops_taking_new_words_before_the_tsvector_size_limit(
+    indexed, monkeypatch
+) -> None:
+    monkeypatch.setattr("search.backends.postgres.MAX_LEXEMES_BYTES", 40)
+    document = indexed(title="FIRST", body="alpha beta gamma delta epsilon zeta eta theta iota")
+    [(loaded, terms)] = documents_for_index([document.pk])
+    lexemes = [part.rsplit(":", 1)[0] for part in build_entry(loaded, terms).vector.split(" ")]
+    assert "'first'" in lexemes and "'alpha'" in lexemes
+    assert sum(len(lexeme) - 1 for lexeme in lexemes) <= 40
+    assert "'iota'" not in lexemes
