@@ -13,15 +13,16 @@ one run on one machine.
 (d) the raw Whoosh searcher on the same queries, parsed the same way, with the same facets,
     sorting and highlights, reading texts from memory instead of the database.
 
-With `--backend postgres` (or `both`), on a PostgreSQL server (`--pg-url`, a database of its
-own made and dropped per run):
+With `--backend postgres` (or `both`), each on a throwaway PostgreSQL database of its own:
+(e) raw PostgreSQL full-text search, no Django: the corpus loaded with COPY into a table with a
+    stored, weighted `to_tsvector('english', …)` column, then a GIN index: the floor;
+(f) Kaynak's bulk ingest with KAYNAK_SEARCH_BACKEND=postgres (as (b), the index included);
+(g) GET /api/search/ with the postgres backend (as (c));
+(h) the raw PostgreSQL queries equivalent to the query set (`to_tsquery`, the same facets
+    counted with GROUP BY over the whole match, `ts_headline` on the page shown).
 
-(e) raw PostgreSQL full-text search: the same articles COPY'd into a table whose weighted
-    tsvector (`to_tsvector('english', …)`, title A, text B) is a generated column with a GIN
-    index, no Django; then the same queries through `websearch_to_tsquery`, ranked by
-    `ts_rank_cd`, with facet counts (year) over the whole result set and `ts_headline` on the
-    page's texts.
-(b) and (c) again with KAYNAK_SEARCH_BACKEND=postgres on that database.
+    make bench-search BENCH_ARGS="--backend both"        # Whoosh and PostgreSQL side by side
+    make bench-search-x20 BENCH_ARGS="--backend postgres"
 
 Each phase runs in its own process, so each peak-memory figure is that phase's own.
 """
@@ -37,6 +38,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,8 +66,34 @@ QUERIES = [
     ("(oil OR gas) AND prices", "relevance"),
     ("broadband", "-reprinted"),
 ]
+# The same questions in PostgreSQL's own terms, for (h): a tsquery, SQL conditions, an order.
+# Raw PostgreSQL has no fuzzy term: `minstry~` is asked as the word it means (a floor that
+# skips the correction Kaynak does).
+RAW_PG_QUERIES = {
+    "government": ("government", "", "rank"),
+    '"prime minister"': ("prime <-> minister", "", "rank"),
+    "election AND labour": ("election & labour", "", "rank"),
+    "economy OR inflation NOT china": ("(economy | inflation) & !china", "", "rank"),
+    "technolog*": ("technolog:*", "", "rank"),
+    "minstry~": ("ministry", "", "rank"),
+    "title:film": ("film:A", "", "rank"),
+    "published:2004": (
+        None,
+        "published BETWEEN '2004-01-01' AND '2004-12-31'",
+        "published DESC",
+    ),
+    "reprinted:[2005-01-01 TO 2005-06-30] music": (
+        "music",
+        "reprinted BETWEEN '2005-01-01' AND '2005-06-30'",
+        "rank",
+    ),
+    'outlet:"BBC News" football': ("football", "outlet = 'BBC News'", "rank"),
+    "(oil OR gas) AND prices": ("(oil | gas) & prices", "", "rank"),
+    "broadband": ("broadband", "", "reprinted DESC"),
+}
 RUNS = 20
 PAGE_SIZE = 20
+ADMIN_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -114,62 +143,15 @@ def phase_raw_index(args: argparse.Namespace) -> dict:
     return {"documents": len(documents), "seconds": elapsed, "rss": peak_rss_mib()}
 
 
-def _setup(args: argparse.Namespace) -> None:
+def setup_kaynak(args: argparse.Namespace) -> None:
+    """Django with the search backend asked for: Whoosh on SQLite (the embedded default), the
+    postgres backend on this run's throwaway PostgreSQL database."""
     os.environ["KAYNAK_SEARCH_BACKEND"] = args.backend
-    setup_django(Path(args.workdir), args.database_url)
-
-
-def phase_raw_pg(args: argparse.Namespace) -> dict:
-    """(e): PostgreSQL's own full-text search, no Django."""
-    import psycopg
-
-    articles = load_articles(args.copies)
-    with psycopg.connect(args.database_url, autocommit=True) as connection:
-        connection.execute(
-            "CREATE TABLE raw_docs (id bigint PRIMARY KEY, title text, body text, year int, "
-            "vector tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english', title), 'A')"
-            " || setweight(to_tsvector('english', body), 'B')) STORED)"
-        )
-        connection.execute("CREATE INDEX raw_docs_vector ON raw_docs USING gin (vector)")
-        started = time.perf_counter()
-        with (
-            connection.cursor() as cursor,
-            cursor.copy("COPY raw_docs (id, title, body, year) FROM STDIN") as copy,
-        ):
-            for number, article in enumerate(articles):
-                published, _ = dates_of(article)
-                copy.write_row((number, reprint_title(article), article["body"], published.year))
-        ingest_seconds = time.perf_counter() - started
-        timings, totals = [], {}
-        for query, _sort in QUERIES:
-            for run in range(RUNS + 1):
-                started = time.perf_counter()
-                rows = connection.execute(
-                    "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS q), "
-                    "m AS MATERIALIZED (SELECT id, year, ts_rank_cd(vector, q.q) AS rank "
-                    "FROM raw_docs, q WHERE vector @@ q.q) "
-                    "SELECT 'hit', d.id, ts_headline('english', d.body, q.q, "
-                    "'StartSel=<mark>, StopSel=</mark>, MaxFragments=3'), 0 "
-                    "FROM (SELECT id FROM m ORDER BY rank DESC, id LIMIT %s) AS page "
-                    "JOIN raw_docs AS d USING (id), q "
-                    "UNION ALL SELECT 'year', year, NULL, count(*) FROM m GROUP BY year "
-                    "UNION ALL SELECT 'total', NULL, NULL, count(*) FROM m",
-                    [query, PAGE_SIZE],
-                ).fetchall()
-                if run:
-                    timings.append(time.perf_counter() - started)
-            totals[query] = next(int(row[3]) for row in rows if row[0] == "total")
-    return {
-        "documents": len(articles),
-        "seconds": ingest_seconds,
-        "timings": timings,
-        "totals": totals,
-        "rss": peak_rss_mib(),
-    }
+    setup_django(Path(args.workdir), args.database if args.backend == "postgres" else None)
 
 
 def phase_ingest(args: argparse.Namespace) -> dict:
-    _setup(args)
+    setup_kaynak(args)
     from django.core.management import call_command
 
     from archive.ingest import Submission
@@ -195,7 +177,7 @@ def phase_ingest(args: argparse.Namespace) -> dict:
 
 
 def phase_api(args: argparse.Namespace) -> dict:
-    _setup(args)
+    setup_kaynak(args)
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -256,16 +238,113 @@ def phase_raw_search(args: argparse.Namespace) -> dict:
     return {"timings": timings, "totals": totals, "rss": peak_rss_mib()}
 
 
+RAW_PG_TABLE = """
+CREATE TABLE raw_documents (
+    id integer PRIMARY KEY,
+    title text NOT NULL,
+    body text NOT NULL,
+    outlet text NOT NULL,
+    reprinter text NOT NULL,
+    published date NOT NULL,
+    reprinted date NOT NULL,
+    year integer NOT NULL,
+    vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', title), 'A')
+        || setweight(to_tsvector('english', body), 'B')
+        || setweight(to_tsvector('simple', outlet || ' ' || reprinter), 'C')
+    ) STORED
+)
+"""
+
+
+def phase_raw_pg_index(args: argparse.Namespace) -> dict:
+    """(e): COPY into a table whose weighted tsvector PostgreSQL computes, then the GIN index."""
+    import psycopg
+
+    rows = []
+    for number, article in enumerate(load_articles(args.copies)):
+        published, reprinted = dates_of(article)
+        rows.append(
+            (
+                number,
+                reprint_title(article),
+                article["body"].strip(),
+                "BBC News",
+                "Center for Eurasian Studies (AVİM)",
+                published,
+                reprinted,
+                published.year,
+            )
+        )
+    with psycopg.connect(args.database, autocommit=True) as connection:
+        connection.execute(RAW_PG_TABLE)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            columns = "id, title, body, outlet, reprinter, published, reprinted, year"
+            with cursor.copy(f"COPY raw_documents ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute("CREATE INDEX raw_documents_vector ON raw_documents USING gin (vector)")
+            cursor.execute("ANALYZE raw_documents")
+        elapsed = time.perf_counter() - started
+    return {"documents": len(rows), "seconds": elapsed, "rss": peak_rss_mib()}
+
+
+def phase_raw_pg_search(args: argparse.Namespace) -> dict:
+    """(h): per query, the page of hits ranked (ts_rank_cd) or sorted, the total, the facets
+    by GROUP BY over the whole match, and ts_headline (three fragments, <mark>) on the page."""
+    import psycopg
+
+    timings, totals = [], {}
+    with psycopg.connect(args.database, autocommit=True) as connection:
+        for query, _sort in QUERIES:
+            tsquery, condition, order = RAW_PG_QUERIES[query]
+            where = ["vector @@ q"] if tsquery else []
+            where += [condition] if condition else []
+            matching = (
+                f"FROM raw_documents, to_tsquery('english', %(q)s) q WHERE {' AND '.join(where)}"
+                if tsquery
+                else f"FROM raw_documents WHERE {condition}"
+            )
+            rank = "ts_rank_cd(vector, q)" if tsquery else "0"
+            ordering = f"{rank} DESC" if order == "rank" else order
+            page = (
+                f"SELECT id, ts_headline('english', body, {'q' if tsquery else 'NULL'}, "
+                "'StartSel=<mark>, StopSel=</mark>, MaxFragments=3, MaxWords=30, MinWords=10') "
+                f"FROM (SELECT id, body{', q' if tsquery else ''} {matching} "
+                f"ORDER BY {ordering} LIMIT {PAGE_SIZE}) AS shown"
+            )
+            if not tsquery:
+                page = (
+                    f"SELECT id, left(body, 200) FROM (SELECT id, body {matching} "
+                    f"ORDER BY {ordering} LIMIT {PAGE_SIZE}) AS shown"
+                )
+            # The total and every facet in one pass over the match (GROUPING SETS).
+            counts = (
+                "SELECT GROUPING(year, outlet, reprinter), year, outlet, reprinter, count(*) "
+                f"{matching} GROUP BY GROUPING SETS ((year), (outlet), (reprinter), ())"
+            )
+            statements = [page, counts]
+            for run in range(RUNS + 1):
+                started = time.perf_counter()
+                results = [connection.execute(sql, {"q": tsquery}).fetchall() for sql in statements]
+                if run:  # the first run is the warm-up
+                    timings.append(time.perf_counter() - started)
+            totals[query] = next((row[4] for row in results[1] if row[0] == 7), 0)
+    return {"timings": timings, "totals": totals, "rss": peak_rss_mib()}
+
+
 PHASES = {
-    "raw-pg": phase_raw_pg,
     "raw-index": phase_raw_index,
     "ingest": phase_ingest,
     "api": phase_api,
     "raw-search": phase_raw_search,
+    "raw-pg-index": phase_raw_pg_index,
+    "raw-pg-search": phase_raw_pg_search,
 }
 
 
-def run_phase(name: str, args: argparse.Namespace) -> dict:
+def run_phase(name: str, args: argparse.Namespace, *, backend: str, database: str = "") -> dict:
     command = [
         sys.executable,
         __file__,
@@ -278,44 +357,43 @@ def run_phase(name: str, args: argparse.Namespace) -> dict:
         "--batch-size",
         str(args.batch_size),
         "--backend",
-        args.backend,
+        backend,
+        "--database",
+        database,
     ]
-    if args.database_url:
-        command += ["--database-url", args.database_url]
     output = subprocess.run(command, capture_output=True, text=True, check=False)
     if output.returncode:
-        sys.exit(f"phase {name} failed:\n{output.stderr[-3000:]}")
+        sys.exit(f"phase {name} ({backend}) failed:\n{output.stderr[-3000:]}")
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=1000)
-    parser.add_argument("--phase", choices=PHASES)
-    parser.add_argument("--workdir")
-    parser.add_argument("--backend", choices=["whoosh", "postgres", "both"], default="whoosh")
-    parser.add_argument("--database-url", help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--pg-url",
-        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server (any database on it) where the postgres runs make their own",
+@contextmanager
+def throwaway_database(admin_url: str) -> Iterator[str]:
+    """A PostgreSQL database of its own for one side of the comparison, dropped afterwards."""
+    import psycopg
+
+    name = f"kaynak_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def report_rate(label: str, result: dict, floor: dict | None = None) -> None:
+    rate = result["documents"] / result["seconds"]
+    line = (
+        f"{label}: {rate:8.1f} documents/s  ({result['seconds']:.1f} s, "
+        f"peak RSS {result['rss']:.0f} MiB)"
     )
-    args = parser.parse_args()
-    if args.phase:
-        print(json.dumps(PHASES[args.phase](args)))
-        return
-
-    args.workdir = tempfile.mkdtemp(prefix="kaynak-bench-search-")
-    print(f"corpus x{args.copies}; work folder {args.workdir}", flush=True)
-    if args.backend in ("postgres", "both"):
-        postgres_runs(args)
-    if args.backend in ("whoosh", "both"):
-        args.backend, args.database_url = "whoosh", None
-        whoosh_runs(args)
+    if floor is not None:
+        line += f" = {rate / (floor['documents'] / floor['seconds']):.2f} x the raw floor"
+    print(line, flush=True)
 
 
-def report_timings(label: str, result: dict) -> None:
+def report_latency(label: str, result: dict) -> None:
     timings = [seconds * 1000 for seconds in result["timings"]]
     print(
         f"{label}: p50 {statistics.median(timings):6.1f} ms  "
@@ -325,74 +403,66 @@ def report_timings(label: str, result: dict) -> None:
     )
 
 
-def postgres_runs(args: argparse.Namespace) -> None:
-    import psycopg
-
-    name = f"kaynak_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(args.pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    args.database_url = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
-    args.backend = "postgres"
-    try:
-        raw = run_phase("raw-pg", args)
-        print(
-            f"(e) raw PostgreSQL FTS ingest (COPY): {raw['documents'] / raw['seconds']:8.1f} "
-            f"documents/s ({raw['seconds']:.1f} s)",
-            flush=True,
-        )
-        ingest = run_phase("ingest", args)
-        print(
-            f"(b) Kaynak bulk ingest, postgres backend: "
-            f"{ingest['documents'] / ingest['seconds']:8.1f} documents/s "
-            f"({ingest['seconds']:.1f} s, peak RSS {ingest['rss']:.0f} MiB)",
-            flush=True,
-        )
-        api = run_phase("api", args)
-        report_timings("(c) API GET /api/search/, postgres backend", api)
-        report_timings("(e) raw PostgreSQL FTS query + ts_headline", raw)
-        api_p95, raw_p95 = percentile(api["timings"], 0.95), percentile(raw["timings"], 0.95)
-        print(f"postgres backend API p95 / raw PostgreSQL p95 = {api_p95 / raw_p95:.2f}")
-        print(
-            "hits per query (postgres backend): "
-            + ", ".join(f"{q!r}: {n}" for q, n in api["totals"].items())
-        )
-    finally:
-        with psycopg.connect(args.pg_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def whoosh_runs(args: argparse.Namespace) -> None:
-    raw = run_phase("raw-index", args)
-    print(
-        f"(a) raw Whoosh indexing:   {raw['documents'] / raw['seconds']:8.1f} documents/s  "
-        f"({raw['seconds']:.1f} s, peak RSS {raw['rss']:.0f} MiB)",
-        flush=True,
-    )
-    ingest = run_phase("ingest", args)
-    ratio = (ingest["documents"] / ingest["seconds"]) / (raw["documents"] / raw["seconds"])
-    print(
-        f"(b) Kaynak bulk ingest:    {ingest['documents'] / ingest['seconds']:8.1f} documents/s  "
-        f"({ingest['seconds']:.1f} s, peak RSS {ingest['rss']:.0f} MiB) = {ratio:.2f} x (a)",
-        flush=True,
-    )
-    api = run_phase("api", args)
-    raw_search = run_phase("raw-search", args)
+def bench_whoosh(args: argparse.Namespace) -> None:
+    raw = run_phase("raw-index", args, backend="whoosh")
+    report_rate("(a) raw Whoosh indexing        ", raw)
+    report_rate("(b) Kaynak ingest, Whoosh      ", run_phase("ingest", args, backend="whoosh"), raw)
+    api = run_phase("api", args, backend="whoosh")
+    raw_search = run_phase("raw-search", args, backend="whoosh")
+    report_latency("(c) API GET /api/search/, Whoosh", api)
+    report_latency("(d) raw Whoosh searcher        ", raw_search)
+    ratio = percentile(api["timings"], 0.95) / percentile(raw_search["timings"], 0.95)
+    print(f"    Whoosh: API p95 / raw p95 = {ratio:.2f}")
+    print("    hits per query: " + ", ".join(f"{q!r}: {n}" for q, n in api["totals"].items()))
     if api["totals"] != raw_search["totals"]:
-        print(f"note: totals differ: API {api['totals']} raw {raw_search['totals']}")
-    for label, result in (
-        ("(c) API GET /api/search/", api),
-        ("(d) raw Whoosh searcher", raw_search),
+        print(f"    note: totals differ: raw {raw_search['totals']}")
+
+
+def bench_postgres(args: argparse.Namespace) -> None:
+    with (
+        throwaway_database(args.pg_url) as raw_database,
+        throwaway_database(args.pg_url) as kaynak_database,
     ):
-        timings = [seconds * 1000 for seconds in result["timings"]]
-        print(
-            f"{label}: p50 {statistics.median(timings):6.1f} ms  "
-            f"p95 {percentile(timings, 0.95):6.1f} ms  over {len(timings)} requests "
-            f"({len(QUERIES)} queries x {RUNS}), peak RSS {result['rss']:.0f} MiB"
-        )
+        raw = run_phase("raw-pg-index", args, backend="postgres", database=raw_database)
+        report_rate("(e) raw PostgreSQL COPY + GIN  ", raw)
+        ingest = run_phase("ingest", args, backend="postgres", database=kaynak_database)
+        report_rate("(f) Kaynak ingest, postgres    ", ingest, raw)
+        api = run_phase("api", args, backend="postgres", database=kaynak_database)
+        raw_search = run_phase("raw-pg-search", args, backend="postgres", database=raw_database)
+    report_latency("(g) API GET /api/search/, postgres", api)
+    report_latency("(h) raw PostgreSQL + ts_headline", raw_search)
     api_p95 = percentile(api["timings"], 0.95)
-    raw_p95 = percentile(raw_search["timings"], 0.95)
-    print(f"API p95 / raw p95 = {api_p95 / raw_p95:.2f}")
-    print("hits per query: " + ", ".join(f"{q!r}: {n}" for q, n in api["totals"].items()))
+    ratio = api_p95 / percentile(raw_search["timings"], 0.95)
+    print(f"    postgres: API p95 / raw PostgreSQL p95 = {ratio:.2f}")
+    print("    hits per query: " + ", ".join(f"{q!r}: {n}" for q, n in api["totals"].items()))
+    raw_totals = raw_search["totals"].items()
+    print("    raw PostgreSQL: " + ", ".join(f"{q!r}: {n}" for q, n in raw_totals))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--backend", choices=["whoosh", "postgres", "both"], default="whoosh")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", ADMIN_DATABASE_URL),
+        help="a PostgreSQL server (any database on it) where the postgres runs make their own",
+    )
+    parser.add_argument("--phase", choices=PHASES)
+    parser.add_argument("--workdir")
+    parser.add_argument("--database", default="")
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args)))
+        return
+
+    args.workdir = tempfile.mkdtemp(prefix="kaynak-bench-search-")
+    print(f"corpus x{args.copies}; work folder {args.workdir}", flush=True)
+    if args.backend in ("whoosh", "both"):
+        bench_whoosh(args)
+    if args.backend in ("postgres", "both"):
+        bench_postgres(args)
 
 
 if __name__ == "__main__":
