@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import random
-import time
+from functools import partial
 
 import pytest
 from django.conf import settings
@@ -20,6 +20,7 @@ from annotations.models import Annotation
 from annotations.w3c import ANNO_CONTEXT, MEDIA_TYPE
 from tests.annotations.conftest import TEXT
 from tests.factories import DocumentFactory, reprint_bytes
+from tests.work import counted
 
 
 def utf16_offset(text: str, code_points: int) -> int:
@@ -137,9 +138,11 @@ def test_a_quote_found_in_too_many_places_is_refused_without_counting_them_all()
 
 
 # Every anchoring path of a request on a document at the upload limit, with adversarial
-# quotes and contexts, answers within a second. Before: "e" with a prefix that never matches
-# took 0.13 s at 100 KB, 1.7 s at 400 KB and 16 s at 1.6 MB (quadratic).
-REQUEST_BOUND_SECONDS = 1.0
+# quotes and contexts, does bounded work whatever the text's length. Before: "e" with a
+# prefix that never matches took 0.13 s at 100 KB, 1.7 s at 400 KB and 16 s at 1.6 MB
+# (quadratic).
+# about 156,000 today at most (a quote of 100,000 characters); see tests/work.py
+REQUEST_CALL_BOUND = 600_000
 TAIL = " and here the invented text ends."
 
 
@@ -182,9 +185,7 @@ def utf16_length(text: str) -> int:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("unit", ["e ", "ğ😀 "], ids=["ascii", "astral"])
-def test_anchoring_on_a_20_mib_document_answers_within_a_second(
-    client_for, owner, unit: str
-) -> None:
+def test_anchoring_on_a_20_mib_document_does_bounded_work(client_for, owner, unit: str) -> None:
     document = document_at_the_upload_limit(unit)
     text = document.text
     tail = text.rindex("here the invented text")
@@ -213,22 +214,18 @@ def test_anchoring_on_a_20_mib_document_answers_within_a_second(
     client = client_for(owner)
     warm_up(client)
     for payload, status, code in cases:
-        started = time.perf_counter()
-        response = client.post(url, payload, format="json")
-        elapsed = time.perf_counter() - started
+        response, calls = counted(partial(client.post, url, payload, format="json"))
         shown = {
             key: (value[:40] if isinstance(value, str) else value) for key, value in payload.items()
         }
         assert response.status_code == status, (shown, response.json())
         assert code is None or response.json()["code"] == code, (shown, response.json())
-        assert elapsed < REQUEST_BOUND_SECONDS, f"{shown}: {elapsed:.2f} s"
+        assert calls <= REQUEST_CALL_BOUND, f"{shown}: {calls} calls"
     assert Annotation.objects.filter(document=document).count() == 3
 
 
 @pytest.mark.django_db
-def test_web_annotation_selectors_on_a_20_mib_document_answer_within_a_second(
-    client_for, owner
-) -> None:
+def test_web_annotation_selectors_on_a_20_mib_document_do_bounded_work(client_for, owner) -> None:
     document = document_at_the_upload_limit("e ")
     tail = document.text.rindex("here the invented text")
     url = f"/api/documents/{document.pk}/annotations/"
@@ -248,8 +245,8 @@ def test_web_annotation_selectors_on_a_20_mib_document_answer_within_a_second(
                 "selector": selector,
             },
         }
-        started = time.perf_counter()
-        response = client.post(url, json.dumps(payload), content_type=MEDIA_TYPE)
-        elapsed = time.perf_counter() - started
+        response, calls = counted(
+            partial(client.post, url, json.dumps(payload), content_type=MEDIA_TYPE)
+        )
         assert response.status_code == status, (selector, response.content[:300])
-        assert elapsed < REQUEST_BOUND_SECONDS, f"{selector}: {elapsed:.2f} s"
+        assert calls <= REQUEST_CALL_BOUND, f"{selector}: {calls} calls"
