@@ -7,8 +7,9 @@ stem before folding, because the Turkish stemmer needs the letters folding remov
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 import snowballstemmer
@@ -69,19 +70,25 @@ class WordFilter(Filter):
     def __call__(self, tokens):
         term = self._term
         for token in tokens:
-            parts = split_apostrophe(token.text)
-            if parts is None:
-                token.text = term(token.text)
+            for text in word_terms(token.text, term, indexing=token.mode == "index"):
+                token.text = text
                 yield token
-                continue
-            token.text = term(parts[0])
-            yield token
-            if token.mode == "index" and parts[1]:
-                token.text = term(parts[1])
-                yield token
+
+
+def word_terms(word: str, term: Callable[[str], str], *, indexing: bool) -> tuple[str, ...]:
+    """The terms of one word: `term` of it, and when indexing a word with an apostrophe, also
+    `term` of the part before it."""
+    parts = split_apostrophe(word)
+    if parts is None:
+        return (term(word),)
+    if indexing and parts[1]:
+        return (term(parts[0]), term(parts[1]))
+    return (term(parts[0]),)
 
 
 def _stemmer(language: str, lower: Callable[[str], str]) -> Callable[[str], str]:
+    # PyStemmer's C stemmer when installed (a dependency), else snowballstemmer's Python one:
+    # the same Snowball algorithms, the same stems.
     snowball = snowballstemmer.stemmer({"en": "english", "tr": "turkish"}[language])
     # A Snowball stemmer keeps the word it is working on in itself, and gunicorn's threads
     # share this one: two threads stemming at once read each other's word (IndexError, or a
@@ -109,6 +116,39 @@ def _lower_turkish(word: str) -> str:
 
 STEMMERS = {"en": _stemmer("en", _lower), "tr": _stemmer("tr", _lower_turkish)}
 STEMMED_LANGUAGES = tuple(STEMMERS)
+
+
+def analyzer_kind(analyzer: Analyzer) -> str:
+    """The kind ("fold", "en" or "tr") of an analyzer made by this module."""
+    word_filter = analyzer.items[-1]
+    assert isinstance(word_filter, WordFilter), analyzer
+    return word_filter.kind
+
+
+_WORDS = re.compile(WORD_PATTERN)
+
+
+def _cached_index_terms(kind: str) -> Callable[[str], tuple[str, ...]]:
+    term = fold_term if kind == "fold" else STEMMERS[kind]
+
+    @lru_cache(maxsize=200_000)
+    def terms_of(word: str) -> tuple[str, ...]:
+        return word_terms(word, term, indexing=True)
+
+    return terms_of
+
+
+_INDEX_TERMS = {kind: _cached_index_terms(kind) for kind in ("fold", *STEMMERS)}
+
+
+def index_terms(value: str, kind: str) -> Iterator[tuple[int, str]]:
+    """(position, term) of every term the analyzer of `kind` indexes in `value`, as its
+    tokenizer and WordFilter make them, without a token object per word: the postgres backend
+    builds its entries with this (a word's terms are cached: a corpus repeats its words)."""
+    terms_of = _INDEX_TERMS[kind]
+    for position, match in enumerate(_WORDS.finditer(value)):
+        for term in terms_of(match.group()):
+            yield position, term
 
 
 def folding_analyzer() -> Analyzer:

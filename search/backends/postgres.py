@@ -1,9 +1,10 @@
 """The PostgreSQL backend: the index in the database every app server shares.
 
 Each document's entry (`search.models.SearchEntry`) holds one tsvector with the terms of every
-field Whoosh indexes, made in Python by Whoosh's own analysers (`search.analysis`: words folded,
-or stemmed in the document's language and then folded) and written as a tsvector literal, so
-both backends index exactly the same terms. Fields are told apart by weight and prefix:
+field Whoosh indexes, made in Python by the rules of Whoosh's analysers (`search.analysis`:
+words folded, or stemmed in the document's language and then folded; `index_terms` makes the
+analysers' terms without a token object per word) and written as a tsvector literal, so both
+backends index exactly the same terms. Fields are told apart by weight and prefix:
 
     title            'term'      weight A     positions 1…
     body (text)      'term'      weight B     positions after the title's (no phrase spans both)
@@ -39,6 +40,7 @@ from whoosh.fields import Schema
 from archive.models import Document
 from kaynak.users import Requester
 from search import query as query_language
+from search.analysis import analyzer_kind, index_terms
 from search.backends import RebuildReport
 from search.documents import documents_for_index, indexable_document_ids
 from search.index import FRESH_LIMIT, IndexCheck, pending_document_ids
@@ -83,6 +85,7 @@ RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 MAX_POSITION = 16_383
 MAX_POSITIONS_PER_LEXEME = 256
 MAX_LEXEME_BYTES = 2_000
+MAX_LEXEME_CHARS = MAX_LEXEME_BYTES // 4
 # A tsvector holds at most 1 MiB of distinct lexemes; past this many bytes of them (a text of
 # millions of distinct words) further new words are left out of the entry rather than the whole
 # index update failing.
@@ -181,15 +184,16 @@ def build_entry(document: Document, terms: AnnotationTerms) -> Entry:
         if not value:
             continue
         last = 0
-        keep = fieldname in VOCABULARY_FIELDS
+        field_terms: set[str] = set()
         # The body's positions follow the title's, with a gap: a position keeps one weight.
-        start = offset if fieldname == "body" else 0
-        for token in index_schema[fieldname].analyzer(value, positions=True, mode="index"):
-            text = token.text
-            if not text or len(text.encode()) > MAX_LEXEME_BYTES:
+        start = (offset if fieldname == "body" else 0) + 1
+        kind = analyzer_kind(index_schema[fieldname].analyzer)
+        for position, text in index_terms(value, kind):
+            # (A UTF-8 character takes at most 4 bytes: shorter terms need no encoding.)
+            if not text or (len(text) > MAX_LEXEME_CHARS and len(text.encode()) > MAX_LEXEME_BYTES):
                 continue
-            last = token.pos
-            key = prefix + text
+            last = position
+            key = prefix + text if prefix else text
             listed = positions.get(key)
             if listed is None:
                 size = len(key.encode()) + 1
@@ -198,9 +202,13 @@ def build_entry(document: Document, terms: AnnotationTerms) -> Entry:
                 lexeme_bytes += size
                 listed = positions[key] = []
             if len(listed) < MAX_POSITIONS_PER_LEXEME:
-                listed.append(f"{min(start + token.pos + 1, MAX_POSITION)}{weight}")
-            if keep and len(text) <= MAX_VOCABULARY_TERM:
-                vocabulary.add((fieldname, text))
+                at = start + position
+                listed.append(f"{at if at < MAX_POSITION else MAX_POSITION}{weight}")
+            field_terms.add(text)
+        if fieldname in VOCABULARY_FIELDS:
+            vocabulary.update(
+                (fieldname, text) for text in field_terms if len(text) <= MAX_VOCABULARY_TERM
+            )
         if fieldname == "title":
             offset = last + 2
     vector = " ".join(

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import random
+import re
 import sys
 import threading
+from pathlib import Path
 
 import pytest
+import snowballstemmer
+import Stemmer
+from snowballstemmer.english_stemmer import EnglishStemmer
+from snowballstemmer.turkish_stemmer import TurkishStemmer
 
-from search.analysis import STEMMERS, folding_analyzer, stemming_analyzer
+from search.analysis import (
+    STEMMERS,
+    analyzer_kind,
+    folding_analyzer,
+    index_terms,
+    stemming_analyzer,
+)
+
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def terms(analyzer, text: str, mode: str = "query") -> list[str]:
@@ -109,3 +124,41 @@ def test_stemming_gives_the_same_stems_when_threads_stem_at_once() -> None:
     assert failures == []
     for (language, _), stems in results.items():
         assert stems == expected[language]
+
+
+WORD_PIECES = [
+    "AVİM", "Öğütcü", "ılık", "Iraq's", "İstanbul'da", "U.S.", "al-Ani", "negotiations",
+    "kooperatifler", "’s", "x'", "'y", "Şükrü", "ISTANBUL", "1915", "e.g.", "d’Estaing",
+    "ünlü", "talks", "ран", "Ελλάδα",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["fold", "en", "tr"])
+def test_index_terms_are_the_analyzers_terms_at_their_positions(kind: str) -> None:
+    analyzer = folding_analyzer() if kind == "fold" else stemming_analyzer(kind)
+    assert analyzer_kind(analyzer) == kind
+    randomness = random.Random(5)
+    for _ in range(300):
+        text = "".join(
+            randomness.choice(WORD_PIECES) + randomness.choice([" ", "  ", ", ", ".\n", "-", "'"])
+            for _ in range(randomness.randint(0, 40))
+        )
+        made = [(token.pos, token.text) for token in analyzer(text, positions=True, mode="index")]
+        assert list(index_terms(text, kind)) == made, text
+
+
+def test_stemming_runs_in_pystemmer_with_the_same_stems_as_snowballs_python_stemmers() -> None:
+    assert isinstance(snowballstemmer.stemmer("english"), Stemmer.Stemmer)
+    text = " ".join(
+        path.read_bytes().decode("utf-8", "replace")
+        for path in sorted(SAMPLE_DATA.rglob("*"))
+        if path.is_file()
+    )
+    words = sorted(set(re.findall(r"\w+", text.lower())) | {piece.lower() for piece in WORD_PIECES})
+    assert len(words) > 500
+    for c_name, python_stemmer in [
+        ("english", EnglishStemmer()),
+        ("turkish", TurkishStemmer()),
+    ]:
+        in_c = Stemmer.Stemmer(c_name)
+        assert [in_c.stemWord(word) for word in words] == python_stemmer.stemWords(words)
