@@ -2,12 +2,15 @@
 
     make loadtest                                   # 50 researchers, 60 s, the whole corpus
     make loadtest LOADTEST_ARGS="--clients 20 --seconds 30 --documents 500"
+    make loadtest LOADTEST_ARGS="--search-backend whoosh"   # the embedded index instead
 
 It makes a throwaway database (`kaynak_loadtest` on the PostgreSQL of --database-url, default
 postgres://postgres@127.0.0.1:5432/kaynak_loadtest; loopback only) and data folder under
 var/loadtest/, ingests the shared corpus (../shared/corpus, or its first --documents
 articles), adds the researchers' accounts, and starts `make serve` on a free loopback port
-(gunicorn with deploy/gunicorn.conf.py, WhiteNoise, the worker; KAYNAK_DEBUG=0).
+(gunicorn with deploy/gunicorn.conf.py, WhiteNoise, the worker; KAYNAK_DEBUG=0), searching
+with the postgres backend (KAYNAK_SEARCH_BACKEND=postgres, as several app servers would) unless
+--search-backend says whoosh.
 
 Each researcher signs in through the sign-in page (session and CSRF cookies, as a browser;
 four at a time, before the clock starts), then until the time is up, with no pause between
@@ -365,6 +368,7 @@ def main() -> int:
             "KAYNAK_LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kaynak_loadtest"
         ),
     )
+    parser.add_argument("--search-backend", choices=["postgres", "whoosh"], default="postgres")
     args = parser.parse_args()
     database = urllib.parse.urlsplit(args.database_url)
     if database.scheme not in ("postgres", "postgresql") or database.hostname not in LOOPBACK:
@@ -379,6 +383,7 @@ def main() -> int:
         "KAYNAK_DATA_DIR": str(WORK / "data"),
         "KAYNAK_STATIC_ROOT": str(WORK / "static"),
         "KAYNAK_DEBUG": "0",
+        "KAYNAK_SEARCH_BACKEND": args.search_backend,
         "ALLOWED_HOSTS": "127.0.0.1",
         "HOST": "127.0.0.1",
         "PORT": str(port),
@@ -447,7 +452,8 @@ def main() -> int:
         elapsed = time.monotonic() - started
         print(
             f"\n{args.clients} researchers for {elapsed:.1f} s against make serve "
-            f"({len(documents):,} documents, PostgreSQL, {os.cpu_count()} cores shared with the "
+            f"({len(documents):,} documents, PostgreSQL, the {args.search_backend} search backend, "
+            f"{os.cpu_count()} cores shared with the "
             f"client; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)"
         )
         errors = report(results, elapsed)
