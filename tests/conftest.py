@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.models import Group
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import TestCase
 from rest_framework.test import APIClient
@@ -77,6 +78,45 @@ def researcher(db):
 def curator(db):
     """Staff in the `curator` group, as `make run` and real deployments make them."""
     return CuratorFactory(username="curator")
+
+
+# The personas of the permission tests: an owner and a colleague in one team, an outsider in
+# none (with `curator` above and anonymous as None).
+@pytest.fixture
+def team(db) -> Group:
+    return Group.objects.create(name="harbour desk")
+
+
+@pytest.fixture
+def owner(team):
+    user = UserFactory(username="owner")
+    user.groups.add(team)
+    return user
+
+
+@pytest.fixture
+def colleague(team):
+    user = UserFactory(username="colleague")
+    user.groups.add(team)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def client_for() -> Callable[..., APIClient]:
+    """An API client signed in as a persona (None: anonymous)."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import Group
-from rest_framework.test import APIClient
 
 from annotations.models import Annotation, Visibility
 from annotations.services import SourceTagInput, annotation_create, tag_create
 from archive.models import Document
-from tests.factories import DocumentFactory, SourceFactory, UserFactory
+from tests.factories import DocumentFactory, SourceFactory
 
 # An emoji (two UTF-16 units), Turkish letters, and a combining accent that has no
 # precomposed form (q + U+0307), so code points and UTF-16 units differ in both ways.
@@ -22,41 +20,6 @@ TEXT = (
 @pytest.fixture
 def document(db) -> Document:
     return DocumentFactory(body=TEXT)
-
-
-@pytest.fixture
-def team(db) -> Group:
-    return Group.objects.create(name="harbour desk")
-
-
-@pytest.fixture
-def owner(team):
-    user = UserFactory(username="owner")
-    user.groups.add(team)
-    return user
-
-
-@pytest.fixture
-def colleague(team):
-    user = UserFactory(username="colleague")
-    user.groups.add(team)
-    return user
-
-
-@pytest.fixture
-def outsider(db):
-    return UserFactory(username="outsider")
-
-
-@pytest.fixture
-def client_for() -> Callable[..., APIClient]:
-    def make(user) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -3,13 +3,9 @@ it is shared with, an outsider, anonymous)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from rest_framework.test import APIClient
 
 from annotations.models import Visibility
 from annotations.services import annotation_create
@@ -22,7 +18,7 @@ from search.services import (
     saved_search_open,
     saved_search_update,
 )
-from tests.factories import CuratorFactory, DocumentFactory, UserFactory
+from tests.factories import CuratorFactory, DocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,38 +27,11 @@ ORCHARD = "Orchard growers in the valley counted their losses after the late fro
 
 
 @pytest.fixture
-def team(db) -> Group:
-    return Group.objects.create(name="harbour desk")
-
-
-@pytest.fixture
-def owner(team):
-    user = UserFactory(username="owner", first_name="Ayla", last_name="Deniz")
-    user.groups.add(team)
-    return user
-
-
-@pytest.fixture
-def colleague(team):
-    user = UserFactory(username="colleague")
-    user.groups.add(team)
-    return user
-
-
-@pytest.fixture
-def outsider(db):
-    return UserFactory(username="outsider")
-
-
-@pytest.fixture
-def client_for() -> Callable[..., APIClient]:
-    def make(user) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
+def owner(owner):
+    """The tests' owner (tests/conftest.py) with a name, which shared searches show."""
+    owner.first_name, owner.last_name = "Ayla", "Deniz"
+    owner.save(update_fields=["first_name", "last_name"])
+    return owner
 
 
 @pytest.fixture

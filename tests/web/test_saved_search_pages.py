@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from annotations.models import Visibility
 from annotations.services import annotation_create, tag_create
 from search.models import SavedSearch, SavedSearchEvent
 from search.services import saved_search_create
-from tests.factories import DocumentFactory, UserFactory
+from tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,27 +23,11 @@ TEXT = (
 
 
 @pytest.fixture
-def team(db) -> Group:
-    return Group.objects.create(name="coast desk")
-
-
-@pytest.fixture
-def owner(team):
-    user = UserFactory(username="owner", first_name="Ayla", last_name="Deniz")
-    user.groups.add(team)
-    return user
-
-
-@pytest.fixture
-def colleague(team):
-    user = UserFactory(username="colleague")
-    user.groups.add(team)
-    return user
-
-
-@pytest.fixture
-def outsider(db):
-    return UserFactory(username="outsider")
+def owner(owner):
+    """The tests' owner (tests/conftest.py) with a name, which shared searches show."""
+    owner.first_name, owner.last_name = "Ayla", "Deniz"
+    owner.save(update_fields=["first_name", "last_name"])
+    return owner
 
 
 def browser_for(user) -> Client:
