@@ -8,10 +8,11 @@ from django.core import checks
 from django.db import connection
 
 from search.backends import backend
-from search.backends.postgres import build_entry, quote_lexeme
+from search.backends.postgres import build_entry, quote_lexeme, schema, translate
 from search.documents import documents_for_index
 from search.engine import search
 from search.index import update_search_index
+from search.query import parse_query
 from tests.factories import DocumentFactory
 from tests.search.conftest import index_entries
 
@@ -110,3 +111,25 @@ def test_an_entry_stops_taking_new_words_before_the_tsvector_size_limit(
     assert "'first'" in lexemes and "'alpha'" in lexemes
     assert sum(len(lexeme) - 1 for lexeme in lexemes) <= 40
     assert "'iota'" not in lexemes
+
+
+@pytest.mark.parametrize(
+    ("query", "tsquery"),
+    [
+        (
+            "harbour",
+            "(('harbour') | 'en:harbour' | 'tr:harbour' | 'o:harbour' | 'r:harbour' "
+            "| 'g:harbour' | 's:harbour')",
+        ),
+        ('"harbour board"', "(('harbour' <-> 'board') | ('en:harbour' <-> 'en:board')"),
+        ("title:harbour", "'harbour':A"),
+        ("outlet:ledger", "'o:ledger'"),
+    ],
+)
+def test_a_tsquery_names_a_weight_only_where_its_lexeme_does_not_tell_the_field(
+    query: str, tsquery: str
+) -> None:
+    """A weight makes PostgreSQL re-read each match's vector (its GIN index keeps none): an
+    unfielded word, asked of title and text alike, and a prefixed name go without."""
+    condition = translate(parse_query(query, schema()))
+    assert condition.ts is not None and condition.ts.startswith(tsquery)
