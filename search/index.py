@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -386,7 +386,8 @@ def pending_document_ids() -> set[int]:
 # --- Rebuild and check -----------------------------------------------------------------------
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+def chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    """`items` in lists of at most `size`, in order (index writes and checks go by batches)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -416,7 +417,7 @@ def rebuild_index(
         # Listed after the marker exists: later documents reach the new generation by
         # their own index updates.
         ids = list(indexable_document_ids())
-        for batch in _chunks(ids, batch_size):
+        for batch in chunks(ids, batch_size):
             _write(generation, batch)
             if progress:
                 progress(len(batch))
@@ -454,6 +455,23 @@ class IndexCheck:
         return bool(self.missing or self.stale or self.orphaned)
 
 
+def drift_from_database(entries: Mapping[int, str | None], *, batch_size: int) -> IndexCheck:
+    """How an index's entries (document id → the fingerprint it holds) differ from what the
+    database says now: documents missing, entries stale, entries of documents gone. Either
+    backend's check reads its entries and asks this."""
+    result = IndexCheck()
+    ids = list(indexable_document_ids())
+    for batch in chunks(ids, batch_size):
+        for document, terms in documents_for_index(batch):
+            expected = document_fields(document, terms)["fingerprint"]
+            if document.pk not in entries:
+                result.missing.append(document.pk)
+            elif entries[document.pk] != expected:
+                result.stale.append(document.pk)
+    result.orphaned = sorted(set(entries) - set(ids))
+    return result
+
+
 def check_index(*, repair: bool = False, batch_size: int = 500) -> IndexCheck:
     """Compare the index with the database: documents missing from it, entries that differ
     from what the database says now, and entries for documents that are gone. A repair also
@@ -463,16 +481,7 @@ def check_index(*, repair: bool = False, batch_size: int = 500) -> IndexCheck:
         entries = {
             int(stored["id"]): stored.get("fingerprint") for stored in searcher.all_stored_fields()
         }
-    result = IndexCheck()
-    ids = list(indexable_document_ids())
-    for batch in _chunks(ids, batch_size):
-        for document, terms in documents_for_index(batch):
-            expected = document_fields(document, terms)["fingerprint"]
-            if document.pk not in entries:
-                result.missing.append(document.pk)
-            elif entries[document.pk] != expected:
-                result.stale.append(document.pk)
-    result.orphaned = sorted(set(entries) - set(ids))
+    result = drift_from_database(entries, batch_size=batch_size)
     if repair:
         if result.drifted:
             index_documents(result.missing + result.stale)

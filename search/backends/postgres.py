@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -43,7 +43,13 @@ from search import query as query_language
 from search.analysis import analyzer_kind, index_terms
 from search.backends import RebuildReport
 from search.documents import documents_for_index, indexable_document_ids
-from search.index import FRESH_LIMIT, IndexCheck, pending_document_ids
+from search.index import (
+    FRESH_LIMIT,
+    IndexCheck,
+    chunks,
+    drift_from_database,
+    pending_document_ids,
+)
 from search.models import SearchEntry, SearchIndexState, SearchTerm
 from search.query import MIN_PREFIX, SearchQueryError, has_annotated, parse_query
 from search.schema import AnnotationTerms, build_schema, date_number, document_fields
@@ -232,11 +238,6 @@ def build_entry(document: Document, terms: AnnotationTerms) -> Entry:
     )
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _vocabulary_sql(where: str) -> str:
     """(field, term, entries) of the vocabulary fields' lexemes in the entries `e` matching
     `where`: title and body lexemes have no prefix (no word holds a colon) and their own weight;
@@ -311,10 +312,12 @@ class Condition:
 
     def as_sql(self) -> tuple[str, tuple[Any, ...]]:
         if self.ts is not None:
-            return "e.vector @@ %s::tsquery", (self.ts,)
+            return TEXT_MATCH, (self.ts,)
         return self.sql, self.params
 
 
+# The text condition of a search, alone or within SQL built around it.
+TEXT_MATCH = "e.vector @@ %s::tsquery"
 TRUE = Condition(sql="TRUE")
 FALSE = Condition(sql="FALSE")
 _DATE_COLUMNS = {"published": "published", "reprinted": "reprinted"}
@@ -657,19 +660,23 @@ def run_query(
     total = 0
     counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        planned_by_index = "e.vector @@" in where_sql
+        planned_by_index = TEXT_MATCH in where_sql
         if planned_by_index:
             # PostgreSQL's planner does not count the cost of reading TOASTed values: it
             # prefers scanning the whole table, decompressing every entry's vector (7 KB on
             # average for the shared corpus), to the GIN index, which reads only the matches.
             # At 44,500 entries a word in 1,440 of them took 265 ms that way and 59 ms by the
-            # index. Off for this statement only (restored below), and where there is a text
-            # condition: a search by dates alone has no index to prefer.
-            cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
+            # index. Off for this statement only (then set back as it was), and only with a
+            # text condition: a search by dates alone has no index to prefer.
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), "
+                "set_config('enable_seqscan', 'off', true)"
+            )
+            [(before, _)] = cursor.fetchall()
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         if planned_by_index:
-            cursor.execute("SELECT set_config('enable_seqscan', 'on', true)")
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
         for kind, key, value, ordinal in rows:
             if kind == "hit":
                 hits.append((ordinal, int(key), float(value)))
@@ -712,7 +719,7 @@ class PostgresBackend:
     name = "postgres"
 
     def index_documents(self, ids: Iterable[int]) -> None:
-        for batch in _chunks(sorted(set(ids)), 500):
+        for batch in chunks(sorted(set(ids)), 500):
             _write(batch)
 
     def remove_documents(self, ids: Iterable[int]) -> None:
@@ -882,7 +889,7 @@ class PostgresBackend:
         vocabulary afresh from the entries."""
         started = timezone.now()
         ids = list(indexable_document_ids())
-        for batch in _chunks(ids, batch_size):
+        for batch in chunks(ids, batch_size):
             _write(batch)
             if progress:
                 progress(len(batch))
@@ -901,16 +908,7 @@ class PostgresBackend:
         """As the Whoosh check: missing, stale (by fingerprint) and orphaned entries."""
         started = timezone.now()
         entries = dict(SearchEntry.objects.values_list("document_id", "fingerprint"))
-        result = IndexCheck()
-        ids = list(indexable_document_ids())
-        for batch in _chunks(ids, batch_size):
-            for document, terms in documents_for_index(list(batch)):
-                expected = document_fields(document, terms)["fingerprint"]
-                if document.pk not in entries:
-                    result.missing.append(document.pk)
-                elif entries[document.pk] != expected:
-                    result.stale.append(document.pk)
-        result.orphaned = sorted(set(entries) - set(ids))
+        result = drift_from_database(entries, batch_size=batch_size)
         if repair:
             if result.drifted:
                 self.index_documents(result.missing + result.stale)
