@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -22,8 +21,13 @@ from pathlib import Path
 import boto3
 from PIL import Image
 
-from tests.deploy.test_deploy_files import free_port, health, started, wait_for
-from tests.deploy.test_two_app_servers import SEARCHABLE_WITHIN_SECONDS, call, manage
+from tests.deploy.test_deploy_files import wait_for
+from tests.deploy.test_two_app_servers import (
+    SEARCHABLE_WITHIN_SECONDS,
+    app_servers_and_a_worker,
+    call,
+    manage,
+)
 
 DERIVATIVES_WITHIN_SECONDS = 60.0
 
@@ -83,30 +87,16 @@ def test_a_document_and_a_facsimile_sent_to_one_server_are_found_served_and_veri
     for folder in folders.values():
         folder.mkdir()
 
-    def env(role: str, **more: str) -> dict[str, str]:
-        return {**common, "KAYNAK_DATA_DIR": str(folders[role]), **more}
+    def env(role: str) -> dict[str, str]:
+        return {**common, "KAYNAK_DATA_DIR": str(folders[role])}
 
     manage("migrate", "--noinput", env=env("setup"))
     manage("demo_setup", "--credentials", str(tmp_path / "credentials.json"), env=env("setup"))
     token = manage("drf_create_token", "researcher", env=env("setup")).split()[2]
-    first, second = free_port(), free_port()
     log = tmp_path / "servers.log"
-    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--config"]
-    gunicorn += ["deploy/gunicorn.conf.py", "kaynak.wsgi"]
-    worker = [sys.executable, "manage.py", "db_worker", "--no-reload", "--verbosity", "0"]
-
-    with (
-        started(gunicorn, env=env("server-a", KAYNAK_BIND=f"127.0.0.1:{first}"), log=log),
-        started(gunicorn, env=env("server-b", KAYNAK_BIND=f"127.0.0.1:{second}"), log=log),
-        started(worker, env=env("worker"), log=log),
-    ):
-        for port in (first, second):
-            status, body = wait_for(
-                lambda p=port: health(p), seconds=60, what="no /healthz", log=log
-            )
-            assert status == 200, body
-            assert body["checks"]["search_index"]["backend"] == "postgres", body
-
+    servers = [env("server-a"), env("server-b")]
+    with app_servers_and_a_worker(servers, env("worker"), backend="postgres", log=log) as ports:
+        first, second = ports
         # A document sent to server A ...
         record = {
             "title": "Ferry timetable of the northern lakes",

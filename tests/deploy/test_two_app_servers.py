@@ -18,6 +18,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from tests.deploy.test_deploy_files import ROOT, free_port, health, started, wait_for
@@ -25,6 +27,31 @@ from tests.deploy.test_deploy_files import ROOT, free_port, health, started, wai
 # The documented lag from commit to searchable is about a second (README "The background
 # worker"); searches also read queued documents from the database, so this is generous.
 SEARCHABLE_WITHIN_SECONDS = 10.0
+GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "--config", "deploy/gunicorn.conf.py"]
+GUNICORN += ["kaynak.wsgi"]
+WORKER = [sys.executable, "manage.py", "db_worker", "--no-reload", "--verbosity", "0"]
+
+
+@contextmanager
+def app_servers_and_a_worker(
+    server_envs: list[dict[str, str]], worker_env: dict[str, str], *, backend: str, log: Path
+) -> Iterator[list[int]]:
+    """A gunicorn app server per environment, each on a free loopback port, and a worker; the
+    block runs once every server answers /healthz with 200 and the search `backend`. Yields
+    the servers' ports; all are stopped after it."""
+    ports = [free_port() for _ in server_envs]
+    with ExitStack() as running:
+        for port, env in zip(ports, server_envs, strict=True):
+            bound = {**env, "KAYNAK_BIND": f"127.0.0.1:{port}"}
+            running.enter_context(started(GUNICORN, env=bound, log=log))
+        running.enter_context(started(WORKER, env=worker_env, log=log))
+        for port in ports:
+            status, body = wait_for(
+                lambda p=port: health(p), seconds=60, what="no /healthz", log=log
+            )
+            assert status == 200, body
+            assert body["checks"]["search_index"]["backend"] == backend, body
+        yield ports
 
 
 def call(
@@ -98,24 +125,9 @@ def test_two_app_servers_share_documents_search_and_annotation_versions(
     manage("migrate", "--noinput", env=env)
     manage("demo_setup", "--credentials", str(tmp_path / "credentials.json"), env=env)
     token = manage("drf_create_token", "researcher", env=env).split()[2]
-    first, second = free_port(), free_port()
     log = tmp_path / "servers.log"
-    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--config"]
-    gunicorn += ["deploy/gunicorn.conf.py", "kaynak.wsgi"]
-    worker = [sys.executable, "manage.py", "db_worker", "--no-reload", "--verbosity", "0"]
-
-    with (
-        started(gunicorn, env={**env, "KAYNAK_BIND": f"127.0.0.1:{first}"}, log=log),
-        started(gunicorn, env={**env, "KAYNAK_BIND": f"127.0.0.1:{second}"}, log=log),
-        started(worker, env=env, log=log),
-    ):
-        for port in (first, second):
-            status, body = wait_for(
-                lambda p=port: health(p), seconds=60, what="no /healthz", log=log
-            )
-            assert status == 200, body
-            assert body["checks"]["search_index"]["backend"] == search_backend, body
-
+    with app_servers_and_a_worker([env, env], env, backend=search_backend, log=log) as ports:
+        first, second = ports
         # A document sent to the first server is found through the second.
         record = {
             "title": "Lighthouse keeper's ledger",
