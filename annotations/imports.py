@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -65,6 +65,12 @@ class ImportRefused(KaynakError):
 class PayloadTooLarge(ImportRefused):
     code = "payload_too_large"
     status_code = 413
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the payload is larger than the upload limit ({limit:,} bytes)", limit=limit
+    )
 
 
 class _ItemFailed(Exception):
@@ -125,13 +131,20 @@ PAGE_TYPES = {"AnnotationPage", "as:OrderedCollectionPage"}
 MAX_NESTING = 8
 
 
-def payload_from_bytes(raw: bytes) -> Any:
-    """The JSON of an upload, refused if larger than the upload limit or not JSON."""
+class Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def payload_from(received: Readable, *, size: int | None = None) -> Any:
+    """The JSON of what was received (a request body, an uploaded file, a file), read no
+    further than one byte past the upload limit: refused when its known `size` (a declared
+    length, an upload's size) or what it holds is over the limit, or when it is not JSON."""
     limit = settings.KAYNAK_MAX_UPLOAD_BYTES
+    if (size or 0) > limit:
+        raise _too_large(limit)
+    raw = received.read(limit + 1)
     if len(raw) > limit:
-        raise PayloadTooLarge(
-            f"the payload is larger than the upload limit ({limit:,} bytes)", limit=limit
-        )
+        raise _too_large(limit)
     try:
         return json.loads(raw)
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError

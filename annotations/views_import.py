@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
@@ -13,12 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations.imports import (
-    ImportReport,
-    PayloadTooLarge,
-    annotations_import,
-    payload_from_bytes,
-)
+from annotations.imports import ImportReport, annotations_import, payload_from
 from annotations.serializers import ImportParametersSerializer, ImportReportSerializer
 from annotations.views import ERROR, PARSERS, UNAUTHENTICATED
 from archive.serializers import ErrorSerializer
@@ -67,19 +61,12 @@ class AnnotationImportView(GenericAPIView):
     def post(self, request: Request) -> Response:
         parameters = ImportParametersSerializer(data=request.query_params)
         parameters.is_valid(raise_exception=True)
-        limit = settings.KAYNAK_MAX_UPLOAD_BYTES
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        if declared > limit:
-            raise PayloadTooLarge(
-                f"the payload is larger than the upload limit ({limit:,} bytes)", limit=limit
-            )
-        # Read past the limit by one byte, so that a body without a length is refused too.
-        payload = payload_from_bytes(request.read(limit + 1))
         report = annotations_import(
-            payload,
+            payload_from(request, size=declared),
             person=signed_in(request.user),
             hosts={request.get_host()},
             dry_run=parameters.validated_data["dry_run"],

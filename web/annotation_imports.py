@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 
-from annotations.imports import annotations_import, payload_from_bytes
+from annotations.imports import annotations_import, payload_from
 from annotations.models import Visibility
 from kaynak.errors import KaynakError
 from kaynak.users import signed_in
@@ -55,7 +55,7 @@ def annotation_import_page(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["file"]
             try:
                 report = annotations_import(
-                    payload_from_bytes(upload.read(settings.KAYNAK_MAX_UPLOAD_BYTES + 1)),
+                    payload_from(upload, size=upload.size),
                     person=signed_in(request.user),
                     hosts={request.get_host()},
                     dry_run=form.cleaned_data["dry_run"],

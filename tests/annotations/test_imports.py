@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 
-from annotations.imports import ImportRefused, annotations_import
+from annotations.imports import ImportRefused, PayloadTooLarge, annotations_import, payload_from
 from annotations.models import Annotation, AnnotationRevision, Reply, Tag
 from annotations.services import SourceTagInput, annotation_create, annotation_delete, reply_create
 from archive.services.documents import document_withdraw
@@ -528,6 +529,56 @@ def test_a_payload_over_the_upload_limit_is_refused(owner, client_for, document,
 
     assert response.status_code == 413
     assert not Annotation.objects.exists()
+
+
+def test_an_oversized_payload_gets_the_same_refusal_from_the_api_the_page_and_the_command(
+    owner, client_for, client, document, settings, tmp_path
+) -> None:
+    settings.KAYNAK_MAX_UPLOAD_BYTES = 100
+    payload = json.dumps(annotation_json(quote_target(document, "Kadıköy"), bodyValue="x" * 200))
+    reason = "the payload is larger than the upload limit (100 bytes)"
+
+    through_api = client_for(owner).post(
+        "/api/annotations/import/", payload, content_type="application/json"
+    )
+    client.force_login(owner)
+    through_page = client.post(
+        "/annotations/import/",
+        {"file": SimpleUploadedFile("big.jsonld", payload.encode()), "visibility": "private"},
+    )
+    path = tmp_path / "big.jsonld"
+    path.write_text(payload)
+    with pytest.raises(CommandError) as through_command:
+        call_command("annotations_import", str(path), "--user", "owner", "--host", "testserver")
+
+    assert (through_api.status_code, through_api.json()["detail"]) == (413, reason)
+    assert through_page.status_code == 413 and reason in through_page.content.decode()
+    assert reason in str(through_command.value)
+    assert not Annotation.objects.exists()
+
+
+class Unreadable:
+    def read(self, size: int = -1, /) -> bytes:
+        raise AssertionError("read although its size was known to be over the limit")
+
+
+class Stream:
+    """A body of unknown length."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self.data[:size]
+
+
+def test_a_payload_is_refused_by_its_known_size_unread_or_by_what_it_holds(settings) -> None:
+    settings.KAYNAK_MAX_UPLOAD_BYTES = 10
+    with pytest.raises(PayloadTooLarge):
+        payload_from(Unreadable(), size=11)
+    with pytest.raises(PayloadTooLarge):
+        payload_from(Stream(b'["' + b"x" * 20 + b'"]'))
+    assert payload_from(Stream(b'["xxxx"]'), size=None) == ["xxxx"]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.imports import annotations_import, payload_from_bytes
+from annotations.imports import annotations_import, payload_from
 from annotations.models import Visibility
 from kaynak.errors import KaynakError
 
@@ -41,15 +41,17 @@ class Command(BaseCommand):
         path: Path = options["path"]
         try:
             with path.open("rb") as handle:
-                raw = handle.read(settings.KAYNAK_MAX_UPLOAD_BYTES + 1)
+                payload = payload_from(handle, size=path.stat().st_size)
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from None
+        except KaynakError as error:
+            raise CommandError(f"{path} was not imported: {error.message}") from None
         hosts = options["host"] or [
             host for host in settings.ALLOWED_HOSTS if host != "*" and not host.startswith(".")
         ]
         try:
             report = annotations_import(
-                payload_from_bytes(raw),
+                payload,
                 person=person,
                 hosts=hosts,
                 dry_run=options["dry_run"],
