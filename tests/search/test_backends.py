@@ -8,7 +8,13 @@ from django.core import checks
 from django.db import connection
 
 from search.backends import backend
-from search.backends.postgres import build_entry, quote_lexeme, schema, translate
+from search.backends.postgres import (
+    build_entry,
+    quote_lexeme,
+    ranking_query,
+    schema,
+    translate,
+)
 from search.documents import documents_for_index
 from search.engine import search
 from search.index import update_search_index
@@ -133,3 +139,17 @@ def test_a_tsquery_names_a_weight_only_where_its_lexeme_does_not_tell_the_field(
     unfielded word, asked of title and text alike, and a prefixed name go without."""
     condition = translate(parse_query(query, schema()))
     assert condition.ts is not None and condition.ts.startswith(tsquery)
+
+
+def test_a_ranking_keeps_the_words_and_phrases_whose_every_lexeme_some_entry_holds() -> None:
+    ranking = ranking_query(parse_query('harbour "tide table" NOT storm', schema()))
+    assert ranking is not None
+    assert "'storm'" not in ranking.lexemes()  # a word under NOT ranks nothing
+    assert {"'harbour'", "'o:harbour'", "'tide'", "'table'", "'en:tabl'"} <= set(ranking.lexemes())
+    # 'en:tabl' is not held: the stemmed phrase goes, though its other stem is held.
+    held = {"'harbour'", "'en:harbour'", "'tide'", "'table'", "'en:tide'"}
+    assert ranking.held(held) == (
+        "'harbour':A | 'harbour':B | 'en:harbour' | ('tide':A <-> 'table':A) "
+        "| ('tide':B <-> 'table':B)"
+    )
+    assert ranking.held(set()) is None
