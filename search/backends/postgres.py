@@ -530,33 +530,67 @@ def terms_within(fieldname: str, word: str, maxdist: int, prefix: int) -> list[s
 _EXPANDING_FIELDS = frozenset(VOCABULARY_FIELDS)
 
 
+_MULTITERMS = whoosh_query.Prefix | whoosh_query.Wildcard | whoosh_query.FuzzyTerm
+
+
+def _pattern(node: whoosh_query.Query) -> tuple[Any, ...]:
+    """What a prefix, wildcard or fuzzy word asks, whatever its field."""
+    return (
+        type(node),
+        str(node.text),
+        getattr(node, "maxdist", None),
+        getattr(node, "prefixlength", None),
+    )
+
+
+def _vocabulary_words(node: whoosh_query.Query) -> list[str]:
+    """The vocabulary words of the node's field its prefix, wildcard or fuzzy word matches;
+    refused when they are too many."""
+    fieldname, text = node.field(), str(node.text)
+    if isinstance(node, whoosh_query.FuzzyTerm):
+        prefix = min(max(node.prefixlength, MIN_PREFIX), len(text))
+        words = terms_within(fieldname, text, node.maxdist, prefix)
+    elif isinstance(node, whoosh_query.Prefix):
+        words = vocabulary_like(fieldname, _like_escape(text) + "%")
+    else:
+        pattern = "".join({"*": "%", "?": "_"}.get(char, _like_escape(char)) for char in text)
+        words = vocabulary_like(fieldname, pattern)
+    limit = query_language.MAX_EXPANSIONS
+    if len(words) > limit:
+        raise SearchQueryError(
+            f"{node!s} matches more than {limit} different words; be more specific"
+        )
+    return words
+
+
 def expand_multiterms(parsed: whoosh_query.Query) -> whoosh_query.Query:
     """`search.query.expand_multiterms` over the vocabulary: each prefix, wildcard and fuzzy
-    word becomes the words it matches, and one that matches too many is refused."""
+    word becomes the words it matches, and one that matches too many is refused.
+
+    A pattern asked of both the title and the text (as every unfielded one is) becomes, in
+    each, the words either field holds. A word no title holds finds no title, so the query
+    finds the same entries; but a word asked of both fields is one lexeme without a weight
+    (`_either_text_field`), which the GIN index answers alone, where a word asked of the text
+    only must be checked against each candidate's vector. At 44,500 entries `technolog*`
+    took 56 ms that way."""
+    found: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
+    for leaf in parsed.leaves():
+        if isinstance(leaf, _MULTITERMS) and leaf.field() in _EXPANDING_FIELDS:
+            key = (leaf.field(), _pattern(leaf))
+            if key not in found:
+                found[key] = _vocabulary_words(leaf)
 
     def expand(node: whoosh_query.Query) -> whoosh_query.Query:
-        if not isinstance(
-            node, whoosh_query.Prefix | whoosh_query.Wildcard | whoosh_query.FuzzyTerm
-        ):
+        if not isinstance(node, _MULTITERMS):
             return node
         fieldname = node.field()
         if fieldname not in _EXPANDING_FIELDS:
             return whoosh_query.NullQuery
-        text = str(node.text)
-        if isinstance(node, whoosh_query.FuzzyTerm):
-            prefix = min(max(node.prefixlength, MIN_PREFIX), len(text))
-            words = terms_within(fieldname, text, node.maxdist, prefix)
-        elif isinstance(node, whoosh_query.Prefix):
-            words = vocabulary_like(fieldname, _like_escape(text) + "%")
-        else:
-            pattern = "".join({"*": "%", "?": "_"}.get(char, _like_escape(char)) for char in text)
-            words = vocabulary_like(fieldname, pattern)
-        limit = query_language.MAX_EXPANSIONS
-        if len(words) > limit:
-            raise SearchQueryError(
-                f"{node!s} matches more than {limit} different words; be more specific"
-            )
-        terms = [whoosh_query.Term(fieldname, word, boost=node.boost) for word in words]
+        words = set(found[(fieldname, _pattern(node))])
+        if fieldname in _WEIGHED_FIELDS:
+            (other,) = _WEIGHED_FIELDS - {fieldname}
+            words.update(found.get((other, _pattern(node)), []))
+        terms = [whoosh_query.Term(fieldname, word, boost=node.boost) for word in sorted(words)]
         return whoosh_query.Or(terms) if terms else whoosh_query.NullQuery
 
     return parsed.accept(expand).normalize()

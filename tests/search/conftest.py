@@ -13,7 +13,7 @@ from tests.conftest import search_backends
 
 # PostgreSQL's own ranking is compared only where PostgreSQL runs: on a SQLite run it is not a
 # case at all (as the postgres search cases are not), rather than a skipped one.
-collect_ignore = [] if "postgres" in search_backends() else ["test_postgres_ranking.py"]
+collect_ignore = [] if "postgres" in search_backends() else ["test_postgres_backend.py"]
 
 
 @pytest.fixture

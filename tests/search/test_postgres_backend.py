@@ -1,5 +1,5 @@
-"""The postgres backend's ranking, against PostgreSQL's own ts_rank_cd (a PostgreSQL run only:
-see `collect_ignore` in this folder's conftest)."""
+"""What the postgres backend asks of PostgreSQL (a PostgreSQL run only: see `collect_ignore`
+in this folder's conftest)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from search.backends.postgres import (
     expand_multiterms,
     ranking_query,
     schema,
+    translate,
 )
 from search.engine import search
 from search.query import parse_query
@@ -44,3 +45,18 @@ def test_words_no_entry_holds_leave_the_ranking_and_change_no_score(indexed, res
     results = search(query, user=researcher)
     assert len(results.hits) == 3
     assert {hit.document_id: hit.score for hit in results.hits} == pytest.approx(every_word)
+
+
+def test_a_pattern_asked_of_title_and_text_becomes_words_the_index_answers_alone(
+    indexed, researcher
+) -> None:
+    """`harbourmaster` is in no title: asked of the text only, it would need a weight, which
+    makes PostgreSQL re-read every candidate's vector; asked of both, it needs none."""
+    in_title = indexed(title="HARBOURS", body="Nothing of note.")
+    in_text = indexed(title="NEWS", body="The harbourmaster left.")
+    parsed = expand_multiterms(parse_query("harbour*", schema()))
+    assert translate(parsed).ts == "(('harbourmaster') | ('harbours'))"
+    title_only = translate(expand_multiterms(parse_query("title:harbour*", schema())))
+    assert title_only.ts == "'harbours':A"
+    found = {hit.document_id for hit in search("harbour*", user=researcher).hits}
+    assert found == {in_title.pk, in_text.pk}
