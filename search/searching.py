@@ -11,8 +11,8 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db.models.functions import Left
+from whoosh import collectors
 from whoosh import query as whoosh_query
-from whoosh import sorting
 from whoosh.fields import Schema
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -21,6 +21,7 @@ from annotations.selectors import AnnotationFilters
 from archive.models import Document
 from kaynak.users import Requester
 from search.annotation_search import annotation_search
+from search.facets import MatchesBySegment, facet_counts
 from search.index import searcher_in_step, shared_searcher
 from search.query import (
     SearchQueryError,
@@ -124,17 +125,38 @@ def _filter_query(filters: SearchFilters) -> whoosh_query.Query | None:
     return whoosh_query.And(clauses) if clauses else None
 
 
-def _facets(searcher: Searcher) -> dict[str, sorting.FacetType]:
-    """Facets over the whole result set, for the fields that hold any value at all (counting
-    a multi-valued field costs a pass over its postings, wasted when it is empty)."""
+def _facet_fields(searcher: Searcher) -> dict[str, str]:
+    """The facets counted: those whose fields hold any value at all (a multi-valued field's
+    values cost a pass over its postings, wasted when it is empty)."""
     reader = searcher.reader()
     return {
-        name: sorting.FieldFacet(
-            fieldname, allow_overlap=fieldname in _MULTI_VALUED, maptype=sorting.Count
-        )
+        name: fieldname
         for name, fieldname in FACETS.items()
         if fieldname not in _MULTI_VALUED or next(reader.lexicon(fieldname), None) is not None
     }
+
+
+def _collector(
+    *,
+    limit: int,
+    sortedby: str | None,
+    reverse: bool,
+    filter: whoosh_query.Query | None,
+    mask: set[int] | None,
+) -> tuple[collectors.Collector, MatchesBySegment]:
+    """The collector `Searcher.collector` makes for these arguments when it counts facets,
+    with the matches kept for them. A relevance search collects every match scored, as Whoosh's
+    facets have it do: a top-N collector skips and drops matches that cannot reach the page."""
+    ordered: collectors.Collector
+    if sortedby:
+        ordered = collectors.SortingCollector(sortedby, limit=limit, reverse=reverse)
+    else:
+        ordered = collectors.UnlimitedCollector(reverse=reverse)
+    matches = MatchesBySegment(ordered)
+    if filter is None and not mask:
+        return matches, matches
+    # Filtering wraps last, so it sees the documents first (as in Searcher.collector).
+    return collectors.FilterCollector(matches, filter, mask), matches
 
 
 LEAD = 200
@@ -333,18 +355,17 @@ def search(
         parsed = expand_multiterms(
             parse_query(query, searcher.schema, annotated=annotated_documents(user)), searcher
         )
-        facets = _facets(searcher)
         mask = set(in_step.mask) or None
-        results = searcher.search(
-            parsed,
+        collector, matches = _collector(
             limit=page * page_size,
-            filter=_filter_query(filters),
-            mask=mask,
-            groupedby=facets,
             sortedby=sortedby,
             reverse=reverse,
+            filter=_filter_query(filters),
+            mask=mask,
         )
-        total = len(results)
+        searcher.search_with_collector(parsed, collector)
+        results = collector.results()
+        total = sum(len(docnums) for _, docnums in matches.segments)
         if total and (page - 1) * page_size >= total:
             last = math.ceil(total / page_size)
             raise SearchQueryError(f"page {page} is beyond the last page ({last})")
@@ -365,13 +386,9 @@ def search(
             )
             for hit in page_hits
         )
+        counted = facet_counts(matches, _facet_fields(searcher), _MULTI_VALUED)
         counts = {
-            name: sorted(
-                ((key, count) for key, count in results.groups(name).items() if key),
-                key=lambda item: (-item[1], item[0]),
-            )
-            if name in facets
-            else []
+            name: sorted(counted.get(name, {}).items(), key=lambda item: (-item[1], item[0]))
             for name in FACETS
         }
         suggestion = (
