@@ -10,8 +10,8 @@ one run on one machine.
     (parsing, provenance, stored originals, database, and the index after each commit).
 (c) GET /api/search/ through Django (in-process test client, signed in; facets and
     highlights on) over a fixed set of queries.
-(d) the raw Whoosh searcher on the same queries, parsed the same way, with the same facets,
-    sorting and highlights, reading texts from memory instead of the database.
+(d) the raw Whoosh searcher on the same queries, parsed the same way, with the same facets
+    (Whoosh's own), sorting and highlights, reading texts from memory instead of the database.
 
 With `--backend postgres` (or `both`), each on a throwaway PostgreSQL database of its own:
 (e) raw PostgreSQL full-text search, no Django: the corpus loaded with COPY into a table with a
@@ -200,10 +200,10 @@ def phase_api(args: argparse.Namespace) -> dict:
 
 def phase_raw_search(args: argparse.Namespace) -> dict:
     setup_django(Path(args.workdir), None)  # for the query parser's settings only
-    from whoosh import highlight, index
+    from whoosh import highlight, index, sorting
 
     from search.query import expand_multiterms, parse_query
-    from search.searching import SORTS, _facets
+    from search.searching import FACETS, SORTS
 
     class MarkFormatter(highlight.HtmlFormatter):
         template = "<mark>%(t)s</mark>"
@@ -211,6 +211,17 @@ def phase_raw_search(args: argparse.Namespace) -> dict:
     texts = {str(n): article["body"] for n, article in enumerate(load_articles(args.copies))}
     ix = index.open_dir(str(Path(args.workdir) / "raw-index"))
     searcher = ix.searcher()  # kept open, as the API keeps its own
+    # Whoosh's own facets (Kaynak counts them from segment values it keeps: search.facets),
+    # for the fields that hold any value.
+    multi_valued = {"tag_ids", "source_ids"}
+    facets = {
+        name: sorting.FieldFacet(
+            fieldname, allow_overlap=fieldname in multi_valued, maptype=sorting.Count
+        )
+        for name, fieldname in FACETS.items()
+        if fieldname not in multi_valued
+        or next(searcher.reader().lexicon(fieldname), None) is not None
+    }
     timings, totals = [], {}
     for query, sort in QUERIES:
         sortedby, reverse = SORTS[sort]
@@ -220,7 +231,7 @@ def phase_raw_search(args: argparse.Namespace) -> dict:
             results = searcher.search(
                 parsed,
                 limit=PAGE_SIZE,
-                groupedby=_facets(searcher),
+                groupedby=facets,
                 sortedby=sortedby,
                 reverse=reverse,
                 terms=True,
