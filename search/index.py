@@ -256,14 +256,42 @@ def index_writer(index: Index) -> Iterator[IndexWriter]:
     writer.commit()
 
 
+def _ids_in_index(writer: IndexWriter, ids: list[int]) -> set[int]:
+    """Those of `ids` with an entry in the index (or one deleted but not yet merged away, which
+    errs the safe way). One walk per segment over the `id` terms between the smallest and
+    the largest of them, as text: a batch of new documents' ids takes milliseconds there,
+    where asking each id of each segment, as `update_document` does, took about a millisecond
+    a document at 44,500 documents in 11 segments."""
+    wanted = {str(pk) for pk in ids}
+    low, high = min(wanted), max(wanted)
+    found: set[int] = set()
+    reader = writer.reader()
+    try:
+        for segment, _offset in reader.leaf_readers():
+            for fieldname, term in segment.terms_from("id", low):
+                text = term.decode() if isinstance(term, bytes) else term
+                if fieldname != "id" or text > high:
+                    break
+                if text in wanted:
+                    found.add(int(text))
+    finally:
+        reader.close()
+    return found
+
+
 def _write(path: Path, ids: list[int]) -> None:
     with index_writer(_open(path)) as writer:
         # Read under the lock: see the module docstring.
+        in_index = _ids_in_index(writer, ids)
         indexed = set()
         for document, terms in documents_for_index(ids):
-            writer.update_document(**document_fields(document, terms))
+            fields = document_fields(document, terms)
+            if document.pk in in_index:
+                writer.update_document(**fields)  # deletes the entry it replaces
+            else:
+                writer.add_document(**fields)
             indexed.add(document.pk)
-        for missing in set(ids) - indexed:
+        for missing in (set(ids) - indexed) & in_index:
             writer.delete_by_term("id", str(missing))
 
 

@@ -45,6 +45,14 @@ def index_entries() -> dict[int, dict]:
         return {int(fields["id"]): fields for fields in searcher.all_stored_fields()}
 
 
+def index_entry_count() -> int:
+    """How many entries the live index of the backend in use holds (duplicates counted)."""
+    if settings.KAYNAK_SEARCH_BACKEND == "postgres":
+        return SearchEntry.objects.count()
+    with open_index().searcher() as searcher:
+        return int(searcher.doc_count())
+
+
 def add_orphan_entry(pk: int) -> None:
     """An entry for a document the database does not have (as a damaged restore leaves)."""
     if settings.KAYNAK_SEARCH_BACKEND == "postgres":

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.db import connection, transaction
+from whoosh.index import create_in
 
 from archive import services
 from archive.ingest import Submission
@@ -23,12 +24,14 @@ from search.engine import (
     remove_documents,
     search,
 )
-from search.index import index_root, live_generation
+from search.index import _ids_in_index, index_root, live_generation, update_search_index
+from search.schema import build_schema
 from tests.factories import DocumentFactory, SourceFactory, reprint_bytes
 from tests.search.conftest import (
     add_orphan_entry,
     damage_index,
     index_entries,
+    index_entry_count,
     queued_index_updates,
 )
 
@@ -163,6 +166,20 @@ def test_a_source_unrelated_to_documents_reindexes_nothing(committed) -> None:
             source=SourceFactory(), actor=None, name="Renamed Outlet", kind="outlet"
         )
     assert callbacks == []
+
+
+def test_an_index_update_adds_new_entries_and_replaces_old_ones_one_per_document(
+    indexed, researcher
+) -> None:
+    first = indexed(title="HARBOUR DUES")
+    update_search_index.func([first.pk])  # again: replaced, not doubled
+    second = DocumentFactory(title="HARBOUR LIGHTS")  # its own update not run yet
+    document_update(  # its own update not run either: the one below brings both
+        document=first, actor=researcher, agent=kaynak_agent("test"), title="HARBOUR FEES"
+    )
+    update_search_index.func([first.pk, second.pk])
+    assert index_entry_count() == 2
+    assert sorted(titles_found("harbour", researcher)) == ["HARBOUR FEES", "HARBOUR LIGHTS"]
 
 
 def test_index_documents_removes_entries_of_documents_that_are_gone(indexed, monkeypatch) -> None:
@@ -333,3 +350,21 @@ def test_withdrawal_removes_the_document_from_search_and_restoration_returns_it(
     with committed():
         services.document_restore(document=document, actor=curator, agent="t")
     assert titles_found("lighthouse", researcher) == [document.title]
+
+
+@pytest.mark.whoosh_only
+def test_the_ids_in_a_whoosh_index_are_found_by_one_walk_of_each_segment(tmp_path) -> None:
+    """Ids compare as text there: 10 and 100 sort between 1 and 9."""
+    whoosh = create_in(str(tmp_path), build_schema())
+    for batch in (["9", "10"], ["100", "95"]):
+        writer = whoosh.writer()
+        for pk in batch:
+            writer.add_document(id=pk, title="entry")
+        writer.commit(merge=False)
+    writer = whoosh.writer()
+    try:
+        assert _ids_in_index(writer, [9, 10, 11, 100, 1000]) == {9, 10, 100}
+        assert _ids_in_index(writer, [95]) == {95}
+        assert _ids_in_index(writer, [96, 99, 101]) == set()
+    finally:
+        writer.cancel()
