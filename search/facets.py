@@ -12,38 +12,45 @@ segment lives (segments never change, and a deleted document matches nothing).
 from __future__ import annotations
 
 import threading
-import weakref
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Any
 
 from whoosh.collectors import Collector, WrappingCollector
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, SegmentReader
 from whoosh.searching import Searcher
 
 # A segment's values of one field, by the segment's document number: its one value (None for
 # none) or, for a multi-valued field, a tuple of them.
 SegmentValues = list[Any]
 
-_values_by_segment: weakref.WeakKeyDictionary[IndexReader, dict[str, SegmentValues]] = (
-    weakref.WeakKeyDictionary()
-)
-_values_lock = threading.Lock()
+# Kept by segment id (random, never reused: a merge writes a new segment), not by reader
+# object: a searcher reopened after a write opens new readers on the same segments. Bounded
+# for the segments merged away since: the least recently used go first.
+MAX_KEPT = 256
+_kept: OrderedDict[tuple[str, str], SegmentValues] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def segment_values(reader: IndexReader, fieldname: str, *, multi_valued: bool) -> SegmentValues:
     """The values of `fieldname` of each document of one segment (`reader` a leaf reader)."""
-    with _values_lock:
-        known = _values_by_segment.setdefault(reader, {})
-        if fieldname in known:
-            return known[fieldname]
+    segment = reader.segment() if isinstance(reader, SegmentReader) else None
+    key = (segment.segment_id(), fieldname) if segment is not None else None
+    if key is not None:
+        with _kept_lock:
+            if key in _kept:
+                _kept.move_to_end(key)
+                return _kept[key]
     values: SegmentValues = [() if multi_valued else None] * reader.doc_count_all()
     if fieldname in reader.schema:
         for term in reader.lexicon(fieldname):
             name = term.decode()
             for docnum in reader.postings(fieldname, term).all_ids():
                 values[docnum] = values[docnum] + (name,) if multi_valued else name
-    with _values_lock:
-        _values_by_segment.setdefault(reader, {})[fieldname] = values
+    if key is not None:
+        with _kept_lock:
+            _kept[key] = values
+            while len(_kept) > MAX_KEPT:
+                _kept.popitem(last=False)
     return values
 
 

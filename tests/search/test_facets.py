@@ -102,10 +102,18 @@ def test_the_matches_kept_are_those_the_wrapped_collector_orders(tmp_path) -> No
         assert found == set(searcher.docs_for_query(Term("body", "tide")))
 
 
-def test_a_segments_values_are_read_once_and_kept_while_it_lives(tmp_path) -> None:
+def test_a_segments_values_are_read_once_and_kept_across_searchers(tmp_path) -> None:
     ix = several_segments(tmp_path)
     with ix.searcher() as searcher:
         [(first, _), *_] = searcher.leaf_searchers()
         values = segment_values(first.reader(), "outlet_id", multi_valued=False)
-        assert segment_values(first.reader(), "outlet_id", multi_valued=False) is values
         assert len(values) == first.reader().doc_count_all()
+    # A searcher opened after a write opens new readers on the segments it did not change.
+    writer = ix.writer()
+    writer.add_document(id="new", body="harbour", outlet_id="9")
+    writer.commit(merge=False)
+    with ix.searcher() as reopened:
+        [(same, _), *_, (added, _)] = reopened.leaf_searchers()
+        assert same.reader() is not first.reader()
+        assert segment_values(same.reader(), "outlet_id", multi_valued=False) is values
+        assert segment_values(added.reader(), "outlet_id", multi_valued=False) == ["9"]
