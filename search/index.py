@@ -263,6 +263,8 @@ def _ids_in_index(writer: IndexWriter, ids: list[int]) -> set[int]:
     where asking each id of each segment, as `update_document` does, took about a millisecond
     a document at 44,500 documents in 11 segments."""
     wanted = {str(pk) for pk in ids}
+    if not wanted:
+        return set()
     low, high = min(wanted), max(wanted)
     found: set[int] = set()
     reader = writer.reader()

@@ -366,5 +366,6 @@ def test_the_ids_in_a_whoosh_index_are_found_by_one_walk_of_each_segment(tmp_pat
         assert _ids_in_index(writer, [9, 10, 11, 100, 1000]) == {9, 10, 100}
         assert _ids_in_index(writer, [95]) == {95}
         assert _ids_in_index(writer, [96, 99, 101]) == set()
+        assert _ids_in_index(writer, []) == set()
     finally:
         writer.cancel()
