@@ -339,15 +339,20 @@ def _lexeme(fieldname: str, text: str, *, weighed: bool = True) -> str | None:
 _WEIGHED_FIELDS = frozenset({"title", "body"})
 
 
+def _words(node: whoosh_query.Term | whoosh_query.Phrase) -> tuple[str, ...]:
+    """The word of a term, or the words of a phrase."""
+    if isinstance(node, whoosh_query.Term):
+        text = node.text
+        return (text.decode() if isinstance(text, bytes) else str(text),)
+    return tuple(node.words)
+
+
 def _words_key(node: whoosh_query.Query) -> tuple[str, ...] | None:
     """The words of a term or phrase of the title or the text, else None."""
     if getattr(node, "fieldname", None) not in _WEIGHED_FIELDS:
         return None
-    if isinstance(node, whoosh_query.Term):
-        text = node.text.decode() if isinstance(node.text, bytes) else str(node.text)
-        return (text,)
-    if isinstance(node, whoosh_query.Phrase):
-        return tuple(node.words)
+    if isinstance(node, whoosh_query.Term | whoosh_query.Phrase):
+        return _words(node)
     return None
 
 
@@ -403,7 +408,7 @@ def translate(node: whoosh_query.Query) -> Condition:
     if node is whoosh_query.NullQuery or isinstance(node, type(whoosh_query.NullQuery)):
         return FALSE
     if isinstance(node, whoosh_query.Term):
-        text = node.text.decode() if isinstance(node.text, bytes) else str(node.text)
+        [text] = _words(node)
         if node.fieldname == "language":
             return Condition(sql="e.language = %s", params=(text,))
         if node.fieldname == "id":
@@ -462,11 +467,7 @@ class Ranking:
 
 def _needed_lexemes(node: whoosh_query.Term | whoosh_query.Phrase) -> frozenset[str]:
     prefix, _ = FIELD_LEXEMES[node.fieldname]
-    if isinstance(node, whoosh_query.Term):
-        words = [node.text.decode() if isinstance(node.text, bytes) else str(node.text)]
-    else:
-        words = list(node.words)
-    return frozenset(quote_lexeme(prefix + word) for word in words)
+    return frozenset(quote_lexeme(prefix + word) for word in _words(node))
 
 
 def ranking_query(node: whoosh_query.Query) -> Ranking | None:
