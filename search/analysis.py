@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 
 import snowballstemmer
@@ -141,14 +141,34 @@ def _cached_index_terms(kind: str) -> Callable[[str], tuple[str, ...]]:
 _INDEX_TERMS = {kind: _cached_index_terms(kind) for kind in ("fold", *STEMMERS)}
 
 
-def index_terms(value: str, kind: str) -> Iterator[tuple[int, str]]:
-    """(position, term) of every term the analyzer of `kind` indexes in `value`, as its
-    tokenizer and WordFilter make them, without a token object per word: the postgres backend
-    builds its entries with this (a word's terms are cached: a corpus repeats its words)."""
+def term_positions(value: str, kind: str, start: int = 0) -> dict[str, list[int]]:
+    """Every term the analyzer of `kind` indexes in `value`, with its positions (counted from
+    `start`, in order), in the order the terms first occur: the tokens its tokenizer and
+    WordFilter make, without a token object per word. The postgres backend builds its entries
+    with this. A word's terms are worked out once per text (and cached across texts: a corpus
+    repeats its words), so the work per word is a dictionary lookup; a word with two terms that
+    are the same gives its position twice, as the analyzer does."""
     terms_of = _INDEX_TERMS[kind]
-    for position, match in enumerate(_WORDS.finditer(value)):
-        for term in terms_of(match.group()):
-            yield position, term
+    words: dict[str, list[int]] = {}
+    for position, word in enumerate(_WORDS.findall(value), start):
+        listed = words.get(word)
+        if listed is None:
+            words[word] = [position]
+        else:
+            listed.append(position)
+    positions: dict[str, list[int]] = {}
+    merged: set[str] = set()
+    for word, at in words.items():
+        for term in terms_of(word):
+            listed = positions.get(term)
+            if listed is None:
+                positions[term] = list(at)
+            else:
+                listed.extend(at)
+                merged.add(term)
+    for term in merged:
+        positions[term].sort()
+    return positions
 
 
 def folding_analyzer() -> Analyzer:

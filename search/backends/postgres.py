@@ -2,9 +2,9 @@
 
 Each document's entry (`search.models.SearchEntry`) holds one tsvector with the terms of every
 field Whoosh indexes, made in Python by the rules of Whoosh's analysers (`search.analysis`:
-words folded, or stemmed in the document's language and then folded; `index_terms` makes the
-analysers' terms without a token object per word) and written as a tsvector literal, so both
-backends index exactly the same terms. Fields are told apart by weight and prefix:
+words folded, or stemmed in the document's language and then folded; `term_positions` makes
+the analysers' terms and positions without a token object per word) and written as a tsvector
+literal, so both backends index exactly the same terms. Fields are told apart by weight and prefix:
 
     title            'term'      weight A     positions 1…
     body (text)      'term'      weight B     positions after the title's (no phrase spans both)
@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from django.conf import settings
@@ -40,7 +41,7 @@ from whoosh.fields import Schema
 from archive.models import Document
 from kaynak.users import Requester
 from search import query as query_language
-from search.analysis import analyzer_kind, index_terms
+from search.analysis import analyzer_kind, term_positions
 from search.backends import RebuildReport
 from search.documents import documents_for_index, indexable_document_ids
 from search.index import (
@@ -91,6 +92,10 @@ RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 MAX_POSITION = 16_383
 MAX_POSITIONS_PER_LEXEME = 256
 MAX_LEXEME_BYTES = 2_000
+# Each position as tsvector text with each weight ("7B"): an entry writes hundreds of them.
+WEIGHTED_POSITIONS = {
+    weight: [f"{position}{weight}" for position in range(MAX_POSITION + 1)] for weight in "ABCD"
+}
 MAX_LEXEME_CHARS = MAX_LEXEME_BYTES // 4
 # A tsvector holds at most 1 MiB of distinct lexemes; past this many bytes of them (a text of
 # millions of distinct words) further new words are left out of the entry rather than the whole
@@ -140,6 +145,22 @@ def quote_lexeme(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def tsvector_literal(pieces: dict[str, str]) -> str:
+    """The tsvector literal of lexemes and their positions as text ("1A,5A"), each lexeme
+    quoted as `quote_lexeme` quotes it, all at once (an entry has hundreds)."""
+    # A lexeme is made of word characters, never NUL, so NUL can join them.
+    lexemes = "\0".join(pieces)
+    if "'" in lexemes or "\\" in lexemes:
+        lexemes = lexemes.replace("\\", "\\\\").replace("'", "''")
+    quoted = lexemes.split("\0")
+    return " ".join(
+        [
+            f"'{lexeme}':{positions}"
+            for lexeme, positions in zip(quoted, pieces.values(), strict=True)
+        ]
+    )
+
+
 # --- Entries -----------------------------------------------------------------------------------
 
 
@@ -180,7 +201,9 @@ def _ids(value: str) -> list[int]:
 def build_entry(document: Document, terms: AnnotationTerms) -> Entry:
     """The entry of `document`: the same fields (and fingerprint) as its Whoosh entry."""
     fields = document_fields(document, terms)
-    positions: dict[str, list[str]] = {}
+    # Lexeme → its positions as tsvector text ("1A,5A"): title and body share unprefixed
+    # lexemes, so a lexeme of both has the title's positions, then the body's ("1A,9B").
+    pieces: dict[str, str] = {}
     vocabulary: set[tuple[str, str]] = set()
     index_schema = schema()
     offset = 0
@@ -189,43 +212,51 @@ def build_entry(document: Document, terms: AnnotationTerms) -> Entry:
         value = fields.get(fieldname)
         if not value:
             continue
-        last = 0
-        field_terms: set[str] = set()
         # The body's positions follow the title's, with a gap: a position keeps one weight.
         start = (offset if fieldname == "body" else 0) + 1
         kind = analyzer_kind(index_schema[fieldname].analyzer)
-        for position, text in index_terms(value, kind):
+        weighted = WEIGHTED_POSITIONS[weight]
+        last = start
+        field_terms: list[str] = []
+        for text, positions in term_positions(value, kind, start).items():
             # (A UTF-8 character takes at most 4 bytes: shorter terms need no encoding.)
             if not text or (len(text) > MAX_LEXEME_CHARS and len(text.encode()) > MAX_LEXEME_BYTES):
                 continue
-            last = position
+            if positions[-1] > last:
+                last = positions[-1]
             key = prefix + text if prefix else text
-            listed = positions.get(key)
-            if listed is None:
+            # PostgreSQL keeps a lexeme's first 256 positions, each once (sending more, in
+            # order, would only see them dropped), and takes positions past its largest as the
+            # largest.
+            if len(positions) > MAX_POSITIONS_PER_LEXEME:
+                del positions[MAX_POSITIONS_PER_LEXEME:]
+            if positions[-1] >= MAX_POSITION:
+                positions = [at if at < MAX_POSITION else MAX_POSITION for at in positions]
+            if len(positions) == 1:
+                piece = weighted[positions[0]]
+            else:
+                piece = ",".join(map(weighted.__getitem__, positions))
+            held = pieces.get(key)
+            if held is None:
                 size = len(key.encode()) + 1
                 if lexeme_bytes + size > MAX_LEXEMES_BYTES:
                     continue
                 lexeme_bytes += size
-                listed = positions[key] = []
-            if len(listed) < MAX_POSITIONS_PER_LEXEME:
-                at = start + position
-                listed.append(f"{at if at < MAX_POSITION else MAX_POSITION}{weight}")
-            field_terms.add(text)
+                pieces[key] = piece
+            else:
+                pieces[key] = held + "," + piece
+            if len(text) <= MAX_VOCABULARY_TERM:
+                field_terms.append(text)
         if fieldname in VOCABULARY_FIELDS:
-            vocabulary.update(
-                (fieldname, text) for text in field_terms if len(text) <= MAX_VOCABULARY_TERM
-            )
+            vocabulary.update(zip(repeat(fieldname), field_terms))
         if fieldname == "title":
-            offset = last + 2
-    vector = " ".join(
-        f"{quote_lexeme(lexeme)}:{','.join(dict.fromkeys(listed))}"
-        for lexeme, listed in positions.items()
-    )
+            offset = last - start + 2
+    published = fields.get("published")
     published = fields.get("published")
     return Entry(
         document_id=document.pk,
         fingerprint=fields["fingerprint"],
-        vector=vector,
+        vector=tsvector_literal(pieces),
         language=fields["language"],
         published=published,
         reprinted=fields.get("reprinted"),

@@ -14,11 +14,13 @@ from search.backends.postgres import (
     ranking_query,
     schema,
     translate,
+    tsvector_literal,
 )
 from search.documents import documents_for_index
 from search.engine import search
 from search.index import update_search_index
 from search.query import parse_query
+from search.schema import document_fields
 from tests.factories import DocumentFactory
 from tests.search.conftest import index_entries
 
@@ -49,6 +51,10 @@ def test_lexemes_are_quoted_for_a_tsvector_literal() -> None:
     assert quote_lexeme("plain") == "'plain'"
     assert quote_lexeme("o'neill") == "'o''neill'"
     assert quote_lexeme("back\\slash") == "'back\\\\slash'"
+    assert tsvector_literal({"plain": "1A", "o'neill": "2A,9B", "back\\slash": "3B"}) == (
+        "'plain':1A 'o''neill':2A,9B 'back\\\\slash':3B"
+    )
+    assert tsvector_literal({"plain": "1A", "word": "2C"}) == "'plain':1A 'word':2C"
 
 
 def test_an_entry_holds_whooshs_terms_by_field_weight_and_position(indexed) -> None:
@@ -71,6 +77,52 @@ def test_an_entry_holds_whooshs_terms_by_field_weight_and_position(indexed) -> N
     assert lexemes["'o:gunluk'"] == "1D"
     assert ("outlet", "gunluk") in entry.vocabulary and ("body", "kurakligin") in entry.vocabulary
     assert not any(field.startswith("stem") for field, _ in entry.vocabulary)
+
+
+def test_an_entry_holds_each_fields_terms_at_the_analyzers_positions(indexed) -> None:
+    document = indexed(
+        title="IRAQ'S HARBOUR: THE HARBOUR BOARD",
+        body="The harbour board met. Iraq's board, Iraqs harbour; board, boards.",
+    )
+    [(loaded, terms)] = documents_for_index([document.pk])
+    fields = document_fields(loaded, terms)
+    assert loaded.language == "en"
+    lexemes = {
+        lexeme: set(positions.split(","))
+        for lexeme, positions in (
+            part.rsplit(":", 1) for part in build_entry(loaded, terms).vector.split(" ")
+        )
+    }
+    expected: dict[str, set[str]] = {}
+
+    def add(fieldname: str, prefix: str, start: int, weight: str) -> int:
+        tokens = schema()[fieldname].analyzer(fields[fieldname], positions=True, mode="index")
+        last = 0
+        for token in tokens:
+            expected.setdefault(quote_lexeme(prefix + token.text), set()).add(
+                f"{start + token.pos}{weight}"
+            )
+            last = token.pos
+        return last
+
+    title_last = add("title", "", 1, "A")
+    add("body", "", title_last + 3, "B")  # after the title's, a position apart
+    add("stem_en", "en:", 1, "C")
+    add("outlet", "o:", 1, "D")
+    add("reprinter", "r:", 1, "D")
+    assert lexemes == expected
+    # Title and text share a word's lexeme, each position with its field's weight.
+    assert lexemes["'harbour'"] == {"2A", "4A", "8B", "14B"}
+    assert lexemes["'iraq'"] == {"1A", "11B"} and lexemes["'en:iraq'"] >= {"1C", "10C", "12C"}
+
+
+def test_an_entry_sends_a_lexemes_first_256_positions_and_caps_them_at_16383(indexed) -> None:
+    document = indexed(title="CAPS", body="word " * 300 + "filler " * 16_400 + "last")
+    [(loaded, terms)] = documents_for_index([document.pk])
+    lexemes = dict(part.rsplit(":", 1) for part in build_entry(loaded, terms).vector.split(" "))
+    assert lexemes["'word'"].split(",") == [f"{position}B" for position in range(3, 259)]
+    assert lexemes["'last'"] == "16383B"
+    assert len(lexemes["'filler'"].split(",")) == 256
 
 
 @pytest.mark.usefixtures("search_backend")
