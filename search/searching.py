@@ -23,6 +23,7 @@ from kaynak.users import Requester
 from search.annotation_search import annotation_search
 from search.facets import MatchesBySegment, facet_counts
 from search.index import searcher_in_step, shared_searcher
+from search.phrases import adjacent_phrases
 from search.query import (
     SearchQueryError,
     expand_multiterms,
@@ -282,6 +283,19 @@ def suggested_query(
     return corrected if finds_anything(corrected) else None
 
 
+def _whoosh_query(
+    text: str,
+    searcher: Searcher,
+    *,
+    annotated: Callable[[str], whoosh_query.Query] | None = None,
+) -> whoosh_query.Query:
+    """`text` parsed, its wildcards and fuzzy words expanded over the index, its phrases
+    matched by position arithmetic (search.phrases)."""
+    return adjacent_phrases(
+        expand_multiterms(parse_query(text, searcher.schema, annotated=annotated), searcher)
+    )
+
+
 def _suggestion(
     searcher: Searcher,
     text: str,
@@ -291,7 +305,7 @@ def _suggestion(
 ) -> str | None:
     def finds_anything(corrected: str) -> bool:
         try:
-            query = expand_multiterms(parse_query(corrected, searcher.schema), searcher)
+            query = _whoosh_query(corrected, searcher)
         except SearchQueryError:
             return False
         return not searcher.search(
@@ -352,9 +366,7 @@ def search(
     with searcher_in_step() as in_step:
         searcher = in_step.searcher
         filters = filters or SearchFilters()
-        parsed = expand_multiterms(
-            parse_query(query, searcher.schema, annotated=annotated_documents(user)), searcher
-        )
+        parsed = _whoosh_query(query, searcher, annotated=annotated_documents(user))
         mask = set(in_step.mask) or None
         collector, matches = _collector(
             limit=page * page_size,
