@@ -32,7 +32,8 @@ _kept_lock = threading.Lock()
 
 
 def segment_values(reader: IndexReader, fieldname: str, *, multi_valued: bool) -> SegmentValues:
-    """The values of `fieldname` of each document of one segment (`reader` a leaf reader)."""
+    """The values of `fieldname` of each document of one segment (`reader` a leaf reader):
+    None for a document without one or deleted when they were read."""
     segment = reader.segment() if isinstance(reader, SegmentReader) else None
     key = (segment.segment_id(), fieldname) if segment is not None else None
     if key is not None:
@@ -42,10 +43,12 @@ def segment_values(reader: IndexReader, fieldname: str, *, multi_valued: bool) -
                 return _kept[key]
     values: SegmentValues = [() if multi_valued else None] * reader.doc_count_all()
     if fieldname in reader.schema:
-        for term in reader.lexicon(fieldname):
-            name = term.decode()
+        field = reader.schema[fieldname]
+        # A numeric field's terms are its values at every precision: only its full ones.
+        for term in field.sortable_terms(reader, fieldname):
+            value = field.from_bytes(term)
             for docnum in reader.postings(fieldname, term).all_ids():
-                values[docnum] = values[docnum] + (name,) if multi_valued else name
+                values[docnum] = values[docnum] + (value,) if multi_valued else value
     if key is not None:
         with _kept_lock:
             _kept[key] = values

@@ -23,7 +23,7 @@ from kaynak.users import Requester
 from search.annotation_search import annotation_search
 from search.facets import MatchesBySegment, facet_counts
 from search.index import searcher_in_step, shared_searcher
-from search.phrases import adjacent_phrases
+from search.matchers import whoosh_matchers
 from search.query import (
     SearchQueryError,
     expand_multiterms,
@@ -289,9 +289,9 @@ def _whoosh_query(
     *,
     annotated: Callable[[str], whoosh_query.Query] | None = None,
 ) -> whoosh_query.Query:
-    """`text` parsed, its wildcards and fuzzy words expanded over the index, its phrases
-    matched by position arithmetic (search.phrases)."""
-    return adjacent_phrases(
+    """`text` parsed, its wildcards and fuzzy words expanded over the index, its phrases and
+    date ranges matched by our own matchers (search.matchers)."""
+    return whoosh_matchers(
         expand_multiterms(parse_query(text, searcher.schema, annotated=annotated), searcher)
     )
 
