@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from whoosh import index
+from whoosh.fields import Schema
 
 from kaynak.tasks import DBTaskResult, TaskResultStatus
 from search.engine import open_index
@@ -81,3 +84,21 @@ def damage_index() -> Path:
         if path.name.endswith(".toc"):
             path.write_bytes(b"not an index table of contents")
     return generation
+
+
+def index_of_segments(
+    folder: Path, schema: Schema, segments: list[list[dict]], deleted: Iterable[str] = ()
+) -> index.Index:
+    """A bare Whoosh index in `folder` with a segment for each list of documents (none merged),
+    then the documents with the `deleted` ids deleted, the segments kept."""
+    ix = index.create_in(str(folder), schema)
+    for documents in segments:
+        writer = ix.writer()
+        for fields in documents:
+            writer.add_document(**fields)
+        writer.commit(merge=False)
+    writer = ix.writer()
+    for document_id in deleted:
+        writer.delete_by_term("id", document_id)
+    writer.commit(merge=False)
+    return ix

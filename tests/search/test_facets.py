@@ -12,6 +12,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.query import Or, Term
 
 from search.facets import MatchesBySegment, facet_counts, segment_values
+from tests.search.conftest import index_of_segments
 
 FIELDS = {"outlet": "outlet_id", "language": "language", "tag": "tag_ids"}
 MULTI_VALUED = {"tag_ids"}
@@ -28,29 +29,23 @@ def several_segments(folder: Path) -> index.Index:
         language=ID(),
         tag_ids=KEYWORD(),
     )
-    ix = index.create_in(str(folder), schema)
     draw = random.Random(20261205)
-    number = 0
-    for _segment in range(3):
-        writer = ix.writer()
-        for _ in range(60):
-            number += 1
-            fields = {
-                "id": str(number),
-                "body": " ".join(draw.choices(["harbour", "quay", "tide", "storm"], k=4)),
-                "published": draw.randint(20000101, 20091231),
-                "language": draw.choice(["en", "tr"]),
-                "tag_ids": " ".join(map(str, draw.sample(range(1, 6), draw.randint(0, 3)))),
-            }
-            if draw.random() < 0.8:
-                fields["outlet_id"] = str(draw.randint(1, 7))
-            writer.add_document(**fields)
-        writer.commit(merge=False)
-    writer = ix.writer()
-    for deleted in draw.sample(range(1, number + 1), 25):
-        writer.delete_by_term("id", str(deleted))
-    writer.commit(merge=False)
-    return ix
+    documents = []
+    for number in range(1, 181):
+        fields = {
+            "id": str(number),
+            "body": " ".join(draw.choices(["harbour", "quay", "tide", "storm"], k=4)),
+            "published": draw.randint(20000101, 20091231),
+            "language": draw.choice(["en", "tr"]),
+            "tag_ids": " ".join(map(str, draw.sample(range(1, 6), draw.randint(0, 3)))),
+        }
+        if draw.random() < 0.8:
+            fields["outlet_id"] = str(draw.randint(1, 7))
+        documents.append(fields)
+    deleted = [str(number) for number in draw.sample(range(1, 181), 25)]
+    return index_of_segments(
+        folder, schema, [documents[:60], documents[60:120], documents[120:]], deleted
+    )
 
 
 def whooshs_counts(searcher, query) -> dict[str, dict[str, int]]:

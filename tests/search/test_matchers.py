@@ -18,6 +18,7 @@ from search.matchers import (
     KeptValuesRange,
     whoosh_matchers,
 )
+from tests.search.conftest import index_of_segments
 
 WORDS = ["prime", "minister", "the", "harbour", "board", "said", "very", "iraq's", "iraqs"]
 
@@ -30,21 +31,14 @@ def several_segments(folder: Path) -> index.Index:
         body=TEXT(),
         stemmed=TEXT(analyzer=stemming_analyzer("en")),
     )
-    ix = index.create_in(str(folder), schema)
     draw = random.Random(20261205)
-    number = 0
-    for _segment in range(3):
-        writer = ix.writer()
-        for _ in range(80):
-            number += 1
-            text = " ".join(draw.choices(WORDS, k=draw.randint(1, 30)))
-            writer.add_document(id=str(number), body=text, stemmed=text)
-        writer.commit(merge=False)
-    writer = ix.writer()
-    for deleted in draw.sample(range(1, number + 1), 30):
-        writer.delete_by_term("id", str(deleted))
-    writer.commit(merge=False)
-    return ix
+    texts = [" ".join(draw.choices(WORDS, k=draw.randint(1, 30))) for _ in range(240)]
+    documents = [
+        {"id": str(number), "body": text, "stemmed": text} for number, text in enumerate(texts, 1)
+    ]
+    segments = [documents[:80], documents[80:160], documents[160:]]
+    deleted = [str(number) for number in draw.sample(range(1, 241), 30)]
+    return index_of_segments(folder, schema, segments, deleted)
 
 
 def found(searcher, query) -> list[tuple[str, float]]:
@@ -148,22 +142,17 @@ def dated_segments(folder: Path) -> index.Index:
         body=TEXT(),
         published=NUMERIC(int, bits=64, sortable=True),
     )
-    ix = index.create_in(str(folder), schema)
     draw = random.Random(4)
-    number = 0
-    for _segment in range(3):
-        writer = ix.writer()
-        for _ in range(120):
-            number += 1
-            fields = {"id": str(number), "body": " ".join(draw.choices(WORDS, k=5))}
-            if draw.random() < 0.85:
-                day = draw.randint(2001, 2006) * 10_000 + draw.randint(101, 1228)
-                fields["published"] = day if day % 100 else day + 1
-            if number % 40 == 1:
-                fields["published"] = 20060101  # a day some documents share
-            writer.add_document(**fields)
-        writer.commit(merge=False)
-    return ix
+    documents = []
+    for number in range(1, 361):
+        fields = {"id": str(number), "body": " ".join(draw.choices(WORDS, k=5))}
+        if draw.random() < 0.85:
+            day = draw.randint(2001, 2006) * 10_000 + draw.randint(101, 1228)
+            fields["published"] = day if day % 100 else day + 1
+        if number % 40 == 1:
+            fields["published"] = 20060101  # a day some documents share
+        documents.append(fields)
+    return index_of_segments(folder, schema, [documents[:120], documents[120:240], documents[240:]])
 
 
 RANGES = [
