@@ -252,7 +252,6 @@ def build_entry(document: Document, terms: AnnotationTerms) -> Entry:
         if fieldname == "title":
             offset = last - start + 2
     published = fields.get("published")
-    published = fields.get("published")
     return Entry(
         document_id=document.pk,
         fingerprint=fields["fingerprint"],
