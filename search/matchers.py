@@ -51,16 +51,18 @@ class AdjacentPhrase(whoosh_query.Phrase):
     """A Phrase whose exact form (slop 1) is matched by `AdjacentWordsMatcher`."""
 
     def matcher(self, searcher: Searcher, context: Any = None) -> matching.Matcher:
-        if self.slop != 1:
+        # A phrase with a slop, or of a field without positions (Whoosh's error), is Whoosh's.
+        schema = searcher.schema
+        if (
+            self.slop != 1
+            or self.fieldname not in schema
+            or not schema[self.fieldname].format
+            or not schema[self.fieldname].format.supports("positions")
+        ):
             return super().matcher(searcher, context)
-        # As Phrase.matcher: nothing to match when the field has no positions (an error
-        # there) or lacks one of the words.
-        if self.fieldname not in searcher.schema:
-            return super().matcher(searcher, context)
-        field = searcher.schema[self.fieldname]
-        if not field.format or not field.format.supports("positions"):
-            return super().matcher(searcher, context)
+        field = schema[self.fieldname]
         reader = searcher.reader()
+        # As Phrase.matcher: nothing to match when the field lacks one of the words.
         words = []
         for word in self.words:
             try:
