@@ -140,19 +140,21 @@ def schema() -> Schema:
     return build_schema()
 
 
+def _escaped(text: str) -> str:
+    """`text` as it goes between the quotes of a tsvector or tsquery literal."""
+    return text.replace("\\", "\\\\").replace("'", "''")
+
+
 def quote_lexeme(text: str) -> str:
     """A lexeme quoted for a tsvector or tsquery literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + _escaped(text) + "'"
 
 
 def tsvector_literal(pieces: dict[str, str]) -> str:
     """The tsvector literal of lexemes and their positions as text ("1A,5A"), each lexeme
-    quoted as `quote_lexeme` quotes it, all at once (an entry has hundreds)."""
+    escaped as `quote_lexeme` escapes it, all at once (an entry has hundreds)."""
     # A lexeme is made of word characters, never NUL, so NUL can join them.
-    lexemes = "\0".join(pieces)
-    if "'" in lexemes or "\\" in lexemes:
-        lexemes = lexemes.replace("\\", "\\\\").replace("'", "''")
-    quoted = lexemes.split("\0")
+    quoted = _escaped("\0".join(pieces)).split("\0")
     return " ".join(
         [
             f"'{lexeme}':{positions}"
